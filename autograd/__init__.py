@@ -1,0 +1,40 @@
+"""gradstep's autograd engine: a computation graph whose every gradient can be seen and checked.
+
+``Value`` is a float64 scalar node and ``Tensor`` a numpy float64 array node; both share one graph
+core (``topological_order``, ``backward``, ``no_grad``, ``scope``, ``detect_anomaly``), and every
+tool (``gradcheck``, stepping, drawing) serves both.
+"""
+
+from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
+from .graph import (
+    AnomalyError,
+    Node,
+    backward,
+    current_scope,
+    detect_anomaly,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    scope,
+    topological_order,
+)
+from .value import Value, sum_values
+
+__all__ = [
+    "AnomalyError",
+    "GradcheckError",
+    "GradcheckReport",
+    "Node",
+    "Value",
+    "backward",
+    "current_scope",
+    "detect_anomaly",
+    "gradcheck",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "numerical_grad",
+    "scope",
+    "sum_values",
+    "topological_order",
+]

@@ -1,0 +1,72 @@
+"""Plain-text and HTML tables shared by every report (gradcheck, crosscheck, steps, parameters)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def format_number(x) -> str:
+    """Short, aligned-friendly form of a number or small array."""
+    if isinstance(x, bool):
+        return "ok" if x else "FAIL"
+    if isinstance(x, (float, int, np.floating, np.integer)):
+        return f"{float(x):.6g}"
+    if isinstance(x, np.ndarray):
+        if x.size == 1:
+            return f"{float(x.reshape(-1)[0]):.6g}"
+        flat = ", ".join(f"{v:.4g}" for v in x.reshape(-1)[:4])
+        more = ", ..." if x.size > 4 else ""
+        return f"{x.shape} [{flat}{more}]"
+    return str(x)
+
+
+def text_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """An aligned plain-text table: text left-aligned, numbers right-aligned."""
+    cells = [[format_number(c) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+    numeric = [
+        all(
+            isinstance(row[i], (float, int, np.floating)) and not isinstance(row[i], bool)
+            for row in rows
+        )
+        if rows
+        else False
+        for i in range(len(headers))
+    ]
+
+    def line(values):
+        return "  ".join(
+            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(row) for row in cells]
+    return "\n".join(out)
+
+
+def html_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence],
+    caption: str = "",
+    bad_rows: Sequence[bool] = (),
+) -> str:
+    """The same table as HTML for notebooks; rows flagged in ``bad_rows`` are tinted red."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        style = ' style="background:#fdd"' if i < len(bad_rows) and bad_rows[i] else ""
+        tds = "".join(f"<td>{html.escape(format_number(c))}</td>" for c in row)
+        body.append(f"<tr{style}>{tds}</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def value_html(node) -> str:
+    """A one-row table for a Value or Tensor: label, op, data and grad."""
+    rows = [[node.label or "-", node.op or "leaf", node.data, node.grad]]
+    return html_table(["label", "op", "data", "grad"], rows)

@@ -1,0 +1,187 @@
+"""The graph core shared by every node type.
+
+A node (``Value`` or ``Tensor``) records the result of one operation:
+
+- ``data``: the forward result;
+- ``grad``: d(root)/d(node), filled in by ``backward``;
+- ``parents``: the operands, a tuple in argument order (empty for a leaf);
+- ``op``: a short name of the operation (``"*"``, ``"sigmoid"``; ``""`` for a leaf);
+- ``label``: a name given by the user (``"W1[0,2]"``);
+- ``id``: an integer that grows in creation order, so orders and drawings are deterministic;
+- ``scope``: the ``"/"``-joined names of the ``scope(...)`` blocks the node was made in.
+
+Every tool that walks a graph (backward, stepping, drawing, counting) uses ``topological_order``,
+which is iterative (no recursion limit) and deterministic (parents are visited in argument order).
+
+Gradient lifecycle (as in PyTorch): ``backward`` seeds the root, recomputes every interior node's
+gradient from zero, and *adds* into leaves. Calling it twice doubles leaf gradients and leaves
+interior gradients as one call gives them; training loops zero the leaves between steps.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = [
+    "Node",
+    "AnomalyError",
+    "topological_order",
+    "backward",
+    "no_grad",
+    "is_grad_enabled",
+    "scope",
+    "current_scope",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+]
+
+
+class AnomalyError(FloatingPointError):
+    """Raised inside ``detect_anomaly()`` by the first op that produces nan or inf."""
+
+
+class _State:
+    """Process-wide switches read by every op. One instance; attributes, not globals, so tests
+    and context managers restore them the same way."""
+
+    grad_enabled: bool = True
+    anomaly: bool = False
+    scope: str = ""
+
+
+STATE = _State()
+_ids = itertools.count()
+
+
+def next_id() -> int:
+    return next(_ids)
+
+
+class Node:
+    """Base of ``Value`` and ``Tensor``: the slots every graph tool relies on.
+
+    Subclasses provide ``_seed_grad``, ``_zero_grad`` and ``_backprop`` (push ``self.grad`` into the
+    parents' gradients) and ``local_grads`` (the contributions ``_backprop`` would add, returned
+    rather than applied, for stepping)."""
+
+    __slots__ = ("data", "grad", "parents", "op", "label", "id", "scope")
+
+    def backward(self, grad=None) -> None:
+        """Back-propagate from this node; see ``autograd.graph.backward``."""
+        backward(self, grad)
+
+    def is_leaf(self) -> bool:
+        return not self.parents
+
+    # The hooks below are implemented by Value and Tensor.
+    def _seed_grad(self, grad) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _zero_grad(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _backprop(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def local_grads(self, upstream) -> tuple:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node ``root`` depends on, each after all of its parents, ending with ``root``.
+
+    Iterative depth-first post-order; parents are visited in argument order, so the same program
+    always gives the same order. A node reached twice (``a + a``, diamonds) appears once."""
+    order: list[Node] = []
+    seen = {root}
+    stack = [(root, iter(root.parents))]
+    push, pop, append, mark = stack.append, stack.pop, order.append, seen.add
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in seen:
+                mark(parent)
+                push((parent, iter(parent.parents)))
+                break
+        else:
+            pop()
+            append(node)
+    return order
+
+
+def backward(root: Node, grad=None) -> list[Node]:
+    """Fill ``grad`` of every node ``root`` depends on with d(root)/d(node).
+
+    ``grad`` is the upstream gradient for the root: 1 by default, which needs a one-element root;
+    any other Tensor root needs ``grad`` of its shape. Interior gradients are recomputed from zero;
+    leaf gradients are added to. Returns the topological order it used."""
+    if not STATE.grad_enabled:
+        raise RuntimeError(
+            "backward() called inside no_grad(): nodes made there record no graph; "
+            "leave the no_grad() block first"
+        )
+    order = topological_order(root)
+    for node in order:
+        if node.parents:
+            node._zero_grad()
+    root._seed_grad(grad)
+    for node in reversed(order):
+        if node.parents:
+            node._backprop()
+    return order
+
+
+def is_grad_enabled() -> bool:
+    return STATE.grad_enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block, operations compute values but record no parents (every result is a
+    leaf), as ``torch.no_grad`` does. gradcheck's perturbed evaluations and optimizers use it."""
+    previous = STATE.grad_enabled
+    STATE.grad_enabled = False
+    try:
+        yield
+    finally:
+        STATE.grad_enabled = previous
+
+
+def current_scope() -> str:
+    return STATE.scope
+
+
+@contextmanager
+def scope(name: str) -> Iterator[str]:
+    """Tag every node made inside with ``name``; nested scopes join with ``"/"``
+    (``scope("layer1")`` then ``scope("neuron2")`` gives ``"layer1/neuron2"``)."""
+    if not isinstance(name, str):
+        raise TypeError(f"scope name must be a str, got {type(name).__name__}")
+    name = name.strip("/")
+    if not name:
+        raise ValueError("scope name must be a non-empty string")
+    previous = STATE.scope
+    STATE.scope = f"{previous}/{name}" if previous else name
+    try:
+        yield STATE.scope
+    finally:
+        STATE.scope = previous
+
+
+def is_anomaly_enabled() -> bool:
+    return STATE.anomaly
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Inside this block, the first op whose result (or, during backward, whose gradient
+    contribution) holds nan or inf raises ``AnomalyError`` naming the op, its label and inputs.
+    Outside it, ops follow IEEE arithmetic (``log(0) = -inf``, ``log(-1) = nan``)."""
+    previous = STATE.anomaly
+    STATE.anomaly = True
+    try:
+        yield
+    finally:
+        STATE.anomaly = previous

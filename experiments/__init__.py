@@ -1,0 +1,1 @@
+"""The back-propagation lab reproduced on gradstep: data sets, training, plots, the command line."""
