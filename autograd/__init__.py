@@ -18,6 +18,7 @@ from .graph import (
     scope,
     topological_order,
 )
+from .tensor import Tensor, concatenate, stack
 from .value import Value, sum_values
 
 __all__ = [
@@ -25,8 +26,10 @@ __all__ = [
     "GradcheckError",
     "GradcheckReport",
     "Node",
+    "Tensor",
     "Value",
     "backward",
+    "concatenate",
     "current_scope",
     "detect_anomaly",
     "gradcheck",
@@ -35,6 +38,7 @@ __all__ = [
     "no_grad",
     "numerical_grad",
     "scope",
+    "stack",
     "sum_values",
     "topological_order",
 ]

@@ -99,7 +99,7 @@ def _set(node: Node, k: int, value: float) -> None:
 def _flat(x) -> np.ndarray:
     if isinstance(x, Node):
         x = x.data
-    return np.asarray(x, dtype=np.float64).reshape(-1)
+    return np.array(x, dtype=np.float64).reshape(-1)  # a copy: outputs may view input data
 
 
 def _element_label(node: Node, k: int, position: int) -> str:

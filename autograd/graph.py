@@ -8,7 +8,8 @@ A node (``Value`` or ``Tensor``) records the result of one operation:
 - ``op``: a short name of the operation (``"*"``, ``"sigmoid"``; ``""`` for a leaf);
 - ``label``: a name given by the user (``"W1[0,2]"``);
 - ``id``: an integer that grows in creation order, so orders and drawings are deterministic;
-- ``scope``: the ``"/"``-joined names of the ``scope(...)`` blocks the node was made in.
+- ``scope``: the ``"/"``-joined names of the ``scope(...)`` blocks the node was made in;
+- ``param``: the op's non-node argument (an exponent, a slope, an axis), or None.
 
 Every tool that walks a graph (backward, stepping, drawing, counting) uses ``topological_order``,
 which is iterative (no recursion limit) and deterministic (parents are visited in argument order).
@@ -66,7 +67,7 @@ class Node:
     parents' gradients) and ``local_grads`` (the contributions ``_backprop`` would add, returned
     rather than applied, for stepping)."""
 
-    __slots__ = ("data", "grad", "parents", "op", "label", "id", "scope")
+    __slots__ = ("data", "grad", "parents", "op", "label", "id", "scope", "param")
 
     def backward(self, grad=None) -> None:
         """Back-propagate from this node; see ``autograd.graph.backward``."""

@@ -47,7 +47,7 @@ class Value(Node):
     (-3.0, 2.0)
     """
 
-    __slots__ = ("_local", "param")
+    __slots__ = ("_local",)
 
     def __init__(self, data, label: str = "") -> None:
         self.data = _to_float(data)

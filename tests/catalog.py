@@ -97,3 +97,28 @@ def number(domain: tuple[float, float], avoid_zero: bool = False):
 def inputs_for(op: Op):
     """A strategy drawing a tuple of ``op.arity`` floats from the op's domain."""
     return st.tuples(*(number(d, op.avoid_zero) for d in domains(op)))
+
+
+# -- arrays for the Tensor tests ------------------------------------------------------------------
+def array(shape, domain: tuple[float, float], avoid_zero: bool = False):
+    """float64 arrays of ``shape`` with elements from ``domain``."""
+    from hypothesis.extra import numpy as hnp
+
+    return hnp.arrays(np.float64, shape, elements=number(domain, avoid_zero))
+
+
+@st.composite
+def arrays_for(draw, op: Op, max_dims: int = 3, max_side: int = 3):
+    """A tuple of ``op.arity`` arrays whose shapes broadcast together (leading axes and size-1
+    axes included), each drawn from the op's domain."""
+    from hypothesis.extra import numpy as hnp
+
+    shapes = draw(
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=op.arity, min_dims=0, max_dims=max_dims, max_side=max_side
+        )
+    )
+    return tuple(
+        draw(array(shape, d, op.avoid_zero))
+        for shape, d in zip(shapes.input_shapes, domains(op), strict=True)
+    )
