@@ -70,3 +70,33 @@ def value_html(node) -> str:
     """A one-row table for a Value or Tensor: label, op, data and grad."""
     rows = [[node.label or "-", node.op or "leaf", node.data, node.grad]]
     return html_table(["label", "op", "data", "grad"], rows)
+
+
+class ParameterTable:
+    """A network's parameters: name, shape, value and gradient (HTML in notebooks)."""
+
+    headers = ("name", "value", "grad")
+
+    def __init__(self, rows) -> None:
+        self.rows = [
+            (name, np.asarray(value), None if grad is None else np.asarray(grad))
+            for name, value, grad in rows
+        ]
+
+    def _cells(self):
+        return [
+            (
+                n,
+                v if v.size > 1 else float(v),
+                "-" if g is None else (g if g.size > 1 else float(g)),
+            )
+            for n, v, g in self.rows
+        ]
+
+    def __str__(self) -> str:
+        return text_table(self.headers, self._cells())
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return html_table(self.headers, self._cells())

@@ -17,6 +17,8 @@ import numbers
 import numpy as np
 
 from .graph import STATE, AnomalyError, Node, _ids
+from .numeric import bce as _bce
+from .numeric import bce_grad as _bce_grad
 from .numeric import sigmoid as _sigmoid
 from .numeric import unbroadcast
 from .value import _check_contributions, _check_label, _describe
@@ -194,6 +196,16 @@ class Tensor(Node):
         return _make(
             np.clip(x, low, high), (self,), "clip", _clip_back, (x, low, high), (low, high)
         )
+
+    def bce(self, target) -> Tensor:
+        """Elementwise binary cross-entropy of these probabilities against 0/1 targets (an array
+        of the same shape): -(y ln p + (1 - y) ln(1 - p)) with logs clamped at -100;
+        dL/dp = (p - y) / max(p (1 - p), 1e-12), as torch's BCELoss."""
+        p = self.data
+        y = _to_array(target.data if isinstance(target, Tensor) else target)
+        if y.shape != p.shape:
+            raise ValueError(f"bce target shape {y.shape} differs from {_name(self)} {p.shape}")
+        return _make(_bce(p, y), (self,), "bce", _bce_back, (p, y), y)
 
     # -- linear algebra, reductions and shapes -----------------------------------------------
     def __matmul__(self, other) -> Tensor:
@@ -411,6 +423,11 @@ def _identity_back(ctx, g):  # d/dx x = 1
     return (g,)
 
 
+def _bce_back(ctx, g):  # dL/dp = (p - y) / max(p (1 - p), eps)
+    p, y = ctx
+    return (g * _bce_grad(p, y),)
+
+
 def _clip_back(ctx, g):  # d/dx clip(x, lo, hi) = 1 inside [lo, hi], else 0
     x, low, high = ctx
     return (g * ((x >= low) & (x <= high)),)
@@ -503,6 +520,7 @@ TENSOR_FORWARD.update(
         "leaky_relu": lambda d, p: np.where(d[0] > 0, d[0], p * d[0]),
         "identity": lambda d, p: d[0],
         "clip": lambda d, p: np.clip(d[0], *p),
+        "bce": lambda d, p: _bce(d[0], p),
         "@": lambda d, p: np.dot(d[0], d[1]),
         "sum": lambda d, p: np.asarray(d[0].sum(axis=p[0], keepdims=p[1])),
         "mean": lambda d, p: np.asarray(d[0].mean(axis=p[0], keepdims=p[1])),

@@ -18,6 +18,7 @@ import numbers
 import numpy as np
 
 from .graph import STATE, AnomalyError, Node, _ids
+from .numeric import BCE_EPS, LOG_FLOOR, SIGMOID_FLOOR
 
 __all__ = ["Value", "FORWARD", "sum_values"]
 
@@ -177,7 +178,7 @@ class Value(Node):
         return Value._make(t, (self,), "tanh", (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
-        """s(x) = 1 / (1 + e^-x), d/dx s(x) = s (1 - s); never exponentiates a positive number."""
+        """s(x) = 1 / (1 + e^-x), d/dx s(x) = s (1 - s); no overflow (see numeric.sigmoid)."""
         s = _sigmoid(self.data)
         return Value._make(s, (self,), "sigmoid", (s * (1.0 - s),))
 
@@ -196,6 +197,14 @@ class Value(Node):
     def identity(self) -> Value:
         """A no-op node (d/dx x = 1): the lab's "without activation" keeps one node per layer."""
         return Value._make(self.data, (self,), "identity", (1.0,))
+
+    def bce(self, target: float) -> Value:
+        """Binary cross-entropy of this probability against a 0/1 target y:
+        L = -(y ln p + (1 - y) ln(1 - p)), each log clamped at -100 so log(0) is never taken;
+        dL/dp = (p - y) / max(p (1 - p), 1e-12), the same clamped form as torch's BCELoss."""
+        p, y = self.data, _to_float(target)
+        out = -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
+        return Value._make(out, (self,), "bce", ((p - y) / max(p * (1.0 - p), BCE_EPS),), y)
 
     # -- the node protocol -----------------------------------------------------------------
     def _seed_grad(self, grad) -> None:
@@ -283,11 +292,13 @@ def _log(x: float) -> float:
     return -_inf if x == 0 else _nan
 
 
+def _clamped_log(x: float) -> float:
+    return max(math.log(x), LOG_FLOOR) if x > 0 else LOG_FLOOR
+
+
 def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    # The same formula as numeric.sigmoid, so the scalar and array engines agree to the ulp.
+    return 1.0 / (1.0 + math.exp(-(x if x > SIGMOID_FLOOR else SIGMOID_FLOOR)))
 
 
 FORWARD.update(
@@ -306,6 +317,7 @@ FORWARD.update(
         "relu": lambda d, p: max(d[0], 0.0),
         "leaky_relu": lambda d, p: d[0] if d[0] > 0 else p * d[0],
         "identity": lambda d, p: d[0],
+        "bce": lambda d, p: -(p * _clamped_log(d[0]) + (1.0 - p) * _clamped_log(1.0 - d[0])),
     }
 )
 

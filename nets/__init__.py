@@ -1,1 +1,43 @@
-"""Networks built on the autograd engine."""
+"""Networks built on the autograd engine: the lab's MLP three ways, cross-checked.
+
+>>> from nets import NumpyMLP, crosscheck
+>>> import numpy as np
+>>> X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0], [0.0]])
+>>> bool(crosscheck(X, y, layer_sizes=(2, 4, 4, 1)))
+True
+"""
+
+from .activations import ACTIVATIONS, Activation, get_activation
+from .crosscheck import CrosscheckReport, crosscheck
+from .init import INITS, init_parameters
+from .losses import LOSSES, REDUCTIONS
+from .mlp import ENGINES, MLP, NumpyMLP, TensorMLP, ValueMLP, make_mlp
+from .module import Gradients, Module
+from .optim import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSprop, make_optimizer
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "Adagrad",
+    "Adam",
+    "CrosscheckReport",
+    "ENGINES",
+    "Gradients",
+    "INITS",
+    "LOSSES",
+    "MLP",
+    "Module",
+    "NumpyMLP",
+    "OPTIMIZERS",
+    "Optimizer",
+    "REDUCTIONS",
+    "RMSprop",
+    "SGD",
+    "TensorMLP",
+    "ValueMLP",
+    "crosscheck",
+    "get_activation",
+    "init_parameters",
+    "make_mlp",
+    "make_optimizer",
+]

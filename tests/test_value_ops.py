@@ -105,8 +105,8 @@ def test_sigmoid_is_stable_at_extremes():
             v = Value(x)
             s = v.sigmoid()
             s.backward()
-            assert s.data == (1.0 if x > 0 else 0.0)
-            assert v.grad == 0.0
+            assert s.data == 1.0 if x > 0 else 0 < s.data < 1e-300
+            assert 0.0 <= v.grad < 1e-300
     assert Value(-745.0).sigmoid().data > 0  # still resolves the subnormal tail
 
 

@@ -1,0 +1,52 @@
+"""Losses over a batch of predictions p (n, outputs) and 0/1 targets y of the same shape.
+
+- ``mse``: (p - y)^2 per element; dL/dp = 2 (p - y).
+- ``bce``: -(y ln p + (1 - y) ln(1 - p)) per element with logs clamped at -100 (never log(0));
+  dL/dp = (p - y) / max(p (1 - p), 1e-12). After a sigmoid output this gives the lab's output
+  delta dL/dz = p - y.
+
+Reduction ``mean`` divides the sum over all elements by their number (n * outputs); ``sum`` does
+not: the lab's update sums over the batch. The graph engines build each loss from ops, the numpy
+fast path uses ``numpy_loss``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograd import Tensor, Value, sum_values
+from autograd.numeric import bce, bce_grad
+
+LOSSES = ("mse", "bce")
+REDUCTIONS = ("mean", "sum")
+
+
+def check_loss(loss: str, reduction: str) -> None:
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"unknown reduction {reduction!r}; choose one of {', '.join(REDUCTIONS)}")
+
+
+def numpy_loss(p: np.ndarray, y: np.ndarray, loss: str, reduction: str) -> tuple[float, np.ndarray]:
+    """The loss and dL/dp for the numpy fast path."""
+    scale = 1.0 / p.size if reduction == "mean" else 1.0
+    if loss == "mse":
+        diff = p - y
+        return float(np.dot(diff.ravel(), diff.ravel())) * scale, diff * (2.0 * scale)
+    return float(bce(p, y).sum()) * scale, bce_grad(p, y) * scale
+
+
+def value_loss(outputs: list[list[Value]], y: np.ndarray, loss: str, reduction: str) -> Value:
+    """The loss as one Value graph over every sample's outputs."""
+    terms = []
+    for row, targets in zip(outputs, y):
+        for p, t in zip(row, targets):
+            terms.append((p - float(t)) ** 2 if loss == "mse" else p.bce(float(t)))
+    total = sum_values(terms)
+    return total * (1.0 / len(terms)) if reduction == "mean" else total
+
+
+def tensor_loss(p: Tensor, y: np.ndarray, loss: str, reduction: str) -> Tensor:
+    """The loss as a Tensor graph."""
+    per_element = (p - y) ** 2 if loss == "mse" else p.bce(y)
+    return per_element.mean() if reduction == "mean" else per_element.sum()

@@ -1,0 +1,479 @@
+"""The lab's multilayer perceptron three ways, one constructor and one contract.
+
+- ``ValueMLP``: built of Value nodes neuron by neuron, each layer and neuron in its own scope
+  (``layer1/neuron3``), parameters labelled ``W1[0,3]``: the graph you can draw and step through.
+- ``TensorMLP``: the same network on Tensor nodes, ``act(X @ W + b)`` per layer, a batch at once.
+- ``NumpyMLP``: the fast path, forward and hand-derived backward in numpy with no graph: the
+  lab's derivation for any depth, widths, activation, loss and bias.
+
+All three take ``(layer_sizes=(2, 4, 4, 1), activation="sigmoid", output_activation="sigmoid",
+bias=True, seed=0, init="xavier")``, start from the same numbers for the same arguments, and
+offer ``loss_and_grads(X, y, loss="mse", reduction="mean") -> (float, Gradients)`` with gradients
+keyed like ``state_dict()`` (``W1, b1, W2, b2, ...``; W stored (inputs, outputs)), and
+``predict(X) -> ndarray (n, outputs)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from autograd import Tensor, Value, no_grad, scope, sum_values
+
+from .activations import get_activation
+from .init import check_layer_sizes, init_parameters, parameter_shapes
+from .losses import check_loss, numpy_loss, tensor_loss, value_loss
+from .module import Gradients, Module
+
+__all__ = ["MLP", "ValueMLP", "TensorMLP", "NumpyMLP", "ENGINES", "make_mlp"]
+
+
+class MLP(Module):
+    """What the three engines share: arguments, checks, parameter names and shapes."""
+
+    engine = ""
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int] = (2, 4, 4, 1),
+        activation: str = "sigmoid",
+        output_activation: str = "sigmoid",
+        bias: bool = True,
+        seed: int | None = 0,
+        init: str = "xavier",
+    ) -> None:
+        self.layer_sizes = check_layer_sizes(layer_sizes)
+        self.activation = get_activation(activation)
+        self.output_activation = get_activation(output_activation)
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"bias must be True or False, got {type(bias).__name__}")
+        self.bias = bool(bias)
+        self.seed, self.init = seed, init
+        self.shapes = parameter_shapes(self.layer_sizes, self.bias)
+        self._setup(init_parameters(self.layer_sizes, self.bias, init, seed))
+
+    def _setup(self, params: dict[str, np.ndarray]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def depth(self) -> int:
+        return len(self.layer_sizes) - 1
+
+    def activations(self):
+        """The activation of each layer: hidden ones, then the output's."""
+        return [self.activation] * (self.depth - 1) + [self.output_activation]
+
+    def config(self) -> dict:
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "activation": self.activation.name,
+            "output_activation": self.output_activation.name,
+            "bias": self.bias,
+            "seed": self.seed,
+            "init": self.init,
+        }
+
+    def describe(self) -> str:
+        sizes = "-".join(map(str, self.layer_sizes))
+        return (
+            f"{type(self).__name__}({sizes}, {self.activation.name}/"
+            f"{self.output_activation.name}, bias={self.bias})"
+        )
+
+    __repr__ = describe
+
+    def check_batch(self, X, y=None) -> tuple[np.ndarray, np.ndarray | None]:
+        """X as float64 (n, inputs) and y as float64 (n, outputs) (a 1-D y for one output is
+        accepted), with errors that name the mismatch."""
+        X = _as_float_array(X, "X")
+        if X.ndim == 1 and self.layer_sizes[0] > 1 and X.shape[0] == self.layer_sizes[0]:
+            X = X.reshape(1, -1)
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(
+                f"X has shape {X.shape}; {self.describe()} takes (n, {self.layer_sizes[0]})"
+            )
+        if X.shape[0] == 0:
+            raise ValueError("X holds no samples")
+        if y is None:
+            return X, None
+        y = _as_float_array(y, "y")
+        outputs = self.layer_sizes[-1]
+        if y.ndim == 1 and outputs == 1:
+            y = y.reshape(-1, 1)
+        if y.shape != (X.shape[0], outputs):
+            raise ValueError(
+                f"y has shape {y.shape}; with X of {X.shape[0]} samples and "
+                f"{outputs} output(s) it should be {(X.shape[0], outputs)}"
+            )
+        return X, y
+
+
+# -- Value engine ---------------------------------------------------------------------------------
+class ValueMLP(MLP):
+    """The network as a graph of scalar Values: every weight, product and sum is a node.
+
+    >>> net = ValueMLP((2, 4, 4, 1), seed=0)
+    >>> out = net([1.0, 0.0])          # one sample -> the output Value
+    >>> out.backward()
+    >>> round(net.W[0][0][3].grad, 6) == round(net.named_grads()["W1"][0, 3], 6)
+    True
+    """
+
+    engine = "value"
+
+    def _setup(self, params):
+        self.W: list[list[list[Value]]] = []
+        self.b: list[list[Value]] = []
+        for k in range(1, self.depth + 1):
+            W = params[f"W{k}"]
+            self.W.append(
+                [
+                    [Value(W[i, j], label=f"W{k}[{i},{j}]") for j in range(W.shape[1])]
+                    for i in range(W.shape[0])
+                ]
+            )
+            if self.bias:
+                self.b.append([Value(v, label=f"b{k}[{j}]") for j, v in enumerate(params[f"b{k}"])])
+        # Labels and scope names are made once, not per sample.
+        self._names = [
+            [(f"neuron{j}", f"z{k}[{j}]", f"a{k}[{j}]") for j in range(n)]
+            for k, n in enumerate(self.layer_sizes[1:], start=1)
+        ]
+        self._input_labels = [f"x[{i}]" for i in range(self.layer_sizes[0])]
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        for k in range(self.depth):
+            for row in self.W[k]:
+                for w in row:
+                    yield w.label, w
+            if self.bias:
+                for b in self.b[k]:
+                    yield b.label, b
+
+    def zero_grad(self) -> None:
+        for _, p in self.named_parameters():
+            p.grad = 0.0
+
+    def _read(self, name: str) -> np.ndarray:
+        k = int(name[1:]) - 1
+        if name[0] == "W":
+            return np.array([[w.data for w in row] for row in self.W[k]])
+        return np.array([b.data for b in self.b[k]])
+
+    def _write(self, name: str, array: np.ndarray) -> None:
+        k = int(name[1:]) - 1
+        if name[0] == "W":
+            for row, values in zip(self.W[k], array):
+                for w, v in zip(row, values):
+                    w.data = float(v)
+        else:
+            for b, v in zip(self.b[k], array):
+                b.data = float(v)
+
+    def named_grads(self) -> dict[str, np.ndarray]:
+        """The parameters' current gradients as arrays keyed like state_dict()."""
+        out = {}
+        for k in range(self.depth):
+            out[f"W{k + 1}"] = np.array([[w.grad for w in row] for row in self.W[k]])
+            if self.bias:
+                out[f"b{k + 1}"] = np.array([b.grad for b in self.b[k]])
+        return out
+
+    def __call__(self, x) -> Value | list[Value]:
+        """One sample through the network: the output Value (a list if there are several)."""
+        outputs = self.forward_sample(x)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def forward_sample(self, x) -> list[Value]:
+        if len(x) != self.layer_sizes[0]:
+            raise ValueError(
+                f"a sample has {len(x)} features; {self.describe()} takes {self.layer_sizes[0]}"
+            )
+        h = []
+        with scope("input"):
+            for xi, label in zip(x, self._input_labels):
+                if isinstance(xi, Value):
+                    h.append(xi)
+                    continue
+                node = Value(xi, label=label)
+                node.op = "input"  # a leaf that is data, not a parameter
+                h.append(node)
+        for k, act in enumerate(self.activations()):
+            W, names = self.W[k], self._names[k]
+            nxt = []
+            with scope(f"layer{k + 1}"):
+                for j, (neuron, z_label, a_label) in enumerate(names):
+                    with scope(neuron):
+                        terms = [W[i][j] * hi for i, hi in enumerate(h)]
+                        if self.bias:
+                            terms.append(self.b[k][j])
+                        z = sum_values(terms)
+                        z.label = z_label
+                        a = act.on_node(z)
+                        a.label = a_label
+                    nxt.append(a)
+            h = nxt
+        return h
+
+    def loss(self, X, y, loss: str = "mse", reduction: str = "mean") -> Value:
+        """The loss over the batch as one Value graph (every sample's nodes in it)."""
+        check_loss(loss, reduction)
+        X, y = self.check_batch(X, y)
+        outputs = [self.forward_sample(list(row)) for row in X.tolist()]
+        with scope("loss"):
+            return value_loss(outputs, y, loss, reduction)
+
+    def loss_and_grads(
+        self, X, y, loss: str = "mse", reduction: str = "mean"
+    ) -> tuple[float, Gradients]:
+        total = self.loss(X, y, loss, reduction)
+        self.zero_grad()
+        total.backward()
+        return total.data, Gradients(self.named_grads())
+
+    def predict(self, X) -> np.ndarray:
+        X, _ = self.check_batch(X)
+        with no_grad():
+            return np.array([[o.data for o in self.forward_sample(row)] for row in X.tolist()])
+
+    def parameter_table(self):
+        """Every parameter with its value and gradient (a table in notebooks)."""
+        from autograd.display import ParameterTable
+
+        return ParameterTable([(n, p.data, p.grad) for n, p in self.named_parameters()])
+
+
+# -- Tensor engine --------------------------------------------------------------------------------
+class TensorMLP(MLP):
+    """The network on Tensor nodes: per layer ``act(X @ W + b)`` for the whole batch."""
+
+    engine = "tensor"
+
+    def _setup(self, params):
+        self._flat = np.concatenate([a.ravel() for a in params.values()])
+        self._grad_flat = np.zeros_like(self._flat)
+        self.params: dict[str, Tensor] = {}
+        self._grad_views: dict[str, np.ndarray] = {}
+        start = 0
+        for name, shape in self.shapes.items():
+            size = int(np.prod(shape))
+            t = Tensor(np.zeros(shape), label=name)
+            t.data = self._flat[start : start + size].reshape(shape)  # views of one buffer
+            self._grad_views[name] = t.grad = self._grad_flat[start : start + size].reshape(shape)
+            self.params[name] = t
+            start += size
+
+    def named_parameters(self) -> Iterator[tuple[str, Tensor]]:
+        yield from self.params.items()
+
+    def zero_grad(self) -> None:
+        self._grad_flat.fill(0.0)
+        for name, t in self.params.items():  # backward adds into these views of one buffer
+            t.grad = self._grad_views[name]
+
+    def _read(self, name: str) -> np.ndarray:
+        return self.params[name].data
+
+    def _write(self, name: str, array: np.ndarray) -> None:
+        self.params[name].data[...] = array
+
+    def flat_parameters(self) -> np.ndarray:
+        return self._flat
+
+    def set_flat_parameters(self, flat: np.ndarray) -> None:
+        if flat is not self._flat:
+            self._flat[...] = flat
+
+    def forward(self, X) -> Tensor:
+        """The batch's outputs as a Tensor graph, each layer inside scope ``layer{k}``."""
+        X, _ = self.check_batch(X)
+        h = Tensor(X, label="X")
+        h.op = "input"
+        for k, act in enumerate(self.activations(), start=1):
+            with scope(f"layer{k}"):
+                z = h @ self.params[f"W{k}"]
+                if self.bias:
+                    z = z + self.params[f"b{k}"]
+                h = act.on_node(z)
+                h.label = f"a{k}"
+        return h
+
+    __call__ = forward
+
+    def loss(self, X, y, loss: str = "mse", reduction: str = "mean") -> Tensor:
+        check_loss(loss, reduction)
+        X, y = self.check_batch(X, y)
+        p = self.forward(X)
+        with scope("loss"):
+            return tensor_loss(p, y, loss, reduction)
+
+    def loss_and_grads(
+        self, X, y, loss: str = "mse", reduction: str = "mean"
+    ) -> tuple[float, Gradients]:
+        total = self.loss(X, y, loss, reduction)
+        self.zero_grad()
+        total.backward()
+        return total.item(), Gradients(
+            {n: t.grad.copy() for n, t in self.params.items()}, self._grad_flat.copy()
+        )
+
+    def predict(self, X) -> np.ndarray:
+        with no_grad():
+            return self.forward(X).data.copy()
+
+    def parameter_table(self):
+        from autograd.display import ParameterTable
+
+        return ParameterTable([(n, t.data, t.grad) for n, t in self.params.items()])
+
+
+# -- numpy fast path ------------------------------------------------------------------------------
+class NumpyMLP(MLP):
+    """Forward and hand-derived backward in numpy, no graph. For layer k with input a_{k-1}:
+
+        z_k = a_{k-1} W_k + b_k,  a_k = f_k(z_k)
+        delta_L = dLoss/da_L * f_L'(z_L)
+        dW_k = a_{k-1}^T delta_k,  db_k = sum_rows(delta_k),
+        delta_{k-1} = (delta_k W_k^T) * f_{k-1}'(z_{k-1})
+
+    For speed, each layer's bias is stored as the row after its weights in one flat buffer, so
+    ``[a_{k-1}, 1] @ [W_k; b_k]`` is one matrix product and ``[a_{k-1}, 1]^T delta_k`` gives dW_k
+    and db_k at once, and an optimizer updates every parameter with one call."""
+
+    engine = "numpy"
+
+    def _setup(self, params):
+        self._flat = np.concatenate([a.ravel() for a in params.values()])
+        self._grad_flat = np.zeros_like(self._flat)
+        self._blocks, self._grad_blocks, self._views = [], [], {}
+        start = 0
+        extra = 1 if self.bias else 0
+        for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            size = (n_in + extra) * n_out
+            block = self._flat[start : start + size].reshape(n_in + extra, n_out)
+            self._blocks.append(block)
+            self._grad_blocks.append(self._grad_flat[start : start + size].reshape(block.shape))
+            start += size
+        for k, block in enumerate(self._blocks, start=1):
+            self._views[f"W{k}"] = block[: self.layer_sizes[k - 1]]
+            if self.bias:
+                self._views[f"b{k}"] = block[-1]
+        self._weights = [v for n, v in self._views.items() if n[0] == "W"]
+        self._buffers: dict[int, list[np.ndarray]] = {}
+
+    def named_parameters(self) -> Iterator[tuple[str, np.ndarray]]:
+        yield from self._views.items()
+
+    def zero_grad(self) -> None:
+        self._grad_flat.fill(0.0)
+
+    def _read(self, name: str) -> np.ndarray:
+        return self._views[name]
+
+    def _write(self, name: str, array: np.ndarray) -> None:
+        self._views[name][...] = array
+
+    def flat_parameters(self) -> np.ndarray:
+        return self._flat
+
+    def set_flat_parameters(self, flat: np.ndarray) -> None:
+        if flat is not self._flat:
+            self._flat[...] = flat
+
+    def _activation_buffers(self, n: int) -> list[np.ndarray]:
+        """Per batch size, each layer's input with a trailing column of ones (for the bias row)."""
+        buffers = self._buffers.get(n)
+        if buffers is None:
+            extra = 1 if self.bias else 0
+            buffers = [np.ones((n, size + extra)) for size in self.layer_sizes]
+            self._buffers = {n: buffers}  # keep one batch size: training reuses it
+        return buffers
+
+    def _forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Pre-activations z_k and the augmented inputs [a_k, 1] of every layer."""
+        bufs = self._activation_buffers(X.shape[0])
+        width = self.layer_sizes[0]
+        bufs[0][:, :width] = X
+        zs = []
+        for k, (block, act) in enumerate(zip(self._blocks, self.activations())):
+            z = np.dot(bufs[k], block)
+            zs.append(z)
+            out = bufs[k + 1][:, : self.layer_sizes[k + 1]]
+            if act.name == "sigmoid":
+                act.forward(z, out)
+            else:
+                out[...] = act.forward(z)
+        return zs, bufs
+
+    def loss_and_grads(
+        self, X, y, loss: str = "mse", reduction: str = "mean"
+    ) -> tuple[float, Gradients]:
+        check_loss(loss, reduction)
+        X, y = self.check_batch(X, y)
+        zs, bufs = self._forward(X)
+        acts = self.activations()
+        sizes = self.layer_sizes
+        depth = self.depth
+        p = bufs[depth][:, : sizes[depth]]
+        value, dp = numpy_loss(p, y, loss, reduction)
+        delta = dp * acts[-1].derivative(zs[-1], p)
+        for k in range(depth - 1, -1, -1):
+            np.dot(bufs[k].T, delta, out=self._grad_blocks[k])
+            if k:
+                a = bufs[k][:, : sizes[k]]
+                delta = np.dot(delta, self._weights[k].T) * acts[k - 1].derivative(zs[k - 1], a)
+        flat = self._grad_flat.copy()
+        return value, Gradients(_views_like(self._views, flat, self.shapes), flat)
+
+    def predict(self, X) -> np.ndarray:
+        X, _ = self.check_batch(X)
+        _, bufs = self._forward(X)
+        return bufs[self.depth][:, : self.layer_sizes[-1]].copy()
+
+    def parameter_table(self):
+        from autograd.display import ParameterTable
+
+        grads = _views_like(self._views, self._grad_flat, self.shapes)
+        return ParameterTable([(n, v, grads[n]) for n, v in self._views.items()])
+
+
+def _views_like(views: dict, flat: np.ndarray, shapes: dict) -> dict[str, np.ndarray]:
+    """Views of ``flat`` laid out like the engine's parameter views (bias rows after weights)."""
+    out = {}
+    start = 0
+    names = list(views)
+    for name in names:
+        if name[0] != "W":
+            continue
+        k = name[1:]
+        n_in, n_out = shapes[name]
+        has_bias = f"b{k}" in views
+        block = flat[start : start + (n_in + has_bias) * n_out].reshape(n_in + has_bias, n_out)
+        out[name] = block[:n_in]
+        if has_bias:
+            out[f"b{k}"] = block[-1]
+        start += block.size
+    return {n: out[n] for n in names}
+
+
+ENGINES = {"value": ValueMLP, "tensor": TensorMLP, "numpy": NumpyMLP}
+
+
+def make_mlp(engine: str, **kwargs) -> MLP:
+    """Build an engine by name: ``value``, ``tensor`` or ``numpy``."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    return ENGINES[engine](**kwargs)
+
+
+def _as_float_array(x, name: str) -> np.ndarray:
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
+    try:
+        array = np.asarray(x)
+    except ValueError as e:
+        raise ValueError(f"{name} must be a rectangular array of numbers: {e}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+    return array.astype(np.float64, copy=False)

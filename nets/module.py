@@ -1,0 +1,157 @@
+"""The ``Module`` base: parameters by name, state dicts, and files.
+
+A network's state is a dict of float64 arrays named ``W1, b1, W2, b2, ...`` with W stored
+(inputs, outputs), identical across the three engines, so any engine's weights load into any other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+_MAGIC = "gradstep-parameters-v1"
+
+
+class Gradients(dict):
+    """``{name: gradient array}`` keyed like ``state_dict()``; ``flat`` holds all of them in one
+    1-D array in that order (what the optimizers update with)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], flat: np.ndarray | None = None) -> None:
+        super().__init__(arrays)
+        self.flat = (
+            flat if flat is not None else np.concatenate([a.ravel() for a in arrays.values()])
+        )
+
+
+class Module:
+    """Base of the networks. Subclasses set ``self.shapes`` ({name: shape}, in state_dict order)
+    and implement ``named_parameters``, ``_read``, ``_write`` and ``zero_grad``."""
+
+    shapes: dict[str, tuple]
+
+    # -- parameters ------------------------------------------------------------------------------
+    def named_parameters(self) -> Iterator[tuple[str, object]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def parameters(self) -> list:
+        """The parameter objects this engine trains (Values, Tensors or numpy arrays)."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def num_parameters(self) -> int:
+        return int(sum(np.prod(s) for s in self.shapes.values()))
+
+    def _read(self, name: str) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _write(self, name: str, array: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- the flat view the optimizers use ---------------------------------------------------
+    def flat_parameters(self) -> np.ndarray:
+        """All parameters in one 1-D array, in state_dict order. Engines that keep their
+        parameters in one buffer return that buffer itself (updates in place need no write-back)."""
+        return np.concatenate([self._read(n).ravel() for n in self.shapes])
+
+    def set_flat_parameters(self, flat: np.ndarray) -> None:
+        """Write back what ``flat_parameters`` returned after an update."""
+        start = 0
+        for name, shape in self.shapes.items():
+            size = int(np.prod(shape))
+            self._write(name, flat[start : start + size].reshape(shape))
+            start += size
+
+    # -- state dicts -----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter: ``{"W1": array (in, out), "b1": array (out,), ...}``."""
+        return {name: np.array(self._read(name), dtype=np.float64) for name in self.shapes}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Load parameters by name. Every problem is reported at once: missing and unexpected
+        names, wrong shapes, non-numeric arrays. Nothing is loaded unless everything fits."""
+        if not isinstance(state, dict):
+            raise TypeError(f"load_state_dict needs a dict of arrays, got {type(state).__name__}")
+        problems = []
+        missing = [n for n in self.shapes if n not in state]
+        unexpected = [n for n in state if n not in self.shapes]
+        if missing:
+            problems.append(f"missing {', '.join(missing)}")
+        if unexpected:
+            problems.append(f"unexpected {', '.join(map(str, unexpected))}")
+        arrays = {}
+        for name, shape in self.shapes.items():
+            if name not in state:
+                continue
+            try:
+                array = np.asarray(state[name])
+            except Exception:  # noqa: BLE001 - anything numpy cannot read is reported below
+                array = np.asarray(None)
+            if array.dtype.kind not in "biuf":
+                problems.append(f"{name} is not numeric ({type(state[name]).__name__})")
+            elif array.shape != tuple(shape):
+                problems.append(f"{name} has shape {array.shape}, expected {tuple(shape)}")
+            else:
+                arrays[name] = array.astype(np.float64)
+        if problems:
+            raise ValueError(f"cannot load state into {self.describe()}: " + "; ".join(problems))
+        for name, array in arrays.items():
+            self._write(name, array)
+
+    # -- files -------------------------------------------------------------------------------------
+    def config(self) -> dict:
+        """The constructor arguments that shape this network (saved beside the weights)."""
+        return {}
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the parameters to an ``.npz`` file. The file is written beside its target and
+        renamed into place, so an interrupted save never leaves a half-written file."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        if not path.parent.is_dir():
+            raise FileNotFoundError(
+                f"cannot save to {path}: directory {path.parent} does not exist"
+            )
+        meta = json.dumps({"format": _MAGIC, "config": self.config()})
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, __gradstep__=np.array(meta), **self.state_dict())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    def load(self, path: str | os.PathLike) -> None:
+        """Load parameters saved by ``save`` (from any engine of the same architecture)."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"no parameter file at {path}")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+            raise ValueError(f"{path} is not a gradstep parameter file (.npz): {e}") from None
+        meta = arrays.pop("__gradstep__", None)
+        try:
+            fmt = json.loads(str(meta))["format"] if meta is not None else None
+        except (ValueError, KeyError, TypeError):
+            fmt = None
+        if fmt != _MAGIC:
+            raise ValueError(
+                f"{path} is an .npz file but not one written by gradstep's "
+                "Module.save (no gradstep header)"
+            )
+        self.load_state_dict(arrays)
