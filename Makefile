@@ -5,24 +5,28 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # `make test EXTRAS=dev,torch` adds the PyTorch cross-checks (torch==2.13.0, CPU build).
 EXTRAS ?= dev
+# The main job needs only matplotlib on top of the runtime dependencies.
+DEMO_EXTRAS ?= plot
 comma := ,
-STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+stamp = $(VENV)/.installed-$(subst $(comma),-,$(1))
+OUT ?= out/lab1
 
 .PHONY: demo test lint bench clean
 
-$(STAMP): setup.cfg pyproject.toml
+$(VENV)/.installed-%: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(PY) -m pip install --quiet -e '.[$(subst -,$(comma),$*)]'
 	touch $@
 
-demo: $(STAMP)
-	$(PY) -m experiments demo
+# The main job: the whole lab, report in $(OUT)/report.md.
+demo: $(call stamp,$(DEMO_EXTRAS))
+	$(PY) -m experiments lab1 --out $(OUT)
 
-test: $(STAMP)
+test: $(call stamp,$(EXTRAS))
 	$(PY) -m pytest
 
-lint: $(STAMP)
+lint: $(call stamp,$(EXTRAS))
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

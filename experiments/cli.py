@@ -1,23 +1,206 @@
-"""The ``gradstep`` command line."""
+"""The ``gradstep`` command line.
+
+    gradstep lab1 [--out DIR] [--seeds N] [--quick]      the whole lab, report in DIR/report.md
+    gradstep train [--data xor] [--engine numpy] ...      one configuration, every knob
+    gradstep demo                                         a short engine demonstration
+
+Command-line errors print one line (``gradstep: error: ...``) and exit with status 2, before
+anything is written.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block) and status 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's name
+        self.exit(2, f"gradstep: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
+    return value
+
+
+def _layer_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.replace(",", "-").split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 2-4-4-1, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected at least two positive sizes, got {text!r}")
+    return sizes
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from nets import ACTIVATIONS, ENGINES, INITS, LOSSES, OPTIMIZERS, REDUCTIONS
+
+    from .datasets import DATASETS
+
+    parser = _Parser(
         prog="gradstep",
         description="An autograd engine whose every gradient can be seen, and the "
         "back-propagation lab built on it.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    lab = sub.add_parser("lab1", help="reproduce the whole lab: report, figures, results.json")
+    lab.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/lab1"),
+        help="output directory (default: out/lab1); replaced if it holds an earlier lab1 output",
+    )
+    lab.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=None,
+        help="seeds per experiment (default: 5, or 2 with --quick)",
+    )
+    lab.add_argument(
+        "--quick",
+        action="store_true",
+        help="shorter discussion runs (Parts 1 and 2 keep 10,000 epochs)",
+    )
+    lab.add_argument(
+        "--jobs", type=_positive_int, default=None, help="worker processes (default: up to 2)"
+    )
+
+    tr = sub.add_parser("train", help="train one configuration and print the lab's lines")
+    tr.add_argument("--data", choices=sorted(DATASETS), default="xor")
+    tr.add_argument(
+        "--n", type=_positive_int, default=100, help="number of points (ignored by xor)"
+    )
+    tr.add_argument("--data-seed", type=_non_negative_int, default=0)
+    tr.add_argument(
+        "--sizes", type=_layer_sizes, default=(2, 4, 4, 1), help="layer sizes, e.g. 2-4-4-1"
+    )
+    tr.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    tr.add_argument("--output-activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    tr.add_argument("--bias", action=argparse.BooleanOptionalAction, default=False)
+    tr.add_argument("--init", choices=INITS, default="lab")
+    tr.add_argument("--loss", choices=LOSSES, default="bce")
+    tr.add_argument("--reduction", choices=REDUCTIONS, default="sum")
+    tr.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    tr.add_argument("--lr", type=_positive_float, default=0.05)
+    tr.add_argument("--epochs", type=_non_negative_int, default=10_000)
+    tr.add_argument("--seed", type=_non_negative_int, default=0, help="initialisation seed")
+    tr.add_argument("--engine", choices=sorted(ENGINES), default="numpy")
+    tr.add_argument("--log-every", type=_positive_int, default=1000)
+    tr.add_argument(
+        "--plots",
+        type=Path,
+        default=None,
+        metavar="PREFIX",
+        help="write PREFIX_curve.png, PREFIX_comparison.png, PREFIX_boundary.png",
+    )
+    tr.add_argument("--quiet", action="store_true", help="no progress bar and no epoch lines")
+
     sub.add_parser(
         "demo",
-        help="a short engine demonstration: a small expression, its gradients and a gradient check",
+        help="a short engine demonstration: an expression, its gradients and a gradient check",
     )
     return parser
+
+
+def _check_writable_prefix(prefix: Path) -> None:
+    folder = prefix.parent if str(prefix.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"--plots {prefix}: directory {folder} does not exist")
+    try:  # a real probe: os.access says yes to root even where writing fails
+        Path(tempfile.mkdtemp(prefix=".gradstep-probe-", dir=folder)).rmdir()
+    except OSError as e:
+        raise ValueError(f"--plots {prefix}: cannot write to {folder}: {e.strerror or e}") from None
+
+
+def cmd_train(args) -> int:
+    from nets import make_mlp
+
+    from . import plots
+    from .datasets import load_dataset
+    from .train import prediction_lines, summary_line, train
+
+    if args.plots is not None:
+        _check_writable_prefix(args.plots)
+    if args.sizes[0] != 2:
+        raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
+    X, y = load_dataset(args.data, n=args.n, seed=args.data_seed)
+    model = make_mlp(
+        args.engine,
+        layer_sizes=args.sizes,
+        activation=args.activation,
+        output_activation=args.output_activation,
+        bias=args.bias,
+        seed=args.seed,
+        init=args.init,
+    )
+    history = train(
+        model,
+        X,
+        y,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        epochs=args.epochs,
+        loss=args.loss,
+        reduction=args.reduction,
+        log_every=args.log_every,
+        quiet=args.quiet,
+    )
+    if not args.quiet:
+        for line in prediction_lines(model, X, y):
+            print(line)
+    print(summary_line(model, X, y))
+    if args.plots is not None:
+        prefix = args.plots
+        plots.learning_curves(
+            [(f"{args.engine}, seed {args.seed}", history.epoch, history.loss)],
+            f"{prefix}_curve.png",
+        )
+        plots.comparison(X, y, model.predict(X), f"{prefix}_comparison.png")
+        plots.decision_boundary(model.predict, X, y, f"{prefix}_boundary.png")
+        print(f"plots: {prefix}_curve.png {prefix}_comparison.png {prefix}_boundary.png")
+    return 0
+
+
+def cmd_lab1(args) -> int:
+    from .lab1 import check_output_dir, run_lab
+
+    check_output_dir(args.out)
+    seeds = args.seeds or (2 if args.quick else 5)
+    report = run_lab(args.out, seeds=seeds, quick=args.quick, jobs=args.jobs)
+    print(f"report: {report}")
+    return 0
 
 
 def demo() -> int:
@@ -40,10 +223,18 @@ def demo() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        return demo()
-    parser.print_help()
-    return 0
+    commands = {"lab1": cmd_lab1, "train": cmd_train, "demo": lambda a: demo()}
+    if args.command not in commands:
+        parser.print_help()
+        return 0
+    try:
+        return commands[args.command](args)
+    except (ValueError, PermissionError, FileNotFoundError) as e:
+        print(f"gradstep: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gradstep: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,144 @@
+"""Figures with matplotlib on the Agg backend (no display needed). Each function writes one file
+and returns its path; figures are closed after saving."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+RED, BLUE = "#d62728", "#1f77b4"
+
+
+def _scatter(ax, X: np.ndarray, labels: np.ndarray, size: float = 30, edge: str = "none") -> None:
+    labels = np.asarray(labels).reshape(-1)
+    for value, colour in ((0, RED), (1, BLUE)):
+        pts = X[labels == value]
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            c=colour,
+            s=size,
+            edgecolors=edge,
+            linewidths=0.8,
+            label=f"class {value}",
+        )
+
+
+def comparison(
+    X: np.ndarray, y: np.ndarray, pred: np.ndarray, path: str | Path, title: str = ""
+) -> Path:
+    """The lab's figure: "Ground truth" | "Predict result", red for 0 and blue for 1, predictions
+    rounded to 0/1 before drawing."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.4))
+    rounded = (np.asarray(pred) >= 0.5).astype(int)
+    for ax, labels, name in ((axes[0], y, "Ground truth"), (axes[1], rounded, "Predict result")):
+        _scatter(ax, X, labels)
+        ax.set_title(name, fontsize=18)
+        ax.set_aspect("equal", adjustable="datalim")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def learning_curves(
+    curves: Sequence[tuple[str, Sequence[int], Sequence[float]]],
+    path: str | Path,
+    title: str = "",
+    ylabel: str = "loss (MSE)",
+    bands: Sequence[tuple[Sequence[float], Sequence[float]] | None] | None = None,
+) -> Path:
+    """Several runs overlaid, loss on a log scale; optional (low, high) bands per curve."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (label, epochs, losses) in enumerate(curves):
+        colour = colours[i % len(colours)]
+        ax.plot(epochs, np.maximum(losses, 1e-12), label=label, color=colour, lw=1.5)
+        if bands and bands[i] is not None:
+            low, high = bands[i]
+            ax.fill_between(
+                epochs,
+                np.maximum(low, 1e-12),
+                np.maximum(high, 1e-12),
+                color=colour,
+                alpha=0.15,
+                lw=0,
+            )
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def decision_boundary(
+    predict, X: np.ndarray, y: np.ndarray, path: str | Path, title: str = "", resolution: int = 200
+) -> Path:
+    """Predicted probability over the data's box (the unit square for the lab's sets) with the
+    0.5 contour and the points on top."""
+    plt = _plt()
+    lo = np.minimum(X.min(axis=0), 0.0) - 0.05
+    hi = np.maximum(X.max(axis=0), 1.0) + 0.05
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    grid = np.c_[gx.ravel(), gy.ravel()]
+    prob = np.asarray(predict(grid))[:, 0].reshape(gx.shape)
+    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    image = ax.contourf(gx, gy, prob, levels=np.linspace(0, 1, 21), cmap="RdBu", alpha=0.75)
+    ax.contour(gx, gy, prob, levels=[0.5], colors="k", linewidths=1)
+    _scatter(ax, X, y, size=26, edge="white")
+    fig.colorbar(image, ax=ax, label="predicted P(class 1)")
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def image_grid(
+    images: Sequence[np.ndarray],
+    path: str | Path,
+    titles: Sequence[str] = (),
+    title: str = "",
+    cmap: str = "gray",
+) -> Path:
+    """Small images side by side (filters, samples)."""
+    plt = _plt()
+    n = len(images)
+    fig, axes = plt.subplots(1, n, figsize=(1.6 * n + 0.4, 2.0), squeeze=False)
+    for i, (ax, image) in enumerate(zip(axes[0], images)):
+        ax.imshow(image, cmap=cmap)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i < len(titles):
+            ax.set_title(titles[i], fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _save(fig, path) -> Path:
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
+    return path

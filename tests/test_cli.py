@@ -1,0 +1,172 @@
+"""The gradstep command line: train, lab1 --quick (its report and findings), and errors."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from experiments.cli import main
+
+
+def gradstep(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "experiments", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def quick_lab(tmp_path_factory):
+    """One `gradstep lab1 --quick` run (seeds 0 and 1) shared by the tests below."""
+    out = tmp_path_factory.mktemp("lab") / "lab1"
+    result = gradstep("lab1", "--quick", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out, json.loads((out / "results.json").read_text()), result.stdout
+
+
+def summary(results, key, label):
+    return results["experiments"][key][label]["summary"]
+
+
+def test_lab1_quick_writes_report_results_and_figures(quick_lab):
+    out, results, stdout = quick_lab
+    assert f"report: {out / 'report.md'}" in stdout
+    report = (out / "report.md").read_text()
+    for heading in (
+        "## 3. Results",
+        "### Part 1: linear data",
+        "### Part 2: XOR data",
+        "### A. Learning rates",
+        "### B. Hidden units",
+        "### C. Without activation functions",
+        "### D. The seed report's derivation",
+        "### A. Optimizers",
+        "### B. Activation functions",
+    ):
+        assert heading in report
+    for name in results["figures"].values():
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({name})" in report
+    assert results["meta"]["seeds"] == [0, 1] and results["meta"]["quick"] is True
+    assert not any(p.name.startswith(".") for p in out.parent.iterdir())  # no temp folder left
+
+
+def test_parts_1_and_2_reach_100_percent_with_the_report_settings(quick_lab):
+    """Report settings (2-4-4-1, sigmoid, no bias, lr 0.05, 10,000 epochs, summed cross-entropy
+    delta), seeds 0 and 1: every run classifies every point."""
+    _, results, _ = quick_lab
+    for key in ("part1", "part2"):
+        variant = results["experiments"][key]["report settings"]
+        settings = variant["settings"]
+        assert (
+            settings["lr"],
+            settings["epochs"],
+            settings["bias"],
+            settings["loss"],
+            settings["reduction"],
+        ) == (0.05, 10_000, False, "bce", "sum")
+        assert [r["final_accuracy"] for r in variant["runs"]] == [1.0, 1.0]
+        assert all(len(r["history"]["loss"]) == len(r["history"]["epoch"]) for r in variant["runs"])
+
+
+def test_report_findings_appear_as_measured_numbers(quick_lab):
+    out, results, _ = quick_lab
+    tiny = summary(results, "learning_rate", "lr=0.0001")
+    assert tiny["converged_runs"] == 0 and tiny["final_loss_mean"] > 0.2  # stays near start
+    big = summary(results, "learning_rate", "lr=2")
+    assert big["converged_runs"] == 0 and big["final_loss_mean"] > 0.1  # never converges
+    good = summary(results, "learning_rate", "lr=0.05")
+    assert good["perfect_runs"] == good["seeds"]
+    two = summary(results, "hidden_units", "2 units")
+    assert two["perfect_runs"] < summary(results, "hidden_units", "4 units")["perfect_runs"]
+    assert two["perfect_runs"] < summary(results, "hidden_units", "10 units")["perfect_runs"]
+    assert summary(results, "no_activation", "xor, lr=0.005")["accuracy_mean"] < 0.6
+    assert summary(results, "no_activation", "linear, lr=0.005")["accuracy_mean"] >= 0.95
+    report = (out / "report.md").read_text()
+    assert f"moves the MSE from {tiny['initial_loss_mean']:.4f}" in report
+
+
+def test_derivation_check_finds_the_seed_reports_update_order(quick_lab):
+    _, results, _ = quick_lab
+    for row in results["derivation_check"]["rows"]:
+        assert row["relative_error"]["W3"] < 1e-12  # the first step is exact
+        assert row["relative_error"]["W2"] > 1e-3  # the next ones go through updated weights
+        assert row["engine_vs_lab_max_abs_diff"] < 1e-12
+
+
+def test_train_command_prints_lab_lines_and_writes_plots(tmp_path, capsys):
+    prefix = tmp_path / "run"
+    code = main(
+        [
+            "train",
+            "--data",
+            "xor",
+            "--epochs",
+            "2000",
+            "--log-every",
+            "1000",
+            "--engine",
+            "tensor",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.02",
+            "--bias",
+            "--plots",
+            str(prefix),
+        ]
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[0].startswith("epoch 0 loss : ") and out[2].startswith("epoch 2000 loss : ")
+    assert (
+        out[3].startswith("Prediction 0: ")
+        and len([x for x in out if x.startswith("Prediction")]) == 21
+    )
+    assert any(line.startswith("loss=") and line.endswith("%") for line in out)
+    for suffix in ("curve", "comparison", "boundary"):
+        assert (tmp_path / f"run_{suffix}.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--data", "mnist"], "argument --data: invalid choice: 'mnist'"),
+        (["train", "--lr", "-0.1"], "argument --lr: expected a positive number, got -0.1"),
+        (["train", "--epochs", "ten"], "argument --epochs: expected an integer >= 0, got 'ten'"),
+        (["train", "--sizes", "2-x-1"], "expected sizes like 2-4-4-1"),
+        (["train", "--sizes", "3-4-1"], "--sizes must start with 2"),
+        (["train", "--plots", "/nonexistent/dir/p"], "directory /nonexistent/dir does not exist"),
+        (["lab1", "--seeds", "0"], "argument --seeds: expected a positive integer, got 0"),
+        (["lab1", "--out", "/proc/gradstep-test"], "cannot write to /proc"),
+    ],
+)
+def test_command_line_errors_are_one_line_and_status_2(args, message, tmp_path):
+    result = gradstep(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradstep: error: ") and message in lines[0]
+    assert result.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+def test_lab1_refuses_a_non_empty_unrelated_directory(tmp_path):
+    keep = tmp_path / "notes.txt"
+    keep.write_text("mine")
+    result = gradstep("lab1", "--quick", "--out", str(tmp_path))
+    assert result.returncode == 2 and "not an earlier lab1 output" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_help_lists_the_commands():
+    result = gradstep("--help")
+    assert result.returncode == 0
+    for command in ("lab1", "train", "demo"):
+        assert command in result.stdout
+
+
+def test_console_script_is_installed():
+    script = os.path.join(os.path.dirname(sys.executable), "gradstep")
+    assert os.path.exists(script)
+    result = subprocess.run([script, "demo"], capture_output=True, text=True)
+    assert result.returncode == 0 and "gradcheck passed: 3 derivatives" in result.stdout
