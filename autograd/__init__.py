@@ -5,6 +5,7 @@ core (``topological_order``, ``backward``, ``no_grad``, ``scope``, ``detect_anom
 tool (``gradcheck``, stepping, drawing) serves both.
 """
 
+from .draw import TooManyNodesError, draw, find_renderer, render
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 from .graph import (
     AnomalyError,
@@ -18,17 +19,26 @@ from .graph import (
     scope,
     topological_order,
 )
+from .steps import ForwardStep, Step, backward_steps, forward_steps
 from .tensor import Tensor, concatenate, stack
 from .value import Value, sum_values
 
 __all__ = [
     "AnomalyError",
+    "ForwardStep",
+    "Step",
+    "backward_steps",
+    "forward_steps",
     "GradcheckError",
     "GradcheckReport",
     "Node",
     "Tensor",
     "Value",
+    "TooManyNodesError",
     "backward",
+    "draw",
+    "find_renderer",
+    "render",
     "concatenate",
     "current_scope",
     "detect_anomaly",

@@ -64,8 +64,8 @@ class Node:
     """Base of ``Value`` and ``Tensor``: the slots every graph tool relies on.
 
     Subclasses provide ``_seed_grad``, ``_zero_grad`` and ``_backprop`` (push ``self.grad`` into the
-    parents' gradients) and ``local_grads`` (the contributions ``_backprop`` would add, returned
-    rather than applied, for stepping)."""
+    parents' gradients), ``local_grads`` (the contributions ``_backprop`` would add, returned
+    rather than applied) and ``_apply`` (add given contributions): stepping uses the last two."""
 
     __slots__ = ("data", "grad", "parents", "op", "label", "id", "scope", "param")
 
@@ -87,6 +87,9 @@ class Node:
         raise NotImplementedError
 
     def local_grads(self, upstream) -> tuple:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _apply(self, contributions) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -112,12 +115,8 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-def backward(root: Node, grad=None) -> list[Node]:
-    """Fill ``grad`` of every node ``root`` depends on with d(root)/d(node).
-
-    ``grad`` is the upstream gradient for the root: 1 by default, which needs a one-element root;
-    any other Tensor root needs ``grad`` of its shape. Interior gradients are recomputed from zero;
-    leaf gradients are added to. Returns the topological order it used."""
+def prepare_backward(root: Node, grad=None) -> list[Node]:
+    """The first half of ``backward``: the order, interior gradients zeroed, the root seeded."""
     if not STATE.grad_enabled:
         raise RuntimeError(
             "backward() called inside no_grad(): nodes made there record no graph; "
@@ -128,6 +127,16 @@ def backward(root: Node, grad=None) -> list[Node]:
         if node.parents:
             node._zero_grad()
     root._seed_grad(grad)
+    return order
+
+
+def backward(root: Node, grad=None) -> list[Node]:
+    """Fill ``grad`` of every node ``root`` depends on with d(root)/d(node).
+
+    ``grad`` is the upstream gradient for the root: 1 by default, which needs a one-element root;
+    any other Tensor root needs ``grad`` of its shape. Interior gradients are recomputed from zero;
+    leaf gradients are added to. Returns the topological order it used."""
+    order = prepare_backward(root, grad)
     for node in reversed(order):
         if node.parents:
             node._backprop()

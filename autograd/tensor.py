@@ -304,6 +304,10 @@ class Tensor(Node):
         grads = self.local_grads(self.grad)
         if STATE.anomaly:
             _check_contributions(self, grads)
+        self._apply(grads)
+
+    def _apply(self, grads) -> None:
+        """Add each contribution into its parent's grad."""
         for parent, g in zip(self.parents, grads):
             if parent.parents:  # interior grads may share memory with others: never in place
                 parent.grad = g if parent.grad is None else parent.grad + g

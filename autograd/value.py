@@ -220,6 +220,11 @@ class Value(Node):
         for parent, local in zip(self.parents, self._local):
             parent.grad += g * local
 
+    def _apply(self, contributions) -> None:
+        """Add each contribution into its parent's grad (what ``_backprop`` does, for stepping)."""
+        for parent, c in zip(self.parents, contributions):
+            parent.grad += c
+
     def local_grads(self, upstream: float) -> tuple[float, ...]:
         """The contributions ``upstream * d(self)/d(parent)``, one per parent."""
         return tuple(upstream * local for local in self._local)

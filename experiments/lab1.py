@@ -575,7 +575,7 @@ def write_report(results: dict, derivation: dict, figures: dict, meta: dict) -> 
         "",
         f"W3's step is exact; the steps of W1 and W2 are {_error_range(derivation)} away from "
         "the gradient, yet the reported training ends at the same loss and accuracy (last two "
-        "columns): the \"subtly wrong derivation that still converges\" the report's author "
+        'columns): the "subtly wrong derivation that still converges" the report\'s author '
         "warns about, found by comparing with a checked gradient.",
         "",
         "## 5. Extras",
