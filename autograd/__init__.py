@@ -5,7 +5,7 @@ core (``topological_order``, ``backward``, ``no_grad``, ``scope``, ``detect_anom
 tool (``gradcheck``, stepping, drawing) serves both.
 """
 
-from .draw import TooManyNodesError, draw, find_renderer, render
+from .drawing import TooManyNodesError, draw, find_renderer, render
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 from .graph import (
     AnomalyError,

@@ -2,6 +2,7 @@
 
     gradstep lab1 [--out DIR] [--seeds N] [--quick]      the whole lab, report in DIR/report.md
     gradstep train [--data xor] [--engine numpy] ...      one configuration, every knob
+    gradstep graph [--collapse neuron] [--out graph.svg]  draw the network for one sample
     gradstep demo                                         a short engine demonstration
 
 Command-line errors print one line (``gradstep: error: ...``) and exit with status 2, before
@@ -127,11 +128,85 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.add_argument("--quiet", action="store_true", help="no progress bar and no epoch lines")
 
+    gr = sub.add_parser("graph", help="draw the 2-4-4-1 network's computation graph for one sample")
+    gr.add_argument("--data", choices=sorted(DATASETS), default="xor")
+    gr.add_argument(
+        "--sample", type=_non_negative_int, default=0, help="index of the point in the data set"
+    )
+    gr.add_argument("--sizes", type=_layer_sizes, default=(2, 4, 4, 1))
+    gr.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    gr.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True)
+    gr.add_argument("--seed", type=_non_negative_int, default=0)
+    gr.add_argument("--collapse", choices=["neuron", "layer", "none"], default="neuron")
+    gr.add_argument(
+        "--expand",
+        action="append",
+        default=[],
+        metavar="SCOPE",
+        help="draw this scope in full (e.g. layer1/neuron0); repeatable",
+    )
+    gr.add_argument(
+        "--after-backward",
+        action="store_true",
+        help="run backward first: gradients and chain-rule edge labels",
+    )
+    gr.add_argument("--max-nodes", type=_positive_int, default=400)
+    gr.add_argument(
+        "--out",
+        type=Path,
+        default=Path("graph.svg"),
+        help="output file: .svg, .png or .pdf (.gv without a renderer)",
+    )
+
     sub.add_parser(
         "demo",
         help="a short engine demonstration: an expression, its gradients and a gradient check",
     )
     return parser
+
+
+def cmd_graph(args) -> int:
+    from autograd import render
+    from autograd.drawing import TooManyNodesError
+    from nets import ValueMLP
+
+    from .datasets import load_dataset
+
+    fmt = args.out.suffix.lstrip(".") or "svg"
+    if fmt not in ("svg", "png", "pdf"):
+        raise ValueError(f"--out must end in .svg, .png or .pdf, got {args.out}")
+    if not args.out.parent.is_dir():
+        raise ValueError(f"--out {args.out}: directory {args.out.parent} does not exist")
+    X, y = load_dataset(args.data, seed=args.seed)
+    if args.sample >= len(X):
+        raise ValueError(f"--sample {args.sample} is out of range: {args.data} has {len(X)} points")
+    if args.sizes[0] != 2:
+        raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
+    net = ValueMLP(args.sizes, activation=args.activation, bias=args.bias, seed=args.seed)
+    out = net(list(X[args.sample]))
+    root = out[0] if isinstance(out, list) else out
+    if args.after_backward:
+        root.backward()
+    collapse = None if args.collapse == "none" else args.collapse
+    point = tuple(round(float(v), 3) for v in X[args.sample])
+    title = (
+        f"{'-'.join(map(str, args.sizes))} {args.activation} net on {args.data} point "
+        f"{args.sample} {point}, label {int(y[args.sample, 0])}"
+    )
+    try:
+        path = render(
+            root,
+            args.out,
+            format=fmt,
+            collapse=collapse,
+            expand=args.expand,
+            max_nodes=args.max_nodes,
+            title=title,
+        )
+    except TooManyNodesError as e:
+        raise ValueError(str(e)) from None
+    print(f"graph: {path}")
+    return 0
 
 
 def _check_writable_prefix(prefix: Path) -> None:
@@ -223,7 +298,7 @@ def demo() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"lab1": cmd_lab1, "train": cmd_train, "demo": lambda a: demo()}
+    commands = {"lab1": cmd_lab1, "train": cmd_train, "graph": cmd_graph, "demo": lambda a: demo()}
     if args.command not in commands:
         parser.print_help()
         return 0

@@ -37,13 +37,21 @@ def numpy_loss(p: np.ndarray, y: np.ndarray, loss: str, reduction: str) -> tuple
 
 
 def value_loss(outputs: list[list[Value]], y: np.ndarray, loss: str, reduction: str) -> Value:
-    """The loss as one Value graph over every sample's outputs."""
+    """The loss as one Value graph over every sample's outputs; terms are labelled
+    ``bce[i]`` / ``se[i]`` (sample i; ``[i,k]`` with several outputs) and the result ``L``."""
     terms = []
-    for row, targets in zip(outputs, y):
-        for p, t in zip(row, targets):
-            terms.append((p - float(t)) ** 2 if loss == "mse" else p.bce(float(t)))
+    several = len(outputs[0]) > 1 if outputs else False
+    for i, (row, targets) in enumerate(zip(outputs, y)):
+        for k, (p, t) in enumerate(zip(row, targets)):
+            term = (p - float(t)) ** 2 if loss == "mse" else p.bce(float(t))
+            term.label = f"{'se' if loss == 'mse' else 'bce'}[{f'{i},{k}' if several else i}]"
+            terms.append(term)
     total = sum_values(terms)
-    return total * (1.0 / len(terms)) if reduction == "mean" else total
+    if reduction == "mean":
+        total.label = "sum"
+        total = total * (1.0 / len(terms))
+    total.label = "L"
+    return total
 
 
 def tensor_loss(p: Tensor, y: np.ndarray, loss: str, reduction: str) -> Tensor:

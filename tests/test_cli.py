@@ -170,3 +170,46 @@ def test_console_script_is_installed():
     assert os.path.exists(script)
     result = subprocess.run([script, "demo"], capture_output=True, text=True)
     assert result.returncode == 0 and "gradcheck passed: 3 derivatives" in result.stdout
+
+
+def test_graph_command_draws_the_network(tmp_path, capsys):
+    import xml.etree.ElementTree as ET
+
+    from autograd import find_renderer
+
+    out = tmp_path / "net.svg"
+    code = main(
+        [
+            "graph",
+            "--data",
+            "xor",
+            "--sample",
+            "3",
+            "--collapse",
+            "neuron",
+            "--after-backward",
+            "--out",
+            str(out),
+        ]
+    )
+    printed = capsys.readouterr().out.strip()
+    assert code == 0
+    if find_renderer() is None:
+        assert printed == f"graph: {out.with_suffix('.gv')}"
+        return
+    assert printed == f"graph: {out}"
+    text = "".join(ET.parse(out).getroot().itertext())
+    assert "layer1/neuron3" in text and "layer3/neuron0" in text and "x[0]" in text
+    assert "label 1" in text  # the title names the point's label
+
+
+def test_graph_command_errors(tmp_path):
+    result = gradstep("graph", "--sample", "99", "--out", str(tmp_path / "g.svg"))
+    assert (
+        result.returncode == 2 and "--sample 99 is out of range: xor has 21 points" in result.stderr
+    )
+    result = gradstep(
+        "graph", "--collapse", "none", "--max-nodes", "10", "--out", str(tmp_path / "g.svg")
+    )
+    assert result.returncode == 2 and "collapse='neuron' gives" in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -139,6 +139,7 @@ def draw(
     """
     import graphviz
 
+    use_renderer()  # so notebook display of the result finds the same renderer as render()
     order = topological_order(root)
     names = node_names(order)
     depth = _depth(collapse)

@@ -1,0 +1,29 @@
+"""The walkthrough notebook runs top to bottom, and is committed without outputs."""
+
+import pathlib
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "walkthrough.ipynb"
+
+
+def test_notebook_is_committed_without_outputs():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(not c.outputs and c.execution_count is None for c in code)
+
+
+def test_notebook_executes(tmp_path):
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()  # raises CellExecutionError naming the failing cell
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "dy/dx += dy/d(x*w) * w" in text  # stepping printed the chain rule
+    assert "gradcheck passed: 37 derivatives" in text
+    assert "final accuracy 100.00%" in text
+    assert any("image/svg+xml" in o.get("data", {}) for o in outputs)  # graphs rendered
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # plots shown
