@@ -21,7 +21,7 @@ from .graph import (
 )
 from .steps import ForwardStep, Step, backward_steps, forward_steps
 from .tensor import Tensor, concatenate, stack
-from .value import Value, sum_values
+from .value import Value, dot, sum_values
 
 __all__ = [
     "AnomalyError",
@@ -42,6 +42,7 @@ __all__ = [
     "concatenate",
     "current_scope",
     "detect_anomaly",
+    "dot",
     "gradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",

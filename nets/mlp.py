@@ -2,6 +2,8 @@
 
 - ``ValueMLP``: built of Value nodes neuron by neuron, each layer and neuron in its own scope
   (``layer1/neuron3``), parameters labelled ``W1[0,3]``: the graph you can draw and step through.
+  A neuron is two nodes: ``z = dot(w, x, b)`` (the weighted sum, one node whose local
+  derivatives are the paired inputs and weights) and its activation.
 - ``TensorMLP``: the same network on Tensor nodes, ``act(X @ W + b)`` per layer, a batch at once.
 - ``NumpyMLP``: the fast path, forward and hand-derived backward in numpy with no graph: the
   lab's derivation for any depth, widths, activation, loss and bias.
@@ -19,7 +21,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from autograd import Tensor, Value, no_grad, scope, sum_values
+from autograd import Tensor, Value, dot, no_grad, scope
 
 from .activations import get_activation
 from .init import check_layer_sizes, init_parameters, parameter_shapes
@@ -205,10 +207,7 @@ class ValueMLP(MLP):
             with scope(f"layer{k + 1}"):
                 for j, (neuron, z_label, a_label) in enumerate(names):
                     with scope(neuron):
-                        terms = [W[i][j] * hi for i, hi in enumerate(h)]
-                        if self.bias:
-                            terms.append(self.b[k][j])
-                        z = sum_values(terms)
+                        z = dot([row[j] for row in W], h, self.b[k][j] if self.bias else None)
                         z.label = z_label
                         a = act.on_node(z)
                         a.label = a_label

@@ -78,7 +78,7 @@ def test_collapse_by_neuron_and_layer():
     assert sorted(boxes) == sorted(
         [f"layer{k}_neuron{j}" for k, n in ((1, 4), (2, 4), (3, 1)) for j in range(n)]
     )
-    assert "4 nodes, 3 parameters" in by_neuron and "a3[0] = 0.4204, grad 1.0000" in by_neuron
+    assert "2 nodes, 3 parameters" in by_neuron and "a3[0] = 0.4204, grad 1.0000" in by_neuron
     assert "W1[0,0]" not in by_neuron  # drawn inside its neuron
     # 2 inputs -> 4 neurons, 4 -> 4, 4 -> 1
     assert by_neuron.count("->") == 2 * 4 + 4 * 4 + 4
