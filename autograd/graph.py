@@ -12,7 +12,7 @@ A node (``Value`` or ``Tensor``) records the result of one operation:
 - ``param``: the op's non-node argument (an exponent, a slope, an axis), or None.
 
 Every tool that walks a graph (backward, stepping, drawing, counting) uses ``topological_order``,
-which is iterative (no recursion limit) and deterministic (parents are visited in argument order).
+which is iterative (no recursion limit) and deterministic (creation order).
 
 Gradient lifecycle (as in PyTorch): ``backward`` seeds the root, recomputes every interior node's
 gradient from zero, and *adds* into leaves. Calling it twice doubles leaf gradients and leaves
@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 
 __all__ = [
     "Node",
@@ -96,23 +97,22 @@ class Node:
 def topological_order(root: Node) -> list[Node]:
     """Every node ``root`` depends on, each after all of its parents, ending with ``root``.
 
-    Iterative depth-first post-order; parents are visited in argument order, so the same program
-    always gives the same order. A node reached twice (``a + a``, diamonds) appears once."""
-    order: list[Node] = []
+    An op's operands exist before its result does, so ids (given in creation order) already
+    sort the graph: collect what ``root`` reaches with an explicit stack (no recursion, any
+    depth), then sort by id. The order is the program's own order and the same on every run.
+    A node reached twice (``a + a``, diamonds) appears once."""
     seen = {root}
-    stack = [(root, iter(root.parents))]
-    push, pop, append, mark = stack.append, stack.pop, order.append, seen.add
+    stack = [root]
+    pop, push, mark = stack.pop, stack.append, seen.add
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
+        for parent in pop().parents:
             if parent not in seen:
                 mark(parent)
-                push((parent, iter(parent.parents)))
-                break
-        else:
-            pop()
-            append(node)
-    return order
+                push(parent)
+    return sorted(seen, key=_by_id)
+
+
+_by_id = attrgetter("id")
 
 
 def prepare_backward(root: Node, grad=None) -> list[Node]:
@@ -163,21 +163,28 @@ def current_scope() -> str:
     return STATE.scope
 
 
-@contextmanager
-def scope(name: str) -> Iterator[str]:
+class scope:  # noqa: N801 - used like a function: ``with scope("layer1"):``
     """Tag every node made inside with ``name``; nested scopes join with ``"/"``
-    (``scope("layer1")`` then ``scope("neuron2")`` gives ``"layer1/neuron2"``)."""
-    if not isinstance(name, str):
-        raise TypeError(f"scope name must be a str, got {type(name).__name__}")
-    name = name.strip("/")
-    if not name:
-        raise ValueError("scope name must be a non-empty string")
-    previous = STATE.scope
-    STATE.scope = f"{previous}/{name}" if previous else name
-    try:
-        yield STATE.scope
-    finally:
-        STATE.scope = previous
+    (``scope("layer1")`` then ``scope("neuron2")`` gives ``"layer1/neuron2"``).
+    A class rather than a generator: networks enter one per layer and per neuron."""
+
+    __slots__ = ("name", "previous")
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"scope name must be a str, got {type(name).__name__}")
+        name = name.strip("/")
+        if not name:
+            raise ValueError("scope name must be a non-empty string")
+        self.name = name
+
+    def __enter__(self) -> str:
+        self.previous = previous = STATE.scope
+        STATE.scope = f"{previous}/{self.name}" if previous else self.name
+        return STATE.scope
+
+    def __exit__(self, *exc) -> None:
+        STATE.scope = self.previous
 
 
 def is_anomaly_enabled() -> bool:

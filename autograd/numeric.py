@@ -7,18 +7,17 @@ import numpy as np
 SIGMOID_FLOOR = -700.0  # e^700 is still finite; sigmoid(-700) is 1e-304
 
 
-def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x), accurate to a few ulps in relative terms over the whole line (the
-    reciprocal of a sum of positives loses nothing). Inputs below -700 are raised to -700 so e^-x
-    never overflows (no warning); sigmoid there is below 1e-304 either way. Five ufunc calls,
-    in place in ``out`` when given (the fast path's hot loop)."""
-    if out is None:
-        out = np.empty(np.shape(x))  # (also keeps 0-d inputs arrays, not numpy scalars)
-    e = np.maximum(x, SIGMOID_FLOOR, out=out)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
+    reciprocal of a sum of positives loses nothing). Inputs below -700 are raised to -700 so
+    e^-x never overflows (no warning); sigmoid there is below 1e-304 either way."""
+    e = np.maximum(x, SIGMOID_FLOOR)
+    if not isinstance(e, np.ndarray):  # a 0-d input gives a numpy scalar
+        e = np.array(e)
+    np.negative(e, e)
+    np.exp(e, e)
     e += 1.0
-    return np.reciprocal(e, out=e)
+    return np.reciprocal(e, e)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:

@@ -44,7 +44,7 @@ class Tensor(Node):
     ([[1.0, 1.0], [-1.0, -1.0]], [3.0, 7.0])
     """
 
-    __slots__ = ("_back", "_ctx")
+    __slots__ = ("_back", "_ctx", "_exact")
     __array_ufunc__ = None  # ndarray + Tensor defers to Tensor.__radd__
 
     def __init__(self, data, label: str = "") -> None:
@@ -58,6 +58,27 @@ class Tensor(Node):
         self.param = None
         self._back = None
         self._ctx = None
+        self._exact = True
+
+    @classmethod
+    def input(cls, x, label: str = "") -> Tensor:
+        """A leaf holding data fed in (drawn as an input). A float64 array is used as it is,
+        not copied: ops never write into their operands."""
+        if type(x) is np.ndarray and x.dtype == np.float64:
+            out = _new(Tensor)
+            out.data, out.grad, out.parents, out.op = x, np.zeros_like(x), (), "input"
+            out._exact = True
+            out.label, out.id, out.scope, out.param = (
+                _check_label(label),
+                next(_ids),
+                STATE.scope,
+                None,
+            )
+            out._back = out._ctx = None
+            return out
+        out = cls(x, label)
+        out.op = "input"
+        return out
 
     @staticmethod
     def constant(x) -> Tensor:
@@ -202,7 +223,9 @@ class Tensor(Node):
         of the same shape): -(y ln p + (1 - y) ln(1 - p)) with logs clamped at -100;
         dL/dp = (p - y) / max(p (1 - p), 1e-12), as torch's BCELoss."""
         p = self.data
-        y = _to_array(target.data if isinstance(target, Tensor) else target)
+        y = target.data if isinstance(target, Tensor) else target
+        if type(y) is not np.ndarray or y.dtype != np.float64:
+            y = _to_array(y)
         if y.shape != p.shape:
             raise ValueError(f"bce target shape {y.shape} differs from {_name(self)} {p.shape}")
         return _make(_bce(p, y), (self,), "bce", _bce_back, (p, y), y)
@@ -298,7 +321,12 @@ class Tensor(Node):
         """The contributions this node adds to each parent's grad, given its upstream gradient,
         summed back to each parent's shape."""
         grads = self._back(self._ctx, upstream)
-        return tuple(unbroadcast(g, p.data.shape) for p, g in zip(self.parents, grads))
+        if self._exact:  # no operand was broadcast: every gradient has its parent's shape
+            return grads
+        return tuple(
+            g if g.shape == p.data.shape else unbroadcast(g, p.data.shape)
+            for p, g in zip(self.parents, grads)
+        )
 
     def _backprop(self) -> None:
         grads = self.local_grads(self.grad)
@@ -335,8 +363,13 @@ class Tensor(Node):
 _new = object.__new__
 
 
+_BROADCASTING = frozenset({"+", "-", "*", "/", "**"})
+
+
 def _make(data: np.ndarray, parents: tuple, op: str, back, ctx=None, param=None) -> Tensor:
     out = _new(Tensor)
+    # Only elementwise binary ops broadcast; elsewhere each vjp returns its parent's shape.
+    out._exact = op not in _BROADCASTING or all(p.data.shape == data.shape for p in parents)
     out.data = data
     out.grad = None
     out.label = ""
@@ -439,6 +472,8 @@ def _clip_back(ctx, g):  # d/dx clip(x, lo, hi) = 1 inside [lo, hi], else 0
 
 def _matmul_back(ctx, g):  # out = a b: d/da = g b^T, d/db = a^T g (1-D operands as row/column)
     a, b = ctx
+    if a.ndim == 2 and b.ndim == 2:
+        return g.dot(b.T), a.T.dot(g)
     a2 = a if a.ndim == 2 else a.reshape(1, -1)
     b2 = b if b.ndim == 2 else b.reshape(-1, 1)
     g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
@@ -446,7 +481,9 @@ def _matmul_back(ctx, g):  # out = a b: d/da = g b^T, d/db = a^T g (1-D operands
 
 
 def _expand(g, shape, axis, keepdims):
-    if axis is not None and not keepdims:
+    if axis is None:
+        return np.full(shape, g)  # a writable array, and cheaper than broadcast_to
+    if not keepdims:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, shape)
 

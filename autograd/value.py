@@ -81,6 +81,13 @@ class Value(Node):
         return out
 
     @staticmethod
+    def input(x: float, label: str = "") -> Value:
+        """A leaf holding data fed in, not a parameter (drawn as an input)."""
+        out = Value(x, label)
+        out.op = "input"
+        return out
+
+    @staticmethod
     def constant(x: float) -> Value:
         """A leaf for a plain number used in an expression (drawn as a constant)."""
         out = Value(x)

@@ -59,8 +59,9 @@ class Section:
         self.targets.append((text, ratio, at_least, ratio >= at_least))
 
 
-def interleaved(contenders: dict[str, Callable[[], object]], rounds: int,
-                gc_off: set[str] = frozenset()) -> dict[str, float]:
+def interleaved(
+    contenders: dict[str, Callable[[], object]], rounds: int, gc_off: set[str] = frozenset()
+) -> dict[str, float]:
     """Median seconds per call of each contender, timed in turn, ``rounds`` times."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
@@ -110,8 +111,10 @@ def _micrograd_net(state: dict):
     def forward(x):
         h = [MValue(float(v)) for v in x]
         for k in range(depth):
-            h = [sigmoid(sum((W[k][i][j] * h[i] for i in range(len(h))), b[k][j]))
-                 for j in range(len(b[k]))]
+            h = [
+                sigmoid(sum((W[k][i][j] * h[i] for i in range(len(h))), b[k][j]))
+                for j in range(len(b[k]))
+            ]
         return h[0]
 
     def loss(X, y):
@@ -128,9 +131,9 @@ def _micrograd_net(state: dict):
         return out
 
     def grads():
-        return {f"W{k + 1}": np.array([[w.grad for w in row] for row in W[k]])
-                for k in range(depth)} | {f"b{k + 1}": np.array([v.grad for v in b[k]])
-                                          for k in range(depth)}
+        return {
+            f"W{k + 1}": np.array([[w.grad for w in row] for row in W[k]]) for k in range(depth)
+        } | {f"b{k + 1}": np.array([v.grad for v in b[k]]) for k in range(depth)}
 
     return loss, step, grads
 
@@ -147,8 +150,11 @@ def _count_micrograd(root) -> int:
 
 
 def bench_value_engine(n: int, rounds: int) -> Section:
-    section = Section(f"1. Value engine: one full-batch training step, 2-4-4-1 sigmoid, "
-                      f"linear set n={n} (MSE, mean, SGD)", "micrograd (GC on)")
+    section = Section(
+        f"1. Value engine: one full-batch training step, 2-4-4-1 sigmoid, "
+        f"linear set n={n} (MSE, mean, SGD)",
+        "micrograd (GC on)",
+    )
     X, y = generate_linear(n, seed=0)
     ours = ValueMLP(LAYERS, seed=0)
     state = ours.state_dict()
@@ -164,12 +170,15 @@ def bench_value_engine(n: int, rounds: int) -> Section:
     try:
         import micrograd  # noqa: F401
     except ImportError:
-        section.checks.append("micrograd is not installed (pip install micrograd==0.1.0, or "
-                              "the bench extra): its rows are skipped")
+        section.checks.append(
+            "micrograd is not installed (pip install micrograd==0.1.0, or "
+            "the bench extra): its rows are skipped"
+        )
         t = interleaved({"gradstep ValueMLP": our_step}, rounds)
         section.reference = "gradstep ValueMLP"
-        section.rows.append(Row("gradstep ValueMLP", t["gradstep ValueMLP"],
-                                f"{our_nodes / n:.0f} nodes/sample"))
+        section.rows.append(
+            Row("gradstep ValueMLP", t["gradstep ValueMLP"], f"{our_nodes / n:.0f} nodes/sample")
+        )
         return section
     m_loss, m_step, m_grads = _micrograd_net(state)
     # Same loss and gradients before timing.
@@ -177,8 +186,10 @@ def bench_value_engine(n: int, rounds: int) -> Section:
     ref.backward()
     loss, grads = ours.loss_and_grads(X, y, loss="mse", reduction="mean")
     worst = max(float(np.max(np.abs(grads[k] - v))) for k, v in m_grads().items())
-    section.checks.append(f"same loss ({loss:.12f} vs micrograd {ref.data:.12f}) and gradients "
-                          f"(largest difference {worst:.1e}) before timing")
+    section.checks.append(
+        f"same loss ({loss:.12f} vs micrograd {ref.data:.12f}) and gradients "
+        f"(largest difference {worst:.1e}) before timing"
+    )
     if abs(loss - ref.data) > 1e-10 * abs(ref.data) or worst > 1e-10:
         raise AssertionError("micrograd and gradstep disagree; not timing")
     m_nodes = _count_micrograd(ref)
@@ -188,16 +199,21 @@ def bench_value_engine(n: int, rounds: int) -> Section:
         "gradstep ValueMLP (GC on)": our_step,
         "gradstep ValueMLP (GC off)": our_step,
     }
-    t = interleaved(contenders, rounds, gc_off={"micrograd (GC off)",
-                                                "gradstep ValueMLP (GC off)"})
+    t = interleaved(contenders, rounds, gc_off={"micrograd (GC off)", "gradstep ValueMLP (GC off)"})
     for name, sec in t.items():
         nodes = m_nodes if name.startswith("micrograd") else our_nodes
-        section.rows.append(Row(name, sec, f"{nodes / n:.0f} nodes/sample, "
-                                           f"{nodes / sec / 1e6:.2f} M nodes/s"))
-    section.target("ValueMLP step vs micrograd, default GC", "micrograd (GC on)",
-                   "gradstep ValueMLP (GC on)", 8.0)
-    section.target("ValueMLP step vs micrograd, GC off", "micrograd (GC off)",
-                   "gradstep ValueMLP (GC on)", 2.0)
+        section.rows.append(
+            Row(name, sec, f"{nodes / n:.0f} nodes/sample, {nodes / sec / 1e6:.2f} M nodes/s")
+        )
+    section.target(
+        "ValueMLP step vs micrograd, default GC",
+        "micrograd (GC on)",
+        "gradstep ValueMLP (GC on)",
+        8.0,
+    )
+    section.target(
+        "ValueMLP step vs micrograd, GC off", "micrograd (GC off)", "gradstep ValueMLP (GC on)", 2.0
+    )
     return section
 
 
@@ -229,68 +245,84 @@ def _torch_epoch(state: dict, X: np.ndarray, y: np.ndarray):
 
 
 def bench_epochs(rounds: int, calls: int) -> list[Section]:
-    sections = []
-    for name, (X, y) in (("linear n=100", generate_linear(100, seed=0)),
-                         ("XOR n=21", generate_xor_easy())):
-        section = Section(f"2. One training epoch, {name}: 2-4-4-1 sigmoid, no bias, summed "
-                          "cross-entropy, SGD", "PyTorch 2.13 CPU, 1 thread")
-        y = y.astype(np.float64)
-        numpy_net = NumpyMLP(LAYERS, bias=False, init="lab", seed=0)
-        tensor_net = TensorMLP(LAYERS, bias=False, init="lab", seed=0)
-        state = numpy_net.state_dict()
-        lab_w = [state[k].copy() for k in ("W1", "W2", "W3")]
-        numpy_opt, tensor_opt = SGD(numpy_net, lr=LR), SGD(tensor_net, lr=LR)
+    return [
+        _bench_epoch(name, X, y.astype(np.float64), rounds, calls)
+        for name, (X, y) in (
+            ("linear n=100", generate_linear(100, seed=0)),
+            ("XOR n=21", generate_xor_easy()),
+        )
+    ]
 
-        def numpy_epoch():
-            _, grads = numpy_net.loss_and_grads(X, y, loss="bce", reduction="sum")
-            numpy_opt.step(grads)
 
-        def tensor_epoch():
-            _, grads = tensor_net.loss_and_grads(X, y, loss="bce", reduction="sum")
-            tensor_opt.step(grads)
+def _bench_epoch(name: str, X: np.ndarray, y: np.ndarray, rounds: int, calls: int) -> Section:
+    section = Section(
+        f"2. One training epoch, {name}: 2-4-4-1 sigmoid, no bias, summed cross-entropy, SGD",
+        "PyTorch 2.13 CPU, 1 thread",
+    )
+    numpy_net = NumpyMLP(LAYERS, bias=False, init="lab", seed=0)
+    tensor_net = TensorMLP(LAYERS, bias=False, init="lab", seed=0)
+    state = numpy_net.state_dict()
+    lab_w = [state[k].copy() for k in ("W1", "W2", "W3")]
+    numpy_opt, tensor_opt = SGD(numpy_net, lr=LR), SGD(tensor_net, lr=LR)
 
-        def lab_epoch():
-            labcode.lab_epoch(X, y, *lab_w, LR)
+    def numpy_epoch():
+        _, grads = numpy_net.loss_and_grads(X, y, loss="bce", reduction="sum")
+        numpy_opt.step(grads)
 
-        # Same gradients before timing.
-        _, g_numpy = numpy_net.loss_and_grads(X, y, loss="bce", reduction="sum")
-        _, g_tensor = tensor_net.loss_and_grads(X, y, loss="bce", reduction="sum")
-        g_lab = dict(zip(("W1", "W2", "W3"), labcode.lab_gradients(X, y, *lab_w)))
-        refs = {"tensor": g_tensor, "lab": g_lab}
-        contenders = {"NumpyMLP": repeat(numpy_epoch, calls),
-                      "TensorMLP": repeat(tensor_epoch, calls),
-                      "lab's hand-written numpy": repeat(lab_epoch, calls)}
-        try:
-            import torch  # noqa: F401
+    def tensor_epoch():
+        _, grads = tensor_net.loss_and_grads(X, y, loss="bce", reduction="sum")
+        tensor_opt.step(grads)
 
-            torch_epoch, torch_grads = _torch_epoch(state, X, y)
-            torch_epoch()
-            refs["torch"] = torch_grads()
-            contenders["PyTorch 2.13 CPU, 1 thread"] = repeat(torch_epoch, calls)
-        except ImportError:
-            section.checks.append("torch is not installed (pip install torch==2.13.0, or the "
-                                  "torch extra): its rows are skipped")
-            section.reference = "lab's hand-written numpy"
-        worst = max(float(np.max(np.abs(g_numpy[k] - ref[k]))) for ref in refs.values()
-                    for k in ("W1", "W2", "W3"))
-        section.checks.append(f"same gradients from NumpyMLP, {', '.join(refs)} "
-                              f"(largest difference {worst:.1e}) before timing")
-        if worst > 1e-10:
-            raise AssertionError("the epoch contenders disagree; not timing")
-        numpy_net.load_state_dict(state)
-        tensor_net.load_state_dict(state)
-        t = interleaved(contenders, rounds)
-        for cname, sec in t.items():
-            section.rows.append(Row(cname, sec / calls, f"{1e6 * sec / calls:.1f} us/epoch"))
-        section.target("NumpyMLP epoch vs the lab's hand-written epoch (>= 1 means no slower)",
-                       "lab's hand-written numpy", "NumpyMLP", 1.0)
-        if "PyTorch 2.13 CPU, 1 thread" in t:
-            section.target("NumpyMLP epoch vs PyTorch", "PyTorch 2.13 CPU, 1 thread",
-                           "NumpyMLP", 10.0)
-            section.target("TensorMLP epoch vs PyTorch", "PyTorch 2.13 CPU, 1 thread",
-                           "TensorMLP", 3.0)
-        sections.append(section)
-    return sections
+    def lab_epoch():
+        labcode.lab_epoch(X, y, *lab_w, LR)
+
+    # Same gradients before timing.
+    _, g_numpy = numpy_net.loss_and_grads(X, y, loss="bce", reduction="sum")
+    _, g_tensor = tensor_net.loss_and_grads(X, y, loss="bce", reduction="sum")
+    g_lab = dict(zip(("W1", "W2", "W3"), labcode.lab_gradients(X, y, *lab_w)))
+    refs = {"tensor": g_tensor, "lab": g_lab}
+    contenders = {
+        "NumpyMLP": repeat(numpy_epoch, calls),
+        "TensorMLP": repeat(tensor_epoch, calls),
+        "lab's hand-written numpy": repeat(lab_epoch, calls),
+    }
+    try:
+        import torch  # noqa: F401
+
+        torch_epoch, torch_grads = _torch_epoch(state, X, y)
+        torch_epoch()
+        refs["torch"] = torch_grads()
+        contenders["PyTorch 2.13 CPU, 1 thread"] = repeat(torch_epoch, calls)
+    except ImportError:
+        section.checks.append(
+            "torch is not installed (pip install torch==2.13.0, or the "
+            "torch extra): its rows are skipped"
+        )
+        section.reference = "lab's hand-written numpy"
+    worst = max(
+        float(np.max(np.abs(g_numpy[k] - ref[k])))
+        for ref in refs.values()
+        for k in ("W1", "W2", "W3")
+    )
+    section.checks.append(
+        f"same gradients from NumpyMLP, {', '.join(refs)} "
+        f"(largest difference {worst:.1e}) before timing"
+    )
+    if worst > 1e-10:
+        raise AssertionError("the epoch contenders disagree; not timing")
+    t = interleaved(contenders, rounds)
+    for cname, sec in t.items():
+        section.rows.append(Row(cname, sec / calls, f"{1e6 * sec / calls:.1f} us/epoch"))
+    section.target(
+        "NumpyMLP epoch vs the lab's hand-written epoch (>= 1 means no slower)",
+        "lab's hand-written numpy",
+        "NumpyMLP",
+        1.0,
+    )
+    if "PyTorch 2.13 CPU, 1 thread" in t:
+        section.target("NumpyMLP epoch vs PyTorch", "PyTorch 2.13 CPU, 1 thread", "NumpyMLP", 10.0)
+        section.target("TensorMLP epoch vs PyTorch", "PyTorch 2.13 CPU, 1 thread", "TensorMLP", 3.0)
+    return section
 
 
 # -- 3. scale and memory ---------------------------------------------------------------------------
@@ -307,10 +339,11 @@ def _wide(n: int) -> Value:
 
 
 def bench_scale(sizes: list[int], rounds: int) -> Section:
-    section = Section("3. Backward time as graphs grow (chain of tanh; one sum of n leaves)",
-                      f"n = {sizes[0]:,}")
+    section = Section(
+        "3. Backward time as graphs grow (chain of tanh; one sum of n leaves)", f"n = {sizes[0]:,}"
+    )
     for kind, build in (("chain", _chain), ("wide sum", _wide)):
-        previous = None
+        previous = prev_n = None
         for n in sizes:
             root = build(n)
             t = interleaved({"backward": lambda root=root: backward(root)}, rounds)["backward"]
@@ -320,12 +353,19 @@ def bench_scale(sizes: list[int], rounds: int) -> Section:
             section.rows.append(Row(f"{kind}, n={n:,}", t, note))
             previous, prev_n = t, n
         if len(sizes) > 1:
-            growth = section.row(f"{kind}, n={sizes[-1]:,}").seconds / section.row(
-                f"{kind}, n={sizes[-2]:,}").seconds
+            growth = (
+                section.row(f"{kind}, n={sizes[-1]:,}").seconds
+                / section.row(f"{kind}, n={sizes[-2]:,}").seconds
+            )
             factor = sizes[-1] // sizes[-2]
-            section.targets.append((f"{kind}: backward time x{factor} nodes grows at most "
-                                    f"x{1.2 * factor:.0f}", growth, 1.2 * factor,
-                                    growth <= 1.2 * factor))
+            section.targets.append(
+                (
+                    f"{kind}: backward time x{factor} nodes grows at most x{1.2 * factor:.0f}",
+                    growth,
+                    1.2 * factor,
+                    growth <= 1.2 * factor,
+                )
+            )
     return section
 
 
@@ -365,8 +405,14 @@ def bench_memory(n: int) -> Section:
         per_theirs = _memory_per_node(theirs, n)
         section.rows.insert(0, Row("micrograd", per_theirs, f"{per_theirs:.0f} bytes/node"))
         ratio = per_theirs / per_ours
-        section.targets.append(("memory per Value node at most a third of micrograd's "
-                                "(ratio >= 3)", ratio, 3.0, ratio >= 3.0))
+        section.targets.append(
+            (
+                "memory per Value node at most a third of micrograd's (ratio >= 3)",
+                ratio,
+                3.0,
+                ratio >= 3.0,
+            )
+        )
     except ImportError:
         section.checks.append("micrograd is not installed: no comparison")
     return section
@@ -376,8 +422,10 @@ def bench_memory(n: int) -> Section:
 def machine() -> str:
     import os
 
-    return (f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, Python "
-            f"{platform.python_version()}, numpy {np.__version__}")
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, Python "
+        f"{platform.python_version()}, numpy {np.__version__}"
+    )
 
 
 def format_section(section: Section) -> str:
@@ -388,8 +436,11 @@ def format_section(section: Section) -> str:
     for r in section.rows:
         ratio = ""
         if ref is not None:
-            ratio = f"{ref.seconds / r.seconds:8.2f}x" if not is_memory else \
-                f"{ref.seconds / r.seconds:8.2f}x smaller"
+            ratio = (
+                f"{ref.seconds / r.seconds:8.2f}x"
+                if not is_memory
+                else f"{ref.seconds / r.seconds:8.2f}x smaller"
+            )
         value = f"{r.seconds:10.0f} B " if is_memory else f"{_fmt_time(r.seconds):>11}"
         lines.append(f"  {r.name:<{width}}  {value}  {ratio}  {r.note}")
     if ref is not None:
@@ -413,11 +464,25 @@ def _fmt_time(seconds: float) -> str:
 def run(quick: bool = False, out=print) -> list[Section]:
     """Run every benchmark; ``quick`` uses tiny sizes (a smoke test, not a measurement)."""
     if quick:
-        plan = dict(n=10, value_rounds=3, epoch_rounds=3, calls=5, sizes=[1_000, 2_000],
-                    scale_rounds=1, memory=2_000)
+        plan = dict(
+            n=10,
+            value_rounds=3,
+            epoch_rounds=3,
+            calls=5,
+            sizes=[1_000, 2_000],
+            scale_rounds=1,
+            memory=2_000,
+        )
     else:
-        plan = dict(n=100, value_rounds=15, epoch_rounds=25, calls=200,
-                    sizes=[10_000, 100_000, 1_000_000], scale_rounds=3, memory=100_000)
+        plan = dict(
+            n=100,
+            value_rounds=15,
+            epoch_rounds=25,
+            calls=200,
+            sizes=[10_000, 100_000, 1_000_000],
+            scale_rounds=3,
+            memory=100_000,
+        )
     out(f"gradstep bench{' --quick' if quick else ''}: {machine()}")
     out("medians of interleaved rounds; ratios against a reference measured in the same run\n")
     sections = [bench_value_engine(plan["n"], plan["value_rounds"])]
@@ -430,8 +495,10 @@ def run(quick: bool = False, out=print) -> list[Section]:
     sections.append(bench_memory(plan["memory"]))
     out(format_section(sections[-1]))
     missed = [t for s in sections for t in s.targets if not t[3]]
-    out(f"\n{sum(len(s.targets) for s in sections) - len(missed)} of "
-        f"{sum(len(s.targets) for s in sections)} targets met")
+    out(
+        f"\n{sum(len(s.targets) for s in sections) - len(missed)} of "
+        f"{sum(len(s.targets) for s in sections)} targets met"
+    )
     return sections
 
 

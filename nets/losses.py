@@ -6,15 +6,14 @@
   delta dL/dz = p - y.
 
 Reduction ``mean`` divides the sum over all elements by their number (n * outputs); ``sum`` does
-not: the lab's update sums over the batch. The graph engines build each loss from ops, the numpy
-fast path uses ``numpy_loss``."""
+not: the lab's update sums over the batch. The graph engines build each loss from ops; the numpy
+fast path (``NumpyMLP.loss_and_grads``) writes the same formulas out in place."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from autograd import Tensor, Value, sum_values
-from autograd.numeric import bce, bce_grad
 
 LOSSES = ("mse", "bce")
 REDUCTIONS = ("mean", "sum")
@@ -25,15 +24,6 @@ def check_loss(loss: str, reduction: str) -> None:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     if reduction not in REDUCTIONS:
         raise ValueError(f"unknown reduction {reduction!r}; choose one of {', '.join(REDUCTIONS)}")
-
-
-def numpy_loss(p: np.ndarray, y: np.ndarray, loss: str, reduction: str) -> tuple[float, np.ndarray]:
-    """The loss and dL/dp for the numpy fast path."""
-    scale = 1.0 / p.size if reduction == "mean" else 1.0
-    if loss == "mse":
-        diff = p - y
-        return float(np.dot(diff.ravel(), diff.ravel())) * scale, diff * (2.0 * scale)
-    return float(bce(p, y).sum()) * scale, bce_grad(p, y) * scale
 
 
 def value_loss(outputs: list[list[Value]], y: np.ndarray, loss: str, reduction: str) -> Value:

@@ -22,11 +22,12 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from autograd import Tensor, Value, dot, no_grad, scope
+from autograd.numeric import BCE_EPS, LOG_FLOOR
 
 from .activations import get_activation
 from .init import check_layer_sizes, init_parameters, parameter_shapes
-from .losses import check_loss, numpy_loss, tensor_loss, value_loss
-from .module import Gradients, Module
+from .losses import LOSSES, REDUCTIONS, check_loss, tensor_loss, value_loss
+from .module import Gradients, Module, make_layout
 
 __all__ = ["MLP", "ValueMLP", "TensorMLP", "NumpyMLP", "ENGINES", "make_mlp"]
 
@@ -87,7 +88,25 @@ class MLP(Module):
 
     def check_batch(self, X, y=None) -> tuple[np.ndarray, np.ndarray | None]:
         """X as float64 (n, inputs) and y as float64 (n, outputs) (a 1-D y for one output is
-        accepted), with errors that name the mismatch."""
+        accepted), with errors that name the mismatch. Arrays that already fit pass through
+        untouched (the training loop's case: this check runs every epoch)."""
+        sizes = self.layer_sizes
+        if (
+            type(X) is np.ndarray
+            and X.dtype == np.float64
+            and X.ndim == 2
+            and X.shape[1] == sizes[0]
+            and X.shape[0]
+            and (
+                y is None
+                or (
+                    type(y) is np.ndarray
+                    and y.dtype == np.float64
+                    and y.shape == (X.shape[0], sizes[-1])
+                )
+            )
+        ):
+            return X, y
         X = _as_float_array(X, "X")
         if X.ndim == 1 and self.layer_sizes[0] > 1 and X.shape[0] == self.layer_sizes[0]:
             X = X.reshape(1, -1)
@@ -198,9 +217,7 @@ class ValueMLP(MLP):
                 if isinstance(xi, Value):
                     h.append(xi)
                     continue
-                node = Value(xi, label=label)
-                node.op = "input"  # a leaf that is data, not a parameter
-                h.append(node)
+                h.append(Value.input(xi, label=label))
         for k, act in enumerate(self.activations()):
             W, names = self.W[k], self._names[k]
             nxt = []
@@ -229,7 +246,7 @@ class ValueMLP(MLP):
         total = self.loss(X, y, loss, reduction)
         self.zero_grad()
         total.backward()
-        return total.data, Gradients(self.named_grads())
+        return total.data, Gradients.from_arrays(self.named_grads())
 
     def predict(self, X) -> np.ndarray:
         X, _ = self.check_batch(X)
@@ -252,6 +269,8 @@ class TensorMLP(MLP):
     def _setup(self, params):
         self._flat = np.concatenate([a.ravel() for a in params.values()])
         self._grad_flat = np.zeros_like(self._flat)
+        self._layout = make_layout(self.shapes)
+        self._acts = self.activations()
         self.params: dict[str, Tensor] = {}
         self._grad_views: dict[str, np.ndarray] = {}
         start = 0
@@ -262,6 +281,10 @@ class TensorMLP(MLP):
             self._grad_views[name] = t.grad = self._grad_flat[start : start + size].reshape(shape)
             self.params[name] = t
             start += size
+        self._plan = [
+            (f"layer{k}", self.params[f"W{k}"], self.params.get(f"b{k}"), act, f"a{k}")
+            for k, act in enumerate(self._acts, start=1)
+        ]
 
     def named_parameters(self) -> Iterator[tuple[str, Tensor]]:
         yield from self.params.items()
@@ -287,23 +310,25 @@ class TensorMLP(MLP):
     def forward(self, X) -> Tensor:
         """The batch's outputs as a Tensor graph, each layer inside scope ``layer{k}``."""
         X, _ = self.check_batch(X)
-        h = Tensor(X, label="X")
-        h.op = "input"
-        for k, act in enumerate(self.activations(), start=1):
-            with scope(f"layer{k}"):
-                z = h @ self.params[f"W{k}"]
-                if self.bias:
-                    z = z + self.params[f"b{k}"]
-                h = act.on_node(z)
-                h.label = f"a{k}"
-        return h
+        return self._forward(X)
 
     __call__ = forward
+
+    def _forward(self, X: np.ndarray) -> Tensor:
+        h = Tensor.input(X, label="X")
+        for name, W, b, act, label in self._plan:
+            with scope(name):
+                z = h @ W
+                if b is not None:
+                    z = z + b
+                h = act.on_node(z)
+                h.label = label
+        return h
 
     def loss(self, X, y, loss: str = "mse", reduction: str = "mean") -> Tensor:
         check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
-        p = self.forward(X)
+        p = self._forward(X)
         with scope("loss"):
             return tensor_loss(p, y, loss, reduction)
 
@@ -313,9 +338,7 @@ class TensorMLP(MLP):
         total = self.loss(X, y, loss, reduction)
         self.zero_grad()
         total.backward()
-        return total.item(), Gradients(
-            {n: t.grad.copy() for n, t in self.params.items()}, self._grad_flat.copy()
-        )
+        return total.item(), Gradients(self._grad_flat.copy(), self._layout)
 
     def predict(self, X) -> np.ndarray:
         with no_grad():
@@ -332,19 +355,22 @@ class NumpyMLP(MLP):
     """Forward and hand-derived backward in numpy, no graph. For layer k with input a_{k-1}:
 
         z_k = a_{k-1} W_k + b_k,  a_k = f_k(z_k)
-        delta_L = dLoss/da_L * f_L'(z_L)
+        delta_L = dLoss/da_L * f_L'(z_L)         (bce after a sigmoid: p - y, the lab's delta)
         dW_k = a_{k-1}^T delta_k,  db_k = sum_rows(delta_k),
         delta_{k-1} = (delta_k W_k^T) * f_{k-1}'(z_{k-1})
 
-    For speed, each layer's bias is stored as the row after its weights in one flat buffer, so
-    ``[a_{k-1}, 1] @ [W_k; b_k]`` is one matrix product and ``[a_{k-1}, 1]^T delta_k`` gives dW_k
-    and db_k at once, and an optimizer updates every parameter with one call."""
+    For speed (everything here is call overhead, not arithmetic): each layer's bias is stored as
+    the row after its weights in one flat buffer, so ``[a_{k-1}, 1] @ [W_k; b_k]`` is one matrix
+    product and ``[a_{k-1}, 1]^T delta_k`` gives dW_k and db_k at once; every intermediate lives
+    in a buffer allocated once per batch size and is written in place; an optimizer updates every
+    parameter with one call on the flat buffer."""
 
     engine = "numpy"
 
     def _setup(self, params):
         self._flat = np.concatenate([a.ravel() for a in params.values()])
         self._grad_flat = np.zeros_like(self._flat)
+        self._layout = make_layout(self.shapes)
         self._blocks, self._grad_blocks, self._views = [], [], {}
         start = 0
         extra = 1 if self.bias else 0
@@ -358,8 +384,10 @@ class NumpyMLP(MLP):
             self._views[f"W{k}"] = block[: self.layer_sizes[k - 1]]
             if self.bias:
                 self._views[f"b{k}"] = block[-1]
-        self._weights = [v for n, v in self._views.items() if n[0] == "W"]
-        self._buffers: dict[int, list[np.ndarray]] = {}
+        self._weights_T = [self._views[f"W{k}"].T for k in range(1, self.depth + 1)]
+        self._acts = self.activations()
+        self._sigmoid = [act.name == "sigmoid" for act in self._acts]
+        self._n = None
 
     def named_parameters(self) -> Iterator[tuple[str, np.ndarray]]:
         yield from self._views.items()
@@ -380,81 +408,126 @@ class NumpyMLP(MLP):
         if flat is not self._flat:
             self._flat[...] = flat
 
-    def _activation_buffers(self, n: int) -> list[np.ndarray]:
-        """Per batch size, each layer's input with a trailing column of ones (for the bias row)."""
-        buffers = self._buffers.get(n)
-        if buffers is None:
-            extra = 1 if self.bias else 0
-            buffers = [np.ones((n, size + extra)) for size in self.layer_sizes]
-            self._buffers = {n: buffers}  # keep one batch size: training reuses it
-        return buffers
+    def _buffers(self, n: int) -> None:
+        """Allocate the per-batch-size buffers once: each layer's input with a trailing column
+        of ones (the bias row's partner), pre-activations, deltas and scratch."""
+        if self._n == n:
+            return
+        extra = 1 if self.bias else 0
+        sizes = self.layer_sizes
+        # Without bias the input needs no column of ones: X itself is layer 0's input.
+        self._A = [np.ones((n, sizes[0] + 1)) if extra else None]
+        self._A += [np.ones((n, size + extra)) for size in sizes[1:]]
+        self._Av = [None if a is None else a[:, :size] for a, size in zip(self._A, sizes)]
+        self._Z = [None] + [np.empty((n, size)) for size in sizes[1:]]
+        self._D = [None] + [np.empty((n, size)) for size in sizes[1:]]
+        self._T = [None] + [np.empty((n, size)) for size in sizes[1:]]
+        out = (n, sizes[-1])
+        self._q, self._lp, self._l1p = np.empty(out), np.empty(out), np.empty(out)
+        self._log_floor = np.full(out, np.exp(LOG_FLOOR))  # an array: no scalar conversion
+        self._ones = np.ones(n * sizes[-1])
+        self._n = n
 
-    def _forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Pre-activations z_k and the augmented inputs [a_k, 1] of every layer."""
-        bufs = self._activation_buffers(X.shape[0])
-        width = self.layer_sizes[0]
-        bufs[0][:, :width] = X
-        zs = []
-        for k, (block, act) in enumerate(zip(self._blocks, self.activations())):
-            z = np.dot(bufs[k], block)
-            zs.append(z)
-            out = bufs[k + 1][:, : self.layer_sizes[k + 1]]
-            if act.name == "sigmoid":
-                act.forward(z, out)
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        """Fill the buffers; return the output activations (a view). Callers silence overflow:
+        a sigmoid's e^-z may overflow to inf for z < -709, giving exactly 0, as it should."""
+        self._buffers(X.shape[0])
+        A, Av, Z = self._A, self._Av, self._Z
+        if self.bias:
+            Av[0][...] = X
+            below = A[0]
+        else:
+            below = X
+        for k, (block, act, is_sigmoid) in enumerate(
+            zip(self._blocks, self._acts, self._sigmoid), start=1
+        ):
+            z, out = Z[k], Av[k]
+            below.dot(block, z)  # the method form: np.dot's dispatch costs as much as the product
+            if is_sigmoid:  # 1 / (1 + e^-z), in place: 4 calls
+                np.negative(z, out)
+                np.exp(out, out)
+                out += 1.0
+                np.reciprocal(out, out)
             else:
                 out[...] = act.forward(z)
-        return zs, bufs
+            below = A[k]
+        return Av[-1]
 
     def loss_and_grads(
         self, X, y, loss: str = "mse", reduction: str = "mean"
     ) -> tuple[float, Gradients]:
-        check_loss(loss, reduction)
+        if loss not in LOSSES or reduction not in REDUCTIONS:
+            check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
-        zs, bufs = self._forward(X)
-        acts = self.activations()
-        sizes = self.layer_sizes
-        depth = self.depth
-        p = bufs[depth][:, : sizes[depth]]
-        value, dp = numpy_loss(p, y, loss, reduction)
-        delta = dp * acts[-1].derivative(zs[-1], p)
-        for k in range(depth - 1, -1, -1):
-            np.dot(bufs[k].T, delta, out=self._grad_blocks[k])
-            if k:
-                a = bufs[k][:, : sizes[k]]
-                delta = np.dot(delta, self._weights[k].T) * acts[k - 1].derivative(zs[k - 1], a)
-        flat = self._grad_flat.copy()
-        return value, Gradients(_views_like(self._views, flat, self.shapes), flat)
+        with np.errstate(over="ignore"):
+            p = self._forward(X)
+        L = len(self._blocks)
+        acts, Av, Z, D, T = self._acts, self._Av, self._Z, self._D, self._T
+        delta, one_minus_p = D[L], T[L]
+        np.subtract(1.0, p, one_minus_p)
+        if loss == "mse":
+            np.subtract(p, y, delta)
+            flat = delta.ravel()
+            value = float(flat.dot(flat))
+            delta *= 2.0  # dL/dp = 2 (p - y)
+            if self._sigmoid[-1]:
+                delta *= p
+                delta *= one_minus_p
+            else:
+                delta *= acts[-1].derivative(Z[L], p)
+        else:
+            # -(y ln p + (1 - y) ln(1 - p)) = -(y (ln p - ln(1 - p)) + ln(1 - p)), logs clamped
+            lp, l1p, q = self._lp, self._l1p, self._q
+            np.maximum(p, self._log_floor, out=lp)
+            np.log(lp, lp)
+            np.maximum(one_minus_p, self._log_floor, out=l1p)
+            np.log(l1p, l1p)
+            lp -= l1p
+            value = -float(y.ravel().dot(lp.ravel()) + l1p.ravel().dot(self._ones))
+            np.multiply(p, one_minus_p, q)  # p (1 - p), floored at BCE_EPS in dL/dp
+            np.subtract(p, y, delta)
+            if self._sigmoid[-1]:
+                # dL/dp * dp/dz = (p - y) / max(q, eps) * q: the lab's p - y unless q < eps
+                if _min(q, None) < BCE_EPS:
+                    delta *= q / np.maximum(q, BCE_EPS)
+            else:
+                delta /= np.maximum(q, BCE_EPS)
+                delta *= acts[-1].derivative(Z[L], p)
+        if reduction == "mean":
+            scale = 1.0 / p.size
+            value *= scale
+            delta *= scale
+        A, grads, WT = self._A, self._grad_blocks, self._weights_T
+        for k in range(L, 0, -1):
+            below = A[k - 1] if (k > 1 or self.bias) else X
+            below.T.dot(delta, grads[k - 1])
+            if k > 1:
+                nxt = D[k - 1]
+                delta.dot(WT[k - 1], nxt)
+                a = Av[k - 1]
+                if self._sigmoid[k - 2]:  # f' = a (1 - a)
+                    t = T[k - 1]
+                    np.subtract(1.0, a, t)
+                    nxt *= a
+                    nxt *= t
+                else:
+                    nxt *= acts[k - 2].derivative(Z[k - 1], a)
+                delta = nxt
+        return value, Gradients(self._grad_flat.copy(), self._layout)
 
     def predict(self, X) -> np.ndarray:
         X, _ = self.check_batch(X)
-        _, bufs = self._forward(X)
-        return bufs[self.depth][:, : self.layer_sizes[-1]].copy()
+        with np.errstate(over="ignore"):
+            return self._forward(X).copy()
 
     def parameter_table(self):
         from autograd.display import ParameterTable
 
-        grads = _views_like(self._views, self._grad_flat, self.shapes)
+        grads = Gradients(self._grad_flat, self._layout)
         return ParameterTable([(n, v, grads[n]) for n, v in self._views.items()])
 
 
-def _views_like(views: dict, flat: np.ndarray, shapes: dict) -> dict[str, np.ndarray]:
-    """Views of ``flat`` laid out like the engine's parameter views (bias rows after weights)."""
-    out = {}
-    start = 0
-    names = list(views)
-    for name in names:
-        if name[0] != "W":
-            continue
-        k = name[1:]
-        n_in, n_out = shapes[name]
-        has_bias = f"b{k}" in views
-        block = flat[start : start + (n_in + has_bias) * n_out].reshape(n_in + has_bias, n_out)
-        out[name] = block[:n_in]
-        if has_bias:
-            out[f"b{k}"] = block[-1]
-        start += block.size
-    return {n: out[n] for n in names}
-
+_min = np.minimum.reduce
 
 ENGINES = {"value": ValueMLP, "tensor": TensorMLP, "numpy": NumpyMLP}
 

@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -18,15 +18,49 @@ import numpy as np
 _MAGIC = "gradstep-parameters-v1"
 
 
-class Gradients(dict):
-    """``{name: gradient array}`` keyed like ``state_dict()``; ``flat`` holds all of them in one
-    1-D array in that order (what the optimizers update with)."""
+Layout = tuple  # ((name, start, stop, shape), ...) in state_dict order
 
-    def __init__(self, arrays: dict[str, np.ndarray], flat: np.ndarray | None = None) -> None:
-        super().__init__(arrays)
-        self.flat = (
-            flat if flat is not None else np.concatenate([a.ravel() for a in arrays.values()])
-        )
+
+def make_layout(shapes: dict[str, tuple]) -> Layout:
+    """Where each named array lies in the flat vector: state_dict order, each raveled."""
+    layout, start = [], 0
+    for name, shape in shapes.items():
+        size = int(np.prod(shape))
+        layout.append((name, start, start + size, tuple(shape)))
+        start += size
+    return tuple(layout)
+
+
+class Gradients(Mapping):
+    """``{name: gradient array}`` keyed like ``state_dict()``, backed by ``flat``: all gradients
+    in one 1-D array in state_dict order (what the optimizers use). The named arrays are views of
+    ``flat``, made when asked for."""
+
+    def __init__(self, flat: np.ndarray, layout: Layout) -> None:
+        self.flat = flat
+        self._layout = layout
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Gradients:
+        arrays = {k: np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
+        layout = make_layout({k: v.shape for k, v in arrays.items()})
+        flat = np.concatenate([a.ravel() for a in arrays.values()]) if arrays else np.empty(0)
+        return cls(flat, layout)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        for key, start, stop, shape in self._layout:
+            if key == name:
+                return self.flat[start:stop].reshape(shape)
+        raise KeyError(name)
+
+    def __iter__(self):
+        return (entry[0] for entry in self._layout)
+
+    def __len__(self) -> int:
+        return len(self._layout)
+
+    def __repr__(self) -> str:
+        return "Gradients(" + ", ".join(f"{k}: {v.shape}" for k, v in self.items()) + ")"
 
 
 class Module:

@@ -6,6 +6,8 @@ gradient g; all state is kept as arrays of p's size."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from .module import Gradients, Module
@@ -39,7 +41,13 @@ class Optimizer:
 
     def step(self, grads: Gradients | dict) -> None:
         """Apply one update from ``grads`` (keyed like ``state_dict()``)."""
-        flat_grad = grads.flat if isinstance(grads, Gradients) else Gradients(grads).flat
+        if isinstance(grads, Gradients):
+            flat_grad = grads.flat
+        else:
+            names = list(self.model.shapes)
+            if not isinstance(grads, Mapping) or sorted(grads) != sorted(names):
+                raise ValueError(f"gradients must be keyed {', '.join(names)}")
+            flat_grad = Gradients.from_arrays({n: grads[n] for n in names}).flat
         params = self.model.flat_parameters()
         if flat_grad.shape != params.shape:
             raise ValueError(
