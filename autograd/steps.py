@@ -103,8 +103,9 @@ class Step:
         node = self.node
         if node.op == "*" and len(node.parents) == 2:
             return self._name(node.parents[1 - i])  # d(a*b)/da = b
-        if node.op == "dot" and (i < len(node.parents) - 1 or len(node.parents) % 2 == 0):
-            return self._name(node.parents[i ^ 1])  # d(sum w x)/dw_i = x_i and back
+        n = len(node.parents) // 2
+        if node.op == "dot" and i < 2 * n:
+            return self._name(node.parents[(i + n) % (2 * n)])  # d(sum w x)/dw_i = x_i
         if node.op in ("+", "sum", "identity", "dot"):
             return "1"
         return f"d{self._name(node)}/d{self._name(node.parents[i])}"

@@ -314,6 +314,8 @@ class Tensor(Node):
                 raise ValueError(f"backward(grad=...) needs shape {self.shape}, got {seed.shape}")
         self.grad = seed if self.grad is None else self.grad + seed
 
+    _zero = None  # an op result's gradient before backward reaches it
+
     def _zero_grad(self) -> None:
         self.grad = None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from operator import mul as _mul
 
 import numpy as np
 
@@ -217,6 +218,8 @@ class Value(Node):
     def _seed_grad(self, grad) -> None:
         self.grad += 1.0 if grad is None else _to_float(grad)
 
+    _zero = 0.0  # an interior node's gradient before backward reaches it
+
     def _zero_grad(self) -> None:
         self.grad = 0.0
 
@@ -340,6 +343,8 @@ def _is_number(x) -> bool:
 
 
 def _to_float(x) -> float:
+    if type(x) is float:
+        return x
     if isinstance(x, Value):
         return x.data
     if isinstance(x, numbers.Real) or (
@@ -368,7 +373,7 @@ def _operand(x, symbol: str):
     other node types are left to their own reflected operator; anything else is a TypeError."""
     if isinstance(x, Value):
         return x
-    if _is_number(x):
+    if type(x) is float or type(x) is int or _is_number(x):
         return Value.constant(x)
     if isinstance(x, (np.ndarray, Node)):
         return NotImplemented
@@ -427,33 +432,34 @@ FORWARD["sum"] = lambda d, p: sum(d, 0.0 if p is None else p)
 
 def dot(weights, inputs, bias: Value | None = None) -> Value:
     """A neuron's weighted sum as one node: z = sum_i w_i x_i (+ b).
-    d z/d w_i = x_i, d z/d x_i = w_i, d z/d b = 1. Parents are (w_0, x_0, w_1, x_1, ..., b).
+    d z/d w_i = x_i, d z/d x_i = w_i, d z/d b = 1. Parents are (w_0..w_n-1, x_0..x_n-1, b).
 
     One node instead of 2n (n products, n sums) keeps a network's graph small and readable:
     a step reads ``dL/dW1[0,3] += dL/dz1[3] * x[0]``."""
-    parents, local, total = [], [], 0.0
-    for w, x in zip(weights, inputs, strict=True):
-        if type(w) is not Value:
-            w = _operand(w, "dot")
-        if type(x) is not Value:
-            x = _operand(x, "dot")
-        wd, xd = w.data, x.data
-        total += wd * xd
-        parents += (w, x)
-        local += (xd, wd)
-    if bias is not None:
-        if type(bias) is not Value:
-            bias = _operand(bias, "dot")
-        total += bias.data
-        parents.append(bias)
-        local.append(1.0)
-    return Value._make(total, tuple(parents), "dot", tuple(local))
+    weights = tuple(w if type(w) is Value else _operand(w, "dot") for w in weights)
+    inputs = tuple(x if type(x) is Value else _operand(x, "dot") for x in inputs)
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}"
+        )
+    if bias is not None and type(bias) is not Value:
+        bias = _operand(bias, "dot")
+    return _dot(weights, inputs, bias)
+
+
+def _dot(weights: tuple, inputs: tuple, bias: Value | None) -> Value:
+    """``dot`` without the checks, for networks that pass Values in tuples."""
+    wd = [w.data for w in weights]
+    xd = [x.data for x in inputs]
+    total = sum(map(_mul, wd, xd), 0.0)
+    if bias is None:
+        return Value._make(total, weights + inputs, "dot", (*xd, *wd))
+    return Value._make(total + bias.data, (*weights, *inputs, bias), "dot", (*xd, *wd, 1.0))
 
 
 def _dot_forward(d, p):
-    total = 0.0
-    for i in range(0, len(d) - 1, 2):
-        total += d[i] * d[i + 1]
+    n = len(d) // 2
+    total = sum(map(_mul, d[:n], d[n : 2 * n]), 0.0)
     return total + d[-1] if len(d) % 2 else total
 
 

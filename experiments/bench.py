@@ -66,6 +66,7 @@ def interleaved(
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
+            gc.collect()  # start clean: no one pays for the garbage the previous contender left
             enabled = gc.isenabled()
             if name in gc_off:
                 gc.disable()
@@ -193,13 +194,17 @@ def bench_value_engine(n: int, rounds: int) -> Section:
     if abs(loss - ref.data) > 1e-10 * abs(ref.data) or worst > 1e-10:
         raise AssertionError("micrograd and gradstep disagree; not timing")
     m_nodes = _count_micrograd(ref)
+    # Each timing is a block of consecutive steps, as in a training loop, so the collector sees
+    # the garbage pile up as it would there.
+    steps = 5
     contenders = {
-        "micrograd (GC on)": lambda: m_step(X, y),
-        "micrograd (GC off)": lambda: m_step(X, y),
-        "gradstep ValueMLP (GC on)": our_step,
-        "gradstep ValueMLP (GC off)": our_step,
+        "micrograd (GC on)": repeat(lambda: m_step(X, y), steps),
+        "micrograd (GC off)": repeat(lambda: m_step(X, y), steps),
+        "gradstep ValueMLP (GC on)": repeat(our_step, steps),
+        "gradstep ValueMLP (GC off)": repeat(our_step, steps),
     }
-    t = interleaved(contenders, rounds, gc_off={"micrograd (GC off)", "gradstep ValueMLP (GC off)"})
+    gc_off = {"micrograd (GC off)", "gradstep ValueMLP (GC off)"}
+    t = {name: sec / steps for name, sec in interleaved(contenders, rounds, gc_off).items()}
     for name, sec in t.items():
         nodes = m_nodes if name.startswith("micrograd") else our_nodes
         section.rows.append(

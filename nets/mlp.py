@@ -21,7 +21,9 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from autograd import Tensor, Value, dot, no_grad, scope
+from autograd import Tensor, Value, gc_paused, no_grad, scope
+from autograd.graph import STATE
+from autograd.value import _dot
 from autograd.numeric import BCE_EPS, LOG_FLOOR
 
 from .activations import get_activation
@@ -157,9 +159,22 @@ class ValueMLP(MLP):
             if self.bias:
                 self.b.append([Value(v, label=f"b{k}[{j}]") for j, v in enumerate(params[f"b{k}"])])
         # Labels and scope names are made once, not per sample.
-        self._names = [
-            [(f"neuron{j}", f"z{k}[{j}]", f"a{k}[{j}]") for j in range(n)]
-            for k, n in enumerate(self.layer_sizes[1:], start=1)
+        # Per layer, per neuron: its scope, weights (a tuple: one per input), bias, activation
+        # function and labels, made once rather than per sample.
+        self._plan = [
+            [
+                (
+                    f"layer{k}/neuron{j}",
+                    tuple(row[j] for row in self.W[k - 1]),
+                    self.b[k - 1][j] if self.bias else None,
+                    getattr(Value, act.method),
+                    act.args,
+                    f"z{k}[{j}]",
+                    f"a{k}[{j}]",
+                )
+                for j in range(n)
+            ]
+            for k, (n, act) in enumerate(zip(self.layer_sizes[1:], self.activations()), start=1)
         ]
         self._input_labels = [f"x[{i}]" for i in range(self.layer_sizes[0])]
 
@@ -207,30 +222,33 @@ class ValueMLP(MLP):
         return outputs[0] if len(outputs) == 1 else outputs
 
     def forward_sample(self, x) -> list[Value]:
+        """One sample's graph. Scopes are set directly from names made once (not with nested
+        ``scope()`` blocks): the same tags for a fraction of the cost, per neuron per sample."""
         if len(x) != self.layer_sizes[0]:
             raise ValueError(
                 f"a sample has {len(x)} features; {self.describe()} takes {self.layer_sizes[0]}"
             )
-        h = []
-        with scope("input"):
-            for xi, label in zip(x, self._input_labels):
-                if isinstance(xi, Value):
-                    h.append(xi)
-                    continue
-                h.append(Value.input(xi, label=label))
-        for k, act in enumerate(self.activations()):
-            W, names = self.W[k], self._names[k]
-            nxt = []
-            with scope(f"layer{k + 1}"):
-                for j, (neuron, z_label, a_label) in enumerate(names):
-                    with scope(neuron):
-                        z = dot([row[j] for row in W], h, self.b[k][j] if self.bias else None)
-                        z.label = z_label
-                        a = act.on_node(z)
-                        a.label = a_label
+        outer = STATE.scope
+        prefix = f"{outer}/" if outer else ""
+        try:
+            STATE.scope = prefix + "input"
+            h = tuple(
+                xi if isinstance(xi, Value) else Value.input(xi, label)
+                for xi, label in zip(x, self._input_labels)
+            )
+            for layer in self._plan:
+                nxt = []
+                for scope_name, weights, bias, act, args, z_label, a_label in layer:
+                    STATE.scope = prefix + scope_name
+                    z = _dot(weights, h, bias)
+                    z.label = z_label
+                    a = act(z, *args)
+                    a.label = a_label
                     nxt.append(a)
-            h = nxt
-        return h
+                h = tuple(nxt)
+        finally:
+            STATE.scope = outer
+        return list(h)
 
     def loss(self, X, y, loss: str = "mse", reduction: str = "mean") -> Value:
         """The loss over the batch as one Value graph (every sample's nodes in it)."""
@@ -243,10 +261,13 @@ class ValueMLP(MLP):
     def loss_and_grads(
         self, X, y, loss: str = "mse", reduction: str = "mean"
     ) -> tuple[float, Gradients]:
-        total = self.loss(X, y, loss, reduction)
-        self.zero_grad()
-        total.backward()
-        return total.data, Gradients.from_arrays(self.named_grads())
+        with gc_paused():  # thousands of cycle-free nodes: see autograd.gc_paused
+            total = self.loss(X, y, loss, reduction)
+            self.zero_grad()
+            total.backward()
+            value = total.data
+            del total  # the graph is freed here, by reference counting
+        return value, Gradients.from_arrays(self.named_grads())
 
     def predict(self, X) -> np.ndarray:
         X, _ = self.check_batch(X)
