@@ -23,8 +23,8 @@ import numpy as np
 
 from autograd import Tensor, Value, gc_paused, no_grad, scope
 from autograd.graph import STATE
-from autograd.value import _dot
 from autograd.numeric import BCE_EPS, LOG_FLOOR
+from autograd.value import _dot
 
 from .activations import get_activation
 from .init import check_layer_sizes, init_parameters, parameter_shapes
