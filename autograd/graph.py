@@ -138,10 +138,11 @@ def backward(root: Node, grad=None) -> list[Node]:
     ``grad`` is the upstream gradient for the root: 1 by default, which needs a one-element root;
     any other Tensor root needs ``grad`` of its shape. Interior gradients are recomputed from zero;
     leaf gradients are added to. Returns the topological order it used."""
-    order = prepare_backward(root, grad)
-    for node in reversed(order):
-        if node.parents:
-            node._backprop()
+    with gc_paused():  # the walk makes no cycles; see gc_paused
+        order = prepare_backward(root, grad)
+        for node in reversed(order):
+            if node.parents:
+                node._backprop()
     return order
 
 

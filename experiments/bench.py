@@ -485,7 +485,7 @@ def run(quick: bool = False, out=print) -> list[Section]:
             epoch_rounds=25,
             calls=200,
             sizes=[10_000, 100_000, 1_000_000],
-            scale_rounds=3,
+            scale_rounds=5,
             memory=100_000,
         )
     out(f"gradstep bench{' --quick' if quick else ''}: {machine()}")

@@ -3,6 +3,7 @@
     gradstep lab1 [--out DIR] [--seeds N] [--quick]      the whole lab, report in DIR/report.md
     gradstep train [--data xor] [--engine numpy] ...      one configuration, every knob
     gradstep graph [--collapse neuron] [--out graph.svg]  draw the network for one sample
+    gradstep bench [--quick]                              speed, as ratios measured in one run
     gradstep demo                                         a short engine demonstration
 
 Command-line errors print one line (``gradstep: error: ...``) and exit with status 2, before
@@ -158,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="output file: .svg, .png or .pdf (.gv without a renderer)",
     )
 
+    be = sub.add_parser(
+        "bench",
+        help="measure the engines against micrograd, PyTorch and the lab's numpy (ratios)",
+    )
+    be.add_argument(
+        "--quick", action="store_true", help="tiny sizes: a smoke test, not a measurement"
+    )
+
     sub.add_parser(
         "demo",
         help="a short engine demonstration: an expression, its gradients and a gradient check",
@@ -278,6 +287,13 @@ def cmd_lab1(args) -> int:
     return 0
 
 
+def _bench(quick: bool) -> int:
+    from .bench import run
+
+    run(quick=quick)
+    return 0
+
+
 def demo() -> int:
     from autograd import Value, gradcheck
 
@@ -298,7 +314,13 @@ def demo() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"lab1": cmd_lab1, "train": cmd_train, "graph": cmd_graph, "demo": lambda a: demo()}
+    commands = {
+        "bench": lambda a: _bench(a.quick),
+        "lab1": cmd_lab1,
+        "train": cmd_train,
+        "graph": cmd_graph,
+        "demo": lambda a: demo(),
+    }
     if args.command not in commands:
         parser.print_help()
         return 0
