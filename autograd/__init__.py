@@ -5,6 +5,7 @@ core (``topological_order``, ``backward``, ``no_grad``, ``scope``, ``detect_anom
 tool (``gradcheck``, stepping, drawing) serves both.
 """
 
+from .conv import avg_pool2d, conv2d, flatten, max_pool2d, value_conv2d
 from .drawing import TooManyNodesError, draw, find_renderer, render
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 from .graph import (
@@ -37,7 +38,12 @@ __all__ = [
     "Tensor",
     "Value",
     "TooManyNodesError",
+    "avg_pool2d",
     "backward",
+    "conv2d",
+    "flatten",
+    "max_pool2d",
+    "value_conv2d",
     "draw",
     "find_renderer",
     "render",

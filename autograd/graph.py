@@ -96,21 +96,32 @@ class Node:
         raise NotImplementedError
 
 
-def topological_order(root: Node) -> list[Node]:
+def topological_order(root: Node, interior_only: bool = False) -> list[Node]:
     """Every node ``root`` depends on, each after all of its parents, ending with ``root``.
 
     An op's operands exist before its result does, so ids (given in creation order) already
     sort the graph: collect what ``root`` reaches with an explicit stack (no recursion, any
     depth), then sort by id. The order is the program's own order and the same on every run.
-    A node reached twice (``a + a``, diamonds) appears once."""
+    A node reached twice (``a + a``, diamonds) appears once. ``interior_only`` leaves out the
+    leaves (what backward needs: a leaf only receives), which for a sum over a million inputs
+    saves collecting and sorting them."""
     seen = {root}
     stack = [root]
     pop, push, mark = stack.pop, stack.append, seen.add
-    while stack:
-        for parent in pop().parents:
-            if parent not in seen:
-                mark(parent)
-                push(parent)
+    if interior_only:
+        while stack:
+            for parent in pop().parents:
+                if parent.parents and parent not in seen:
+                    mark(parent)
+                    push(parent)
+        if not root.parents:
+            seen.discard(root)
+    else:
+        while stack:
+            for parent in pop().parents:
+                if parent not in seen:
+                    mark(parent)
+                    push(parent)
     return sorted(seen, key=_by_id)
 
 
@@ -118,32 +129,29 @@ _by_id = attrgetter("id")
 
 
 def prepare_backward(root: Node, grad=None) -> list[Node]:
-    """The first half of ``backward``: the order, interior gradients zeroed, the root seeded."""
+    """The first half of ``backward``: the op nodes in topological order, their gradients
+    reset, the root seeded. Returns those op nodes."""
     if not STATE.grad_enabled:
         raise RuntimeError(
             "backward() called inside no_grad(): nodes made there record no graph; "
             "leave the no_grad() block first"
         )
-    order = topological_order(root)
+    order = topological_order(root, interior_only=True)
     for node in order:
-        if node.parents:
-            node.grad = node._zero  # (a class attribute: 0.0 for Value, None for Tensor)
+        node.grad = node._zero  # (a class attribute: 0.0 for Value, None for Tensor)
     root._seed_grad(grad)
     return order
 
 
-def backward(root: Node, grad=None) -> list[Node]:
+def backward(root: Node, grad=None) -> None:
     """Fill ``grad`` of every node ``root`` depends on with d(root)/d(node).
 
     ``grad`` is the upstream gradient for the root: 1 by default, which needs a one-element root;
     any other Tensor root needs ``grad`` of its shape. Interior gradients are recomputed from zero;
-    leaf gradients are added to. Returns the topological order it used."""
+    leaf gradients are added to."""
     with gc_paused():  # the walk makes no cycles; see gc_paused
-        order = prepare_backward(root, grad)
-        for node in reversed(order):
-            if node.parents:
-                node._backprop()
-    return order
+        for node in reversed(prepare_backward(root, grad)):
+            node._backprop()
 
 
 def is_grad_enabled() -> bool:

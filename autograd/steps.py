@@ -178,10 +178,9 @@ def backward_steps(root: Node, grad=None) -> Iterator[Step]:
     """Yield one ``Step`` per op node in reverse topological order, applying each as it goes.
     Exhausting it gives every node the gradient ``backward()`` gives (same lifecycle: interior
     gradients start from zero, leaves are added to)."""
-    order = prepare_backward(root, grad)
-    names = node_names(order)
+    work = list(reversed(prepare_backward(root, grad)))
+    names = node_names(topological_order(root))
     root_name = root.label or "L"
-    work = [n for n in reversed(order) if n.parents]
     for index, node in enumerate(work):
         upstream = node.grad
         contributions = node.local_grads(upstream)

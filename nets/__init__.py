@@ -8,6 +8,7 @@ True
 """
 
 from .activations import ACTIVATIONS, Activation, get_activation
+from .cnn import CNN
 from .crosscheck import CrosscheckReport, crosscheck
 from .init import INITS, init_parameters
 from .losses import LOSSES, REDUCTIONS
@@ -20,6 +21,7 @@ __all__ = [
     "Activation",
     "Adagrad",
     "Adam",
+    "CNN",
     "CrosscheckReport",
     "ENGINES",
     "Gradients",
