@@ -22,7 +22,7 @@ import numpy as np
 
 from nets import NumpyMLP
 
-from . import labcode, plots
+from . import extra_c, labcode, plots
 from .datasets import load_dataset
 from .train import History, accuracy, mse, prediction_lines, summary_line, train
 
@@ -643,10 +643,13 @@ def run_lab(
     log(f"gradstep lab1: {total} training runs over seeds {seed_list} with {jobs} process(es)...")
     results = run_all(exps, seed_list, jobs)
     derivation = derivation_check(seed_list)
+    log("gradstep lab1: the convolution extra (CNN on images)...")
+    convolution = extra_c.run_convolution(seed_list, 100 if quick else 200, jobs)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         figures = write_figures(results, tmp)
+        figures.update(extra_c.write_figures(convolution, tmp))
         meta = {
             "seeds": seed_list,
             "quick": quick,
@@ -657,12 +660,14 @@ def run_lab(
         }
         meta["seconds"] = time.perf_counter() - start
         report = write_report(results, derivation, figures, meta)
+        report += "\n".join(extra_c.section(convolution, figures))
         (tmp / "report.md").write_text(report)
         payload = {
             "meta": meta,
             "converged_mse": CONVERGED_MSE,
             "experiments": results,
             "derivation_check": derivation,
+            "convolution": convolution,
             "figures": figures,
         }
         for variants in results.values():  # the final weights stay out of the JSON

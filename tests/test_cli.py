@@ -213,3 +213,26 @@ def test_graph_command_errors(tmp_path):
     )
     assert result.returncode == 2 and "collapse='neuron' gives" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lab1_convolution_extra(quick_lab):
+    """Extra C: the CNN on the image sets over seeds 0 and 1, tested on fresh data."""
+    out, results, _ = quick_lab
+    from experiments.extra_c import summary
+
+    sets = results["convolution"]["sets"]
+    assert set(sets) == {"linear-images", "xor-images", "bars"}
+    bars_cnn, bars_mlp = summary(sets["bars"], "cnn"), summary(sets["bars"], "mlp_pixels")
+    assert bars_cnn["seeds"] == 2 and bars_cnn["test_mean"] >= 0.95
+    assert bars_cnn["test_mean"] > bars_mlp["test_mean"]  # orientation is what a filter sees
+    assert summary(sets["xor-images"], "cnn")["test_mean"] == 1.0
+    report = (out / "report.md").read_text()
+    assert "### C. Convolutional layers" in report
+    assert f"reaches {100 * bars_cnn['test_mean']:.2f}% on fresh bars" in report
+    assert np_shape(sets["bars"][0]["filters"]) == (4, 1, 3, 3)
+
+
+def np_shape(nested):
+    import numpy as np
+
+    return np.array(nested).shape
