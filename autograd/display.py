@@ -66,6 +66,46 @@ def html_table(
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+class Report:
+    """Rows of checks (named tuples ending in a bool ``ok``) under ``headers``: truthy when every
+    row passes, printed as an aligned table with ``summary()`` below it, HTML in notebooks with
+    failing rows tinted. The gradcheck and crosscheck reports are Reports."""
+
+    headers: tuple[str, ...] = ()
+
+    def __init__(self, rows: list) -> None:
+        self.rows = rows
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def failures(self) -> list:
+        return [r for r in self.rows if not r.ok]
+
+    def summary(self) -> str:  # pragma: no cover - each report says its own
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return text_table(self.headers, self.rows) + "\n" + self.summary()
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return html_table(
+            self.headers, self.rows, caption=self.summary(), bad_rows=[not r.ok for r in self.rows]
+        )
+
+
 def value_html(node) -> str:
     """A one-row table for a Value or Tensor: label, op, data and grad."""
     rows = [[node.label or "-", node.op or "leaf", node.data, node.grad]]

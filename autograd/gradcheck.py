@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .display import html_table, text_table
+from .display import Report
 from .graph import Node, no_grad
 
 __all__ = ["gradcheck", "numerical_grad", "GradcheckError", "GradcheckReport", "GradcheckRow"]
@@ -36,30 +36,15 @@ class GradcheckError(AssertionError):
         self.report = report
 
 
-class GradcheckReport:
+class GradcheckReport(Report):
     """One row per (output element, input element): analytic, numeric, errors, ok.
     Truthy when every row passes; prints as an aligned table; renders as HTML in notebooks."""
 
     headers = ("input", "analytic", "numeric", "abs error", "rel error", "ok")
 
     def __init__(self, rows: list[GradcheckRow], atol: float, rtol: float, eps: float) -> None:
-        self.rows, self.atol, self.rtol, self.eps = rows, atol, rtol, eps
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.rows)
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def failures(self) -> list[GradcheckRow]:
-        return [r for r in self.rows if not r.ok]
+        super().__init__(rows)
+        self.atol, self.rtol, self.eps = atol, rtol, eps
 
     def summary(self) -> str:
         bad = len(self.failures())
@@ -67,16 +52,6 @@ class GradcheckReport:
         return (
             f"gradcheck {verdict}: {len(self.rows)} derivatives, eps={self.eps:g}, "
             f"atol={self.atol:g}, rtol={self.rtol:g}"
-        )
-
-    def __str__(self) -> str:
-        return text_table(self.headers, self.rows) + "\n" + self.summary()
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        return html_table(
-            self.headers, self.rows, caption=self.summary(), bad_rows=[not r.ok for r in self.rows]
         )
 
 

@@ -10,23 +10,25 @@ reduction)`` and ``predict(X)`` take images X of shape (n, channels, height, wid
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from autograd import Tensor, avg_pool2d, conv2d, flatten, max_pool2d, no_grad, scope
+from autograd import Tensor, avg_pool2d, conv2d, flatten, max_pool2d, scope
 from autograd.conv import conv_output_size
 
 from .activations import get_activation
-from .losses import check_loss, tensor_loss
-from .module import Gradients, Module, make_layout
+from .module import Module
+from .tensornet import TensorNetwork
 
 __all__ = ["CNN"]
 
 _POOLS = {"max": max_pool2d, "avg": avg_pool2d, "none": None}
 
 
-class CNN(Module):
+class CNN(TensorNetwork, Module):
+    """conv -> activation -> pool blocks, flatten, dense layers; see the module docstring."""
+
     engine = "tensor"
 
     def __init__(
@@ -83,40 +85,9 @@ class CNN(Module):
                 2.0 / (n_in + n_out)
             )
             params[f"dense{k}.b"] = np.zeros(n_out)
-        self.shapes = {k: v.shape for k, v in params.items()}
-        self._layout = make_layout(self.shapes)
-        self._flat = np.concatenate([a.ravel() for a in params.values()])
-        self._grad_flat = np.zeros_like(self._flat)
-        self.params: dict[str, Tensor] = {}
-        self._grad_views: dict[str, np.ndarray] = {}
-        for name, start, stop, shape in self._layout:
-            t = Tensor(np.zeros(shape), label=name)
-            t.data = self._flat[start:stop].reshape(shape)
-            self._grad_views[name] = t.grad = self._grad_flat[start:stop].reshape(shape)
-            self.params[name] = t
+        self._init_parameters(params)
 
     # -- Module hooks --------------------------------------------------------------------------
-    def named_parameters(self) -> Iterator[tuple[str, Tensor]]:
-        yield from self.params.items()
-
-    def zero_grad(self) -> None:
-        self._grad_flat.fill(0.0)
-        for name, t in self.params.items():
-            t.grad = self._grad_views[name]
-
-    def _read(self, name: str) -> np.ndarray:
-        return self.params[name].data
-
-    def _write(self, name: str, array: np.ndarray) -> None:
-        self.params[name].data[...] = array
-
-    def flat_parameters(self) -> np.ndarray:
-        return self._flat
-
-    def set_flat_parameters(self, flat: np.ndarray) -> None:
-        if flat is not self._flat:
-            self._flat[...] = flat
-
     def config(self) -> dict:
         return {
             "image_shape": list(self.image_shape),
@@ -160,8 +131,7 @@ class CNN(Module):
             raise ValueError(f"y has shape {y.shape}; expected {(X.shape[0], self.outputs)}")
         return X, y
 
-    def forward(self, X) -> Tensor:
-        X, _ = self.check_batch(X)
+    def _forward(self, X: np.ndarray) -> Tensor:
         h = Tensor.input(X, label="X")
         pool = _POOLS[self.pool]
         for k in range(1, len(self.channels) + 1):
@@ -183,27 +153,6 @@ class CNN(Module):
                 act = self.output_activation if k == dense else self.activation
                 h = act.on_node(h)
         return h
-
-    __call__ = forward
-
-    def loss(self, X, y, loss: str = "mse", reduction: str = "mean") -> Tensor:
-        check_loss(loss, reduction)
-        X, y = self.check_batch(X, y)
-        p = self.forward(X)
-        with scope("loss"):
-            return tensor_loss(p, y, loss, reduction)
-
-    def loss_and_grads(
-        self, X, y, loss: str = "mse", reduction: str = "mean"
-    ) -> tuple[float, Gradients]:
-        total = self.loss(X, y, loss, reduction)
-        self.zero_grad()
-        total.backward()
-        return total.item(), Gradients(self._grad_flat.copy(), self._layout)
-
-    def predict(self, X) -> np.ndarray:
-        with no_grad():
-            return self.forward(X).data.copy()
 
     def filters(self, layer: int = 1) -> np.ndarray:
         """The learned kernels of a conv layer, (out, in, kh, kw)."""

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from autograd.display import html_table, text_table
+from autograd.display import Report
 
 from .mlp import ENGINES
 
@@ -35,7 +35,7 @@ def relative_difference(a, b) -> tuple[float, float]:
     return diff, diff / scale if scale > 0 else float("inf")
 
 
-class CrosscheckReport:
+class CrosscheckReport(Report):
     """The loss from each engine and, per parameter and engine pair, the largest differences."""
 
     headers = ("quantity", "engines", "max abs diff", "max rel diff", "ok")
@@ -43,14 +43,8 @@ class CrosscheckReport:
     def __init__(
         self, losses: dict[str, float], rows: list[CrosscheckRow], rtol: float, description: str
     ) -> None:
-        self.losses, self.rows, self.rtol, self.description = losses, rows, rtol, description
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.rows)
-
-    def __bool__(self) -> bool:
-        return self.ok
+        super().__init__(rows)
+        self.losses, self.rtol, self.description = losses, rtol, description
 
     def worst(self) -> CrosscheckRow:
         return max(self.rows, key=lambda r: r.max_rel_diff)
@@ -61,16 +55,6 @@ class CrosscheckReport:
         return (
             f"crosscheck {verdict} for {self.description}: worst relative difference "
             f"{self.worst().max_rel_diff:.3g} (limit {self.rtol:g}); losses: {losses}"
-        )
-
-    def __str__(self) -> str:
-        return text_table(self.headers, self.rows) + "\n" + self.summary()
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        return html_table(
-            self.headers, self.rows, caption=self.summary(), bad_rows=[not r.ok for r in self.rows]
         )
 
 

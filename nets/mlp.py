@@ -28,8 +28,9 @@ from autograd.value import _dot
 
 from .activations import get_activation
 from .init import check_layer_sizes, init_parameters, parameter_shapes
-from .losses import LOSSES, REDUCTIONS, check_loss, tensor_loss, value_loss
-from .module import Gradients, Module, make_layout
+from .losses import LOSSES, REDUCTIONS, check_loss, value_loss
+from .module import FlatBuffer, Gradients, Module, make_layout
+from .tensornet import TensorNetwork
 
 __all__ = ["MLP", "ValueMLP", "TensorMLP", "NumpyMLP", "ENGINES", "make_mlp"]
 
@@ -282,58 +283,18 @@ class ValueMLP(MLP):
 
 
 # -- Tensor engine --------------------------------------------------------------------------------
-class TensorMLP(MLP):
-    """The network on Tensor nodes: per layer ``act(X @ W + b)`` for the whole batch."""
+class TensorMLP(TensorNetwork, MLP):
+    """The network on Tensor nodes: per layer ``act(X @ W + b)`` for the whole batch, each layer
+    inside scope ``layer{k}``."""
 
     engine = "tensor"
 
     def _setup(self, params):
-        self._flat = np.concatenate([a.ravel() for a in params.values()])
-        self._grad_flat = np.zeros_like(self._flat)
-        self._layout = make_layout(self.shapes)
-        self._acts = self.activations()
-        self.params: dict[str, Tensor] = {}
-        self._grad_views: dict[str, np.ndarray] = {}
-        start = 0
-        for name, shape in self.shapes.items():
-            size = int(np.prod(shape))
-            t = Tensor(np.zeros(shape), label=name)
-            t.data = self._flat[start : start + size].reshape(shape)  # views of one buffer
-            self._grad_views[name] = t.grad = self._grad_flat[start : start + size].reshape(shape)
-            self.params[name] = t
-            start += size
+        self._init_parameters(params)
         self._plan = [
             (f"layer{k}", self.params[f"W{k}"], self.params.get(f"b{k}"), act, f"a{k}")
-            for k, act in enumerate(self._acts, start=1)
+            for k, act in enumerate(self.activations(), start=1)
         ]
-
-    def named_parameters(self) -> Iterator[tuple[str, Tensor]]:
-        yield from self.params.items()
-
-    def zero_grad(self) -> None:
-        self._grad_flat.fill(0.0)
-        for name, t in self.params.items():  # backward adds into these views of one buffer
-            t.grad = self._grad_views[name]
-
-    def _read(self, name: str) -> np.ndarray:
-        return self.params[name].data
-
-    def _write(self, name: str, array: np.ndarray) -> None:
-        self.params[name].data[...] = array
-
-    def flat_parameters(self) -> np.ndarray:
-        return self._flat
-
-    def set_flat_parameters(self, flat: np.ndarray) -> None:
-        if flat is not self._flat:
-            self._flat[...] = flat
-
-    def forward(self, X) -> Tensor:
-        """The batch's outputs as a Tensor graph, each layer inside scope ``layer{k}``."""
-        X, _ = self.check_batch(X)
-        return self._forward(X)
-
-    __call__ = forward
 
     def _forward(self, X: np.ndarray) -> Tensor:
         h = Tensor.input(X, label="X")
@@ -346,33 +307,9 @@ class TensorMLP(MLP):
                 h.label = label
         return h
 
-    def loss(self, X, y, loss: str = "mse", reduction: str = "mean") -> Tensor:
-        check_loss(loss, reduction)
-        X, y = self.check_batch(X, y)
-        p = self._forward(X)
-        with scope("loss"):
-            return tensor_loss(p, y, loss, reduction)
-
-    def loss_and_grads(
-        self, X, y, loss: str = "mse", reduction: str = "mean"
-    ) -> tuple[float, Gradients]:
-        total = self.loss(X, y, loss, reduction)
-        self.zero_grad()
-        total.backward()
-        return total.item(), Gradients(self._grad_flat.copy(), self._layout)
-
-    def predict(self, X) -> np.ndarray:
-        with no_grad():
-            return self.forward(X).data.copy()
-
-    def parameter_table(self):
-        from autograd.display import ParameterTable
-
-        return ParameterTable([(n, t.data, t.grad) for n, t in self.params.items()])
-
 
 # -- numpy fast path ------------------------------------------------------------------------------
-class NumpyMLP(MLP):
+class NumpyMLP(FlatBuffer, MLP):
     """Forward and hand-derived backward in numpy, no graph. For layer k with input a_{k-1}:
 
         z_k = a_{k-1} W_k + b_k,  a_k = f_k(z_k)
@@ -421,13 +358,6 @@ class NumpyMLP(MLP):
 
     def _write(self, name: str, array: np.ndarray) -> None:
         self._views[name][...] = array
-
-    def flat_parameters(self) -> np.ndarray:
-        return self._flat
-
-    def set_flat_parameters(self, flat: np.ndarray) -> None:
-        if flat is not self._flat:
-            self._flat[...] = flat
 
     def _buffers(self, n: int) -> None:
         """Allocate the per-batch-size buffers once: each layer's input with a trailing column

@@ -63,6 +63,20 @@ class Gradients(Mapping):
         return "Gradients(" + ", ".join(f"{k}: {v.shape}" for k, v in self.items()) + ")"
 
 
+class FlatBuffer:
+    """Mixin for engines that keep every parameter in one 1-D buffer ``self._flat`` (in
+    state_dict order): the optimizers update it in place, with nothing to write back."""
+
+    _flat: np.ndarray
+
+    def flat_parameters(self) -> np.ndarray:
+        return self._flat
+
+    def set_flat_parameters(self, flat: np.ndarray) -> None:
+        if flat is not self._flat:
+            self._flat[...] = flat
+
+
 class Module:
     """Base of the networks. Subclasses set ``self.shapes`` ({name: shape}, in state_dict order)
     and implement ``named_parameters``, ``_read``, ``_write`` and ``zero_grad``."""
