@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 SIGMOID_FLOOR = -700.0  # e^700 is still finite; sigmoid(-700) is 1e-304
+_SIGMOID_FLOOR = np.array(SIGMOID_FLOOR)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x), accurate to a few ulps in relative terms over the whole line (the
     reciprocal of a sum of positives loses nothing). Inputs below -700 are raised to -700 so
     e^-x never overflows (no warning); sigmoid there is below 1e-304 either way."""
-    e = np.maximum(x, SIGMOID_FLOOR)
+    e = np.maximum(x, _SIGMOID_FLOOR)
     if not isinstance(e, np.ndarray):  # a 0-d input gives a numpy scalar
         e = np.array(e)
     np.negative(e, e)
@@ -36,18 +37,35 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 BCE_EPS = 1e-12  # floor of p (1 - p) in the bce derivative, as in torch's BCELoss
 LOG_FLOOR = -100.0  # bce's logs are clamped here, as in torch
+# 0-d arrays: numpy converts a Python float scalar on every call, an array it does not.
+_P_FLOOR = np.array(np.exp(LOG_FLOOR))
+_EPS = np.array(BCE_EPS)
 
 
 def clamped_log(x: np.ndarray) -> np.ndarray:
-    """ln x clamped below at -100 (never evaluates log(0))."""
-    return np.maximum(np.log(np.maximum(x, 1e-300)), LOG_FLOOR)
+    """ln x clamped below at -100 (never evaluates log(0)): ln(max(x, e^-100))."""
+    out = np.maximum(x, _P_FLOOR)
+    return np.log(out, out=out)
 
 
 def bce(p: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Elementwise -(y ln p + (1 - y) ln(1 - p)) with clamped logs."""
-    return -(y * clamped_log(p) + (1.0 - y) * clamped_log(1.0 - p))
+    """Elementwise -(y ln p + (1 - y) ln(1 - p)) with clamped logs, as
+    -(ln(1 - p) + y (ln p - ln(1 - p))): two logs, the rest in place."""
+    lp = clamped_log(p)
+    l1p = np.subtract(1.0, p)
+    np.maximum(l1p, _P_FLOOR, out=l1p)
+    np.log(l1p, out=l1p)
+    lp -= l1p
+    lp *= y
+    lp += l1p
+    return np.negative(lp, out=lp)
 
 
 def bce_grad(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Elementwise dL/dp = (p - y) / max(p (1 - p), 1e-12)."""
-    return (p - y) / np.maximum(p * (1.0 - p), BCE_EPS)
+    q = np.subtract(1.0, p)
+    q *= p
+    np.maximum(q, _EPS, out=q)
+    d = np.subtract(p, y)
+    d /= q
+    return d

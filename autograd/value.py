@@ -307,8 +307,12 @@ def _log(x: float) -> float:
     return -_inf if x == 0 else _nan
 
 
+_P_FLOOR = math.exp(LOG_FLOOR)
+
+
 def _clamped_log(x: float) -> float:
-    return max(math.log(x), LOG_FLOOR) if x > 0 else LOG_FLOOR
+    """ln(max(x, e^-100)): the same clamp as numeric.clamped_log."""
+    return math.log(x if x > _P_FLOOR else _P_FLOOR)
 
 
 def _sigmoid(x: float) -> float:
