@@ -11,6 +11,16 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .cnn import CNN
 from .crosscheck import CrosscheckReport, crosscheck
 from .init import INITS, init_parameters
+from .layers import (
+    ActivationLayer,
+    AvgPool2d,
+    Conv2d,
+    Flatten,
+    Layer,
+    Linear,
+    MaxPool2d,
+    Sequential,
+)
 from .losses import LOSSES, REDUCTIONS
 from .mlp import ENGINES, MLP, NumpyMLP, TensorMLP, ValueMLP, make_mlp
 from .module import Gradients, Module
@@ -22,6 +32,14 @@ __all__ = [
     "Adagrad",
     "Adam",
     "CNN",
+    "ActivationLayer",
+    "AvgPool2d",
+    "Conv2d",
+    "Flatten",
+    "Layer",
+    "Linear",
+    "MaxPool2d",
+    "Sequential",
     "CrosscheckReport",
     "ENGINES",
     "Gradients",

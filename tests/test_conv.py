@@ -225,3 +225,52 @@ def test_cnn_save_load_round_trip(tmp_path):
     b.load(a.save(tmp_path / "cnn.npz"))
     for k, v in a.state_dict().items():
         np.testing.assert_array_equal(b.state_dict()[k], v)
+
+
+def test_sequential_of_linear_layers_equals_the_mlp_engines():
+    """Linear + activation layers compose into the MLP: same weights, same loss and gradients."""
+    from nets import ActivationLayer, Flatten, Linear, NumpyMLP, Sequential
+
+    rng = np.random.default_rng(3)
+    X, y = rng.random((7, 2)), (rng.random((7, 1)) > 0.5).astype(float)
+    mlp = NumpyMLP((2, 4, 4, 1), activation="tanh", seed=3)
+    seq = Sequential(
+        [
+            Flatten(),
+            Linear(2, 4),
+            ActivationLayer("tanh"),
+            Linear(4, 4),
+            ActivationLayer("tanh"),
+            Linear(4, 1),
+            ActivationLayer("sigmoid"),
+        ],
+        input_shape=(2,),
+    )
+    rename = {f"{p}{k}": f"dense{k}.{p}" for k in (1, 2, 3) for p in ("W", "b")}
+    seq.load_state_dict({rename[k]: v for k, v in mlp.state_dict().items()})
+    loss_a, grads_a = mlp.loss_and_grads(X, y, loss="bce")
+    loss_b, grads_b = seq.loss_and_grads(X, y, loss="bce")
+    assert loss_a == pytest.approx(loss_b, rel=1e-12)
+    for k, v in grads_a.items():
+        np.testing.assert_allclose(grads_b[rename[k]], v, rtol=1e-10, atol=1e-15)
+
+
+def test_sequential_reports_layers_that_do_not_fit():
+    from nets import Conv2d, Flatten, Linear, Sequential
+
+    with pytest.raises(
+        ValueError,
+        match=r"Linear\(36, 1\) needs 36 features per sample, got "
+        r"\(2, 6, 6\); put a Flatten\(\) before it",
+    ):
+        Sequential([Conv2d(1, 2, 3, padding=1), Linear(36, 1)], input_shape=(1, 6, 6))
+    with pytest.raises(
+        ValueError,
+        match=r"needs input \(channels=3, height, width\), got "
+        r"\(1, 6, 6\)",
+    ):
+        Sequential([Conv2d(3, 2, 3), Flatten(), Linear(2, 1)], input_shape=(1, 6, 6))
+    with pytest.raises(ValueError, match="end with Flatten"):
+        Sequential([Conv2d(1, 2, 3)], input_shape=(1, 6, 6))
+    with pytest.raises(TypeError, match="layer 0 is str"):
+        Sequential(["conv"], input_shape=(1, 6, 6))
