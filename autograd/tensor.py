@@ -66,7 +66,7 @@ class Tensor(Node):
         not copied: ops never write into their operands."""
         if type(x) is np.ndarray and x.dtype == np.float64:
             out = _new(Tensor)
-            out.data, out.grad, out.parents, out.op = x, np.zeros_like(x), (), "input"
+            out.data, out.grad, out.parents, out.op = x, np.zeros(x.shape), (), "input"
             out._exact = True
             out.label, out.id, out.scope, out.param = (
                 _check_label(label),
@@ -307,7 +307,7 @@ class Tensor(Node):
                     f"backward() on a non-scalar tensor of shape {self.shape} needs grad= of "
                     "that shape (the upstream gradient); call .sum() first for a scalar"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.ones(self.data.shape)
         else:
             seed = _to_array(grad)
             if seed.shape != self.shape:
@@ -331,7 +331,12 @@ class Tensor(Node):
         )
 
     def _backprop(self) -> None:
-        grads = self.local_grads(self.grad)
+        grads = self._back(self._ctx, self.grad)
+        if not self._exact:
+            grads = tuple(
+                g if g.shape == p.data.shape else unbroadcast(g, p.data.shape)
+                for p, g in zip(self.parents, grads)
+            )
         if STATE.anomaly:
             _check_contributions(self, grads)
         self._apply(grads)
@@ -484,7 +489,9 @@ def _matmul_back(ctx, g):  # out = a b: d/da = g b^T, d/db = a^T g (1-D operands
 
 def _expand(g, shape, axis, keepdims):
     if axis is None:
-        return np.full(shape, g)  # a writable array, and cheaper than broadcast_to
+        out = np.empty(shape)  # a writable array, and cheaper than np.full or broadcast_to
+        out.fill(g)
+        return out
     if not keepdims:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, shape)
