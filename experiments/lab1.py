@@ -24,7 +24,7 @@ from nets import NumpyMLP
 
 from . import extra_c, labcode, plots
 from .datasets import load_dataset
-from .train import History, accuracy, mse, prediction_lines, summary_line, train
+from .train import accuracy, mse, prediction_lines, summary_line, train
 
 CONVERGED_MSE = 0.01  # a run "converges" once its MSE falls below this
 
@@ -695,5 +695,4 @@ __all__ = [
     "run_one",
     "run_lab",
     "derivation_check",
-    "History",
 ]
