@@ -59,9 +59,7 @@ class Section:
         self.targets.append((text, ratio, at_least, ratio >= at_least))
 
 
-def interleaved(
-    contenders: dict[str, Callable[[], object]], rounds: int, gc_off: set[str] = frozenset()
-) -> dict[str, float]:
+def interleaved(contenders: dict, rounds: int, gc_off: set[str] = frozenset()) -> dict[str, float]:
     """Median seconds per call of each contender, timed in turn, ``rounds`` times."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
@@ -344,24 +342,27 @@ def _wide(n: int) -> Value:
 
 
 def bench_scale(sizes: list[int], rounds: int) -> Section:
+    """Backward over graphs of each size, built first and then timed in interleaved rounds, so
+    a slow moment of the machine hits every size alike."""
     section = Section(
         "3. Backward time as graphs grow (chain of tanh; one sum of n leaves)", f"n = {sizes[0]:,}"
     )
     for kind, build in (("chain", _chain), ("wide sum", _wide)):
-        previous = prev_n = None
+        roots = {n: build(n) for n in sizes}
+        times = interleaved(
+            {n: (lambda root=root: backward(root)) for n, root in roots.items()}, rounds
+        )
+        del roots
+        previous = None
         for n in sizes:
-            root = build(n)
-            t = interleaved({"backward": lambda root=root: backward(root)}, rounds)["backward"]
+            t = times[n]
             note = f"{n / t / 1e6:.2f} M nodes/s"
             if previous is not None:
-                note += f", x{t / previous:.1f} for x{n // prev_n} nodes"
+                note += f", x{t / times[previous]:.1f} for x{n // previous} nodes"
             section.rows.append(Row(f"{kind}, n={n:,}", t, note))
-            previous, prev_n = t, n
+            previous = n
         if len(sizes) > 1:
-            growth = (
-                section.row(f"{kind}, n={sizes[-1]:,}").seconds
-                / section.row(f"{kind}, n={sizes[-2]:,}").seconds
-            )
+            growth = times[sizes[-1]] / times[sizes[-2]]
             factor = sizes[-1] // sizes[-2]
             section.targets.append(
                 (
