@@ -15,7 +15,7 @@ from nets import CNN, Adam, NumpyMLP
 
 from . import plots
 from .datasets import load_dataset
-from .images import IMAGE_SETS, bars, points_to_images
+from .images import IMAGE_SETS, bars, image_set, points_to_images
 from .train import accuracy
 
 TEST_SEED_OFFSET = 1000
@@ -35,14 +35,6 @@ def _test_set(name: str, seed: int):
     return points_to_images(points, seed=test_seed), y, points
 
 
-def _train_set(name: str, seed: int):
-    if name == "bars":
-        X, y = bars(100, seed=seed)
-        return X, y, None
-    points, y = load_dataset(name.split("-")[0], n=100, seed=seed)
-    return points_to_images(points, seed=seed), y, points
-
-
 def _fit(model, X, y, epochs: int) -> list[float]:
     opt = Adam(model, lr=LR)
     losses = []
@@ -56,7 +48,7 @@ def _fit(model, X, y, epochs: int) -> list[float]:
 def run_one(name: str, seed: int, epochs: int) -> dict:
     """Train the CNN, an MLP on the flattened pixels and (for the lab's sets) the report's MLP on
     the raw points; return train and test accuracy of each, and the CNN's filters and curve."""
-    X, y, points = _train_set(name, seed)
+    X, y, points = image_set(name, seed)
     Xt, yt, points_t = _test_set(name, seed)
     cnn = CNN(image_shape=X.shape[1:], channels=(4,), kernel=3, seed=seed)
     curve = _fit(cnn, X, y, epochs)
@@ -132,7 +124,7 @@ def write_figures(results: dict, out: Path) -> dict[str, str]:
     samples = []
     titles = []
     for name in IMAGE_SETS:
-        X, y, _ = _train_set(name, 0)
+        X, y, _ = image_set(name, 0)
         for i in (0, 1):
             samples.append(X[i, 0])
             titles.append(f"{name} label {int(y[i, 0])}")

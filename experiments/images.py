@@ -8,7 +8,7 @@ import numpy as np
 
 from .datasets import _check_n, _check_noise, _labels
 
-__all__ = ["points_to_images", "bars", "IMAGE_SETS"]
+__all__ = ["points_to_images", "bars", "image_set", "IMAGE_SETS"]
 
 
 def points_to_images(

@@ -85,3 +85,26 @@ def test_harder_sets_are_seeded_two_class_sets(name):
 def test_unknown_data_set():
     with pytest.raises(ValueError, match="unknown data set 'mnist'"):
         load_dataset("mnist")
+
+
+def test_image_sets_draw_the_points_and_bars():
+    """Blobs sit where the points are (column x0, row 1 - x1); bars are one row or column."""
+    import numpy as np
+
+    from experiments.images import bars, image_set, points_to_images
+
+    images = points_to_images(np.array([[0.0, 1.0], [1.0, 0.0]]), size=12, noise=0.0)
+    assert images.shape == (2, 1, 12, 12)
+    assert np.unravel_index(images[0, 0].argmax(), (12, 12)) == (0, 0)
+    assert np.unravel_index(images[1, 0].argmax(), (12, 12)) == (11, 11)
+    X, y = bars(20, noise=0.0, seed=1)
+    for image, label in zip(X[:, 0], y[:, 0]):
+        lit = np.argwhere(image > 0.5)
+        axis_constant = 0 if label == 0 else 1  # horizontal: one row; vertical: one column
+        assert len(set(lit[:, axis_constant])) == 1
+    Xi, yi, points = image_set("xor-images", seed=0)
+    assert Xi.shape == (21, 1, 12, 12) and yi.shape == (21, 1) and points.shape == (21, 2)
+    with pytest.raises(ValueError, match="unknown image set 'mnist'"):
+        image_set("mnist")
+    with pytest.raises(ValueError, match=r"points of shape \(n, 2\)"):
+        points_to_images(np.ones((3, 3)))
