@@ -386,29 +386,23 @@ def _memory_per_node(build: Callable[[int], object], n: int) -> float:
     return (after - before) / n
 
 
+def _add_chain(value_class, n: int):
+    """n addition nodes in a chain, built with any Value class (ours or micrograd's)."""
+    x = value_class(1.0)
+    y = x
+    for _ in range(n):
+        y = y + x
+    return y
+
+
 def bench_memory(n: int) -> Section:
     section = Section(f"4. Memory per op node (a chain of {n:,} additions)", "micrograd")
-
-    def ours(n):
-        x = Value(1.0)
-        y = x
-        for _ in range(n):
-            y = y + x
-        return y
-
-    per_ours = _memory_per_node(ours, n)
+    per_ours = _memory_per_node(lambda n: _add_chain(Value, n), n)
     section.rows.append(Row("gradstep Value", per_ours, f"{per_ours:.0f} bytes/node"))
     try:
         from micrograd.engine import Value as MValue
 
-        def theirs(n):
-            x = MValue(1.0)
-            y = x
-            for _ in range(n):
-                y = y + x
-            return y
-
-        per_theirs = _memory_per_node(theirs, n)
+        per_theirs = _memory_per_node(lambda n: _add_chain(MValue, n), n)
         section.rows.insert(0, Row("micrograd", per_theirs, f"{per_theirs:.0f} bytes/node"))
         ratio = per_theirs / per_ours
         section.targets.append(

@@ -135,6 +135,21 @@ def test_structural_ops_forward_and_gradcheck(name):
     check()
 
 
+def _agrees_with_torch(torch, arrays, build, torch_build, low, high, value_atol):
+    """build(Tensors) and torch_build(torch tensors) on the same arrays, backward from the same
+    upstream gradient (linspace(low, high)): values to 1e-12, every gradient to 1e-10."""
+    tensors = _tensors(arrays)
+    out = build(*tensors)
+    seed = np.linspace(low, high, out.size).reshape(out.shape)
+    out.backward(seed)
+    refs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    expected = torch_build(*refs)
+    expected.backward(torch.tensor(seed))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=value_atol)
+    for t, r in zip(tensors, refs, strict=True):
+        np.testing.assert_allclose(t.grad, r.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("name", sorted(STRUCTURAL))
 def test_structural_ops_match_torch(name):
     torch = pytest.importorskip("torch")
@@ -143,16 +158,7 @@ def test_structural_ops_match_torch(name):
     @settings(max_examples=10, deadline=None)
     @given(arrays=structural_inputs(name))
     def check(arrays):
-        tensors = _tensors(arrays)
-        out = build(*tensors)
-        seed = np.linspace(-1, 1, out.size).reshape(out.shape)
-        out.backward(seed)
-        refs = [torch.tensor(a, requires_grad=True) for a in arrays]
-        expected = torch_build(*refs)
-        expected.backward(torch.tensor(seed))
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
-        for t, r in zip(tensors, refs):
-            np.testing.assert_allclose(t.grad, r.grad.numpy(), rtol=1e-10, atol=1e-12)
+        _agrees_with_torch(torch, arrays, build, torch_build, -1, 1, value_atol=1e-14)
 
     check()
 
@@ -164,16 +170,7 @@ def test_elementwise_ops_match_torch_with_broadcasting(op):
     @settings(max_examples=15, deadline=None)
     @given(arrays=arrays_for(op))
     def check(arrays):
-        tensors = _tensors(arrays)
-        out = op.apply(*tensors)
-        seed = np.linspace(0.5, 1.5, out.size).reshape(out.shape)
-        out.backward(seed)
-        refs = [torch.tensor(a, requires_grad=True) for a in arrays]
-        expected = op.torch(*refs)
-        expected.backward(torch.tensor(seed))
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-300)
-        for t, r in zip(tensors, refs):
-            np.testing.assert_allclose(t.grad, r.grad.numpy(), rtol=1e-10, atol=1e-12)
+        _agrees_with_torch(torch, arrays, op.apply, op.torch, 0.5, 1.5, value_atol=1e-300)
 
     check()
 
