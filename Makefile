@@ -3,7 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# `make test EXTRAS=dev,torch` adds the PyTorch cross-checks (torch==2.13.0, CPU build).
+# `make test EXTRAS=dev,torch,bench` adds the PyTorch cross-checks (torch==2.13.0, CPU build) and
+# micrograd for the benchmark (what .ci/run does).
 EXTRAS ?= dev
 # The main job needs only matplotlib on top of the runtime dependencies.
 DEMO_EXTRAS ?= plot
