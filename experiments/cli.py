@@ -3,6 +3,7 @@
     gradstep lab1 [--out DIR] [--seeds N] [--quick]      the whole lab, report in DIR/report.md
     gradstep train [--data xor] [--engine numpy] ...      one configuration, every knob
     gradstep graph [--collapse neuron] [--out graph.svg]  draw the network for one sample
+    gradstep export model.npz --torch model.pt            a saved network out to PyTorch
     gradstep bench [--quick]                              speed, as ratios measured in one run
     gradstep demo                                         a short engine demonstration
 
@@ -118,6 +119,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="write PREFIX_curve.png, PREFIX_comparison.png, PREFIX_boundary.png",
     )
     tr.add_argument("--quiet", action="store_true", help="no progress bar and no epoch lines")
+    tr.add_argument(
+        "--save",
+        type=Path,
+        default=None,
+        metavar="FILE.npz",
+        help="save the trained weights (load with nets.load_network, or `gradstep export`)",
+    )
+
+    ex = sub.add_parser(
+        "export", help="write a network saved by `gradstep train --save` as a PyTorch file"
+    )
+    ex.add_argument("model", type=Path, help="a .npz file written by gradstep (Module.save)")
+    ex.add_argument(
+        "--torch",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="FILE.pt: a state dict (torch.load, then load_state_dict into the printed "
+        "nn.Sequential); FILE.pt2: a whole program (torch.export.load(FILE).module())",
+    )
 
     gr = sub.add_parser("graph", help="draw the 2-4-4-1 network's computation graph for one sample")
     gr.add_argument("--data", choices=sorted(DATASETS), default="xor")
@@ -218,6 +239,14 @@ def _check_writable_prefix(prefix: Path) -> None:
         raise ValueError(f"--plots {prefix}: cannot write to {folder}: {e.strerror or e}") from None
 
 
+def _check_output_file(option: str, path: Path, suffixes: tuple[str, ...]) -> None:
+    if path.suffix not in suffixes:
+        raise ValueError(f"{option} {path}: expected a file ending in {' or '.join(suffixes)}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"{option} {path}: directory {folder} does not exist")
+
+
 def cmd_train(args) -> int:
     from nets import make_mlp
 
@@ -227,6 +256,8 @@ def cmd_train(args) -> int:
 
     if args.plots is not None:
         _check_writable_prefix(args.plots)
+    if args.save is not None:
+        _check_output_file("--save", args.save, (".npz",))
     if args.sizes[0] != 2:
         raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
     X, y = load_dataset(args.data, n=args.n, seed=args.data_seed)
@@ -264,6 +295,30 @@ def cmd_train(args) -> int:
         plots.comparison(X, y, model.predict(X), f"{prefix}_comparison.png")
         plots.decision_boundary(model.predict, X, y, f"{prefix}_boundary.png")
         print(f"plots: {prefix}_curve.png {prefix}_comparison.png {prefix}_boundary.png")
+    if args.save is not None:
+        print(f"saved: {model.save(args.save)}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from nets import load_network
+    from nets.pytorch import export_torch, torch_code
+
+    _check_output_file("--torch", args.torch, (".pt", ".pt2"))
+    net = load_network(args.model)
+    path = export_torch(net, args.torch)
+    print(f"exported {net.describe()} to {path}")
+    if path.suffix == ".pt2":
+        print("load it with plain PyTorch:")
+        print("    import torch")
+        print(f"    model = torch.export.load({str(path)!r}).module()")
+    else:
+        print("load it with plain PyTorch:")
+        print("    import torch")
+        print("    from torch import nn")
+        code = torch_code(net).replace("\n", "\n    ")
+        print(f"    model = {code}")
+        print(f"    model.load_state_dict(torch.load({str(path)!r}))")
     return 0
 
 
@@ -309,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         "lab1": cmd_lab1,
         "train": cmd_train,
         "graph": cmd_graph,
+        "export": cmd_export,
         "demo": lambda a: demo(),
     }
     if args.command not in commands:
@@ -316,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return commands[args.command](args)
-    except (ValueError, PermissionError, FileNotFoundError) as e:
+    except (ValueError, PermissionError, FileNotFoundError, ImportError) as e:
         print(f"gradstep: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

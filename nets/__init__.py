@@ -25,6 +25,8 @@ from .losses import LOSSES, REDUCTIONS
 from .mlp import ENGINES, MLP, NumpyMLP, TensorMLP, ValueMLP, make_mlp
 from .module import Gradients, Module
 from .optim import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSprop, make_optimizer
+from .pytorch import TorchMissingError, from_torch, to_torch, torch_code
+from .saved import load_network
 
 __all__ = [
     "ACTIVATIONS",
@@ -56,6 +58,11 @@ __all__ = [
     "TensorMLP",
     "ValueMLP",
     "crosscheck",
+    "from_torch",
+    "load_network",
+    "to_torch",
+    "torch_code",
+    "TorchMissingError",
     "get_activation",
     "init_parameters",
     "make_mlp",

@@ -62,6 +62,21 @@ class CNN(Sequential):
             )
         super().__init__(layers, image_shape, seed=seed)
         self.image_shape, self.channels = image_shape, tuple(channels)
+        self._args = {
+            "image_shape": list(image_shape),
+            "channels": [int(c) for c in channels],
+            "kernel": int(kernel),
+            "pool": pool,
+            "pool_size": int(pool_size),
+            "hidden": [int(h) for h in hidden],
+            "outputs": int(outputs),
+            "activation": activation,
+            "output_activation": output_activation,
+            "seed": seed,
+        }
+
+    def config(self) -> dict:
+        return {"class": "CNN", **self._args}
 
     def filters(self, layer: int = 1) -> np.ndarray:
         """The learned kernels of a conv layer, (out, in, kh, kw)."""

@@ -38,6 +38,7 @@ __all__ = [
     "Linear",
     "ActivationLayer",
     "Sequential",
+    "layer_from_spec",
 ]
 
 
@@ -53,6 +54,11 @@ class Layer:
 
     def __call__(self, h: Tensor, params: dict[str, Tensor]) -> Tensor:  # pragma: no cover
         raise NotImplementedError
+
+    def spec(self) -> dict:
+        """The constructor arguments as plain data (``{"type": "Conv2d", ...}``): what a saved
+        file records, so ``layer_from_spec`` can build the layer again."""
+        return {"type": type(self).__name__}
 
     def __repr__(self) -> str:
         return type(self).__name__
@@ -109,6 +115,17 @@ class Conv2d(Layer):
     def __call__(self, h, params):
         return conv2d(h, params["W"], params.get("b"), stride=self.stride, padding=self.padding)
 
+    def spec(self):
+        return {
+            "type": "Conv2d",
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel": self.kernel,
+            "stride": self.stride,
+            "padding": self.padding,
+            "bias": self.bias,
+        }
+
     def __repr__(self):
         return (
             f"Conv2d({self.in_channels}, {self.out_channels}, kernel={self.kernel}, "
@@ -133,6 +150,9 @@ class _Pool(Layer):
 
     def __call__(self, h, params):
         return type(self).op(h, self.kernel, self.stride)
+
+    def spec(self):
+        return {"type": type(self).__name__, "kernel": self.kernel, "stride": self.stride}
 
     def __repr__(self):
         return f"{type(self).__name__}({self.kernel}, stride={self.stride})"
@@ -186,6 +206,9 @@ class Linear(Layer):
         out = h @ params["W"]
         return out + params["b"] if "b" in params else out
 
+    def spec(self):
+        return {"type": "Linear", "inputs": self.inputs, "outputs": self.outputs, "bias": self.bias}
+
     def __repr__(self):
         return f"Linear({self.inputs}, {self.outputs})"
 
@@ -198,6 +221,9 @@ class ActivationLayer(Layer):
 
     def __call__(self, h, params):
         return self.activation.on_node(h)
+
+    def spec(self):
+        return {"type": "ActivationLayer", "name": self.activation.name}
 
     def __repr__(self):
         return f"ActivationLayer({self.activation.name!r})"
@@ -263,7 +289,8 @@ class Sequential(TensorNetwork, Module):
 
     def config(self) -> dict:
         return {
-            "layers": [repr(layer) for layer in self.layers],
+            "class": "Sequential",
+            "layers": [layer.spec() for layer in self.layers],
             "input_shape": list(self.input_shape),
             "seed": self.seed,
         }
@@ -272,3 +299,20 @@ class Sequential(TensorNetwork, Module):
         return f"{type(self).__name__}({' -> '.join(map(repr, self.layers))})"
 
     __repr__ = describe
+
+
+LAYER_TYPES = {
+    cls.__name__: cls for cls in (Conv2d, MaxPool2d, AvgPool2d, Flatten, Linear, ActivationLayer)
+}
+
+
+def layer_from_spec(spec: dict) -> Layer:
+    """The layer a ``Layer.spec()`` describes."""
+    if not isinstance(spec, dict) or spec.get("type") not in LAYER_TYPES:
+        kind = spec.get("type") if isinstance(spec, dict) else type(spec).__name__
+        raise ValueError(f"unknown layer type {kind!r}; known: {', '.join(LAYER_TYPES)}")
+    args = {k: v for k, v in spec.items() if k != "type"}
+    try:
+        return LAYER_TYPES[spec["type"]](**args)
+    except TypeError as e:
+        raise ValueError(f"bad arguments for {spec['type']}: {e}") from None

@@ -72,6 +72,7 @@ class MLP(Module):
 
     def config(self) -> dict:
         return {
+            "class": type(self).__name__,
             "layer_sizes": list(self.layer_sizes),
             "activation": self.activation.name,
             "output_activation": self.output_activation.name,

@@ -184,22 +184,35 @@ class Module:
 
     def load(self, path: str | os.PathLike) -> None:
         """Load parameters saved by ``save`` (from any engine of the same architecture)."""
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no parameter file at {path}")
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {k: data[k] for k in data.files}
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-            raise ValueError(f"{path} is not a gradstep parameter file (.npz): {e}") from None
-        meta = arrays.pop("__gradstep__", None)
-        try:
-            fmt = json.loads(str(meta))["format"] if meta is not None else None
-        except (ValueError, KeyError, TypeError):
-            fmt = None
-        if fmt != _MAGIC:
-            raise ValueError(
-                f"{path} is an .npz file but not one written by gradstep's "
-                "Module.save (no gradstep header)"
-            )
+        _, arrays = read_parameter_file(path)
         self.load_state_dict(arrays)
+
+    def to_torch(self, dtype=None):
+        """This network as a ``torch.nn.Sequential`` with the same weights (float64 unless
+        ``dtype`` says otherwise); see ``nets.pytorch``. Needs the ``torch`` extra."""
+        from .pytorch import to_torch
+
+        return to_torch(self, dtype=dtype)
+
+
+def read_parameter_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
+    """The network config and the named arrays of a file written by ``Module.save``."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no parameter file at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        raise ValueError(f"{path} is not a gradstep parameter file (.npz): {e}") from None
+    meta = arrays.pop("__gradstep__", None)
+    try:
+        header = json.loads(str(meta)) if meta is not None else {}
+    except ValueError:
+        header = {}
+    if not isinstance(header, dict) or header.get("format") != _MAGIC:
+        raise ValueError(
+            f"{path} is an .npz file but not one written by gradstep's "
+            "Module.save (no gradstep header)"
+        )
+    return header.get("config") or {}, arrays
