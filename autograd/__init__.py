@@ -5,7 +5,9 @@ core (``topological_order``, ``backward``, ``no_grad``, ``scope``, ``detect_anom
 tool (``gradcheck``, stepping, drawing) serves both.
 """
 
+from .checks import GradientCheckReport, OpCheckReport, check_gradients, check_op
 from .conv import avg_pool2d, conv2d, flatten, max_pool2d, value_conv2d
+from .custom import CustomOpError, define_op, define_tensor_op
 from .drawing import TooManyNodesError, draw, find_renderer, render
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 from .graph import (
@@ -26,6 +28,13 @@ from .tensor import Tensor, concatenate, stack
 from .value import Value, dot, sum_values
 
 __all__ = [
+    "CustomOpError",
+    "GradientCheckReport",
+    "OpCheckReport",
+    "check_gradients",
+    "check_op",
+    "define_op",
+    "define_tensor_op",
     "AnomalyError",
     "ForwardStep",
     "Step",

@@ -4,6 +4,7 @@
     gradstep train [--data xor] [--engine numpy] ...      one configuration, every knob
     gradstep graph [--collapse neuron] [--out graph.svg]  draw the network for one sample
     gradstep export model.npz --torch model.pt            a saved network out to PyTorch
+    gradstep check FILE.py                                check a hand-written backward
     gradstep bench [--quick]                              speed, as ratios measured in one run
     gradstep demo                                         a short engine demonstration
 
@@ -170,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="output file: .svg, .png or .pdf (.gv without a renderer)",
     )
 
+    ck = sub.add_parser(
+        "check",
+        help="check a hand-written backward: FILE.py defines params, loss(params), grads(params)",
+        description="Check hand-written gradients against central differences of the loss. "
+        "FILE.py defines `params` (a dict of float arrays, or a function returning one), "
+        "`loss(params) -> float` and `grads(params) -> {name: array}`. Exit status: 0 when "
+        "every gradient is right, 1 when one is wrong, 2 when the file cannot be used.",
+    )
+    ck.add_argument("file", type=Path, help="a Python file following the convention above")
+    ck.add_argument("--eps", type=_positive_float, default=1e-6)
+    ck.add_argument("--atol", type=_positive_float, default=1e-5)
+    ck.add_argument("--rtol", type=_positive_float, default=1e-3)
+    ck.add_argument("--failures-only", action="store_true", help="list only the wrong entries")
+
     be = sub.add_parser(
         "bench",
         help="measure the engines against micrograd, PyTorch and the lab's numpy (ratios)",
@@ -332,6 +347,65 @@ def cmd_lab1(args) -> int:
     return 0
 
 
+CHECK_CONVENTION = (
+    "the file must define `params` (a dict of float arrays, or a function returning one), "
+    "`loss(params)` and `grads(params)`"
+)
+
+
+class _BadFile(ValueError):
+    """The checked file cannot be used: exit status 2."""
+
+
+def _load_check_file(path: Path) -> tuple:
+    import runpy
+
+    if not path.is_file():
+        raise _BadFile(f"{path}: no such file")
+    try:
+        names = runpy.run_path(str(path), run_name="__gradstep_check__")
+    except (Exception, SystemExit) as e:  # the user's code: anything it raises is reported
+        raise _BadFile(f"{path}: running it raised {type(e).__name__}: {e}") from None
+    missing = [n for n in ("params", "loss", "grads") if n not in names]
+    if missing:
+        raise _BadFile(f"{path} defines no {', '.join(missing)}: {CHECK_CONVENTION}")
+    params, loss, grads = names["params"], names["loss"], names["grads"]
+    for name, fn in (("loss", loss), ("grads", grads)):
+        if not callable(fn):
+            raise _BadFile(f"{path}: `{name}` is not a function: {CHECK_CONVENTION}")
+    if callable(params):
+        try:
+            params = params()
+        except Exception as e:  # noqa: BLE001 - the user's code
+            raise _BadFile(f"{path}: params() raised {type(e).__name__}: {e}") from None
+    return params, loss, grads
+
+
+def cmd_check(args) -> int:
+    from autograd import check_gradients
+    from autograd.checks import GradientMismatchError
+    from autograd.display import text_table
+
+    try:
+        params, loss, grads = _load_check_file(args.file)
+    except _BadFile as e:
+        print(f"gradstep: error: {e}", file=sys.stderr)
+        return 2
+    try:
+        report = check_gradients(loss, grads, params, eps=args.eps, atol=args.atol, rtol=args.rtol)
+    except GradientMismatchError as e:
+        print(f"gradstep check: {args.file}: {e}")
+        return 1
+    except Exception as e:  # noqa: BLE001 - the user's loss or grads raised
+        print(f"gradstep: error: {args.file}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    rows = report.failures() if args.failures_only else report.rows
+    if rows:
+        print(text_table(report.headers, rows))
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def _bench(quick: bool) -> int:
     from .bench import run
 
@@ -365,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         "train": cmd_train,
         "graph": cmd_graph,
         "export": cmd_export,
+        "check": cmd_check,
         "demo": lambda a: demo(),
     }
     if args.command not in commands:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
+from autograd.testing import broadcastable_arrays, floats, values
+
 
 @dataclass(frozen=True)
 class Op:
@@ -87,38 +89,20 @@ def domains(op: Op) -> tuple:
     return op.domains or (op.domain,) * op.arity
 
 
-def number(domain: tuple[float, float], avoid_zero: bool = False):
-    """Floats in ``domain``; with ``avoid_zero``, none in (-0.1, 0.1)."""
-    lo, hi = domain
-    s = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-    return s.filter(lambda x: abs(x) >= 0.1) if avoid_zero else s
-
-
+# The strategies are autograd.testing's, what a user's own tests would use.
 def inputs_for(op: Op):
     """A strategy drawing a tuple of ``op.arity`` floats from the op's domain."""
-    return st.tuples(*(number(d, op.avoid_zero) for d in domains(op)))
+    return st.tuples(*(floats(d, op.avoid_zero) for d in domains(op)))
 
 
-# -- arrays for the Tensor tests ------------------------------------------------------------------
-def array(shape, domain: tuple[float, float], avoid_zero: bool = False):
-    """float64 arrays of ``shape`` with elements from ``domain``."""
-    from hypothesis.extra import numpy as hnp
-
-    return hnp.arrays(np.float64, shape, elements=number(domain, avoid_zero))
+def values_for(op: Op):
+    """A strategy drawing a tuple of ``op.arity`` Value leaves (``x0``, ``x1``) in its domain."""
+    return st.tuples(*(values(d, op.avoid_zero, label=f"x{i}") for i, d in enumerate(domains(op))))
 
 
-@st.composite
-def arrays_for(draw, op: Op, max_dims: int = 3, max_side: int = 3):
+def arrays_for(op: Op, max_dims: int = 3, max_side: int = 3):
     """A tuple of ``op.arity`` arrays whose shapes broadcast together (leading axes and size-1
     axes included), each drawn from the op's domain."""
-    from hypothesis.extra import numpy as hnp
-
-    shapes = draw(
-        hnp.mutually_broadcastable_shapes(
-            num_shapes=op.arity, min_dims=0, max_dims=max_dims, max_side=max_side
-        )
-    )
-    return tuple(
-        draw(array(shape, d, op.avoid_zero))
-        for shape, d in zip(shapes.input_shapes, domains(op), strict=True)
+    return broadcastable_arrays(
+        op.arity, domains(op), op.avoid_zero, max_dims=max_dims, max_side=max_side
     )

@@ -4,11 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
-from catalog import ALL, array, arrays_for
+from catalog import ALL, arrays_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Tensor, Value, concatenate, gradcheck, stack, sum_values
+from autograd.testing import arrays as array
 
 
 def _tensors(arrays):

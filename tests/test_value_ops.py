@@ -4,10 +4,11 @@ import math
 
 import numpy as np
 import pytest
-from catalog import ALL, inputs_for
+from catalog import ALL, domains, inputs_for, values_for
 from hypothesis import given, settings
 
-from autograd import Value, gradcheck, numerical_grad
+from autograd import Value, numerical_grad
+from autograd.testing import assert_gradcheck, assert_op
 
 
 def _values(xs):
@@ -31,16 +32,24 @@ def test_forward_matches_numpy(op):
 
 @pytest.mark.parametrize("op", ALL, ids=lambda op: op.name)
 def test_gradient_matches_central_differences(op):
-    """backward() agrees with central differences (torch's gradcheck rule) for every input."""
+    """backward() agrees with central differences (torch's gradcheck rule) for every input,
+    written with autograd.testing as a user's own test would be."""
 
     @settings(max_examples=40, deadline=None)
-    @given(xs=inputs_for(op))
+    @given(xs=values_for(op))
     def check(xs):
-        report = gradcheck(op.apply, _values(xs))
-        assert report.ok
+        report = assert_gradcheck(op.apply, list(xs))
         assert len(report.rows) == op.arity
 
     check()
+
+
+@pytest.mark.parametrize("op", ALL, ids=lambda op: op.name)
+def test_check_op_passes_over_the_whole_catalog(op):
+    """check_op over its grid and random points in each op's domain: every derivative passes
+    and most points are checked (only non-finite forwards may be skipped)."""
+    report = assert_op(op.apply, arity=op.arity, domain=domains(op))
+    assert report.points >= 20 and len(report.rows) == report.points * op.arity
 
 
 @pytest.mark.parametrize(

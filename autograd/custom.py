@@ -1,0 +1,275 @@
+"""User-defined ops: the same kind of node as the built-ins, so every tool serves them.
+
+``define_op(name, forward, local_grads)`` makes a Value op from two float functions, the way the
+built-ins in ``value.py`` are written: the forward result, and beside it d(out)/d(x_i) for each
+input, stored on the node as numbers. ``define_tensor_op(name, forward, vjp)`` makes a Tensor op
+from an array forward and its vector-Jacobian product. Both register the forward under ``name``
+so ``step.check()`` can re-run the op alone, and both check what the user's functions return,
+naming the op in every error.
+
+    >>> import math
+    >>> from autograd import Value, define_op
+    >>> softplus = define_op(
+    ...     "softplus",
+    ...     forward=lambda x: math.log1p(math.exp(x)),
+    ...     local_grads=lambda x, out: (1 / (1 + math.exp(-x)),),  # d/dx softplus = sigmoid(x)
+    ... )
+    >>> y = softplus(Value(0.0, label="x"))
+    >>> y.op, round(y.data, 6), y.local_derivatives
+    ('softplus', 0.693147, (0.5,))
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+
+import numpy as np
+
+from .graph import STATE, Node
+from .tensor import TENSOR_FORWARD, Tensor
+from .tensor import _make as _make_tensor
+from .value import FORWARD, Value
+
+__all__ = ["define_op", "define_tensor_op", "CustomOpError", "ValueOp", "TensorOp"]
+
+# Names defined through this module; every other name in the forward tables is a built-in.
+_USER_NAMES: set[str] = set()
+_RESERVED = frozenset({"", "input", "const"})  # the roles of leaves
+
+
+def is_builtin(name: str) -> bool:
+    """True for an op name the engine itself uses (its ops and the roles of leaves)."""
+    return name in _RESERVED or (
+        (name in FORWARD or name in TENSOR_FORWARD) and name not in _USER_NAMES
+    )
+
+
+class CustomOpError(RuntimeError):
+    """A user-defined op's function raised, or returned the wrong count, shape or type."""
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"an op's name must be a non-empty string, got {name!r}")
+    if is_builtin(name):
+        raise ValueError(
+            f"op name {name!r} is a built-in op of gradstep; choose another name "
+            f"(e.g. {name + '_mine'!r})"
+        )
+    return name
+
+
+def _check_callable(what: str, fn, name: str) -> None:
+    if not callable(fn):
+        raise TypeError(f"op {name!r}: {what} must be callable, got {type(fn).__name__}")
+
+
+def _real(x) -> bool:
+    return (isinstance(x, numbers.Real) and not isinstance(x, bool)) or (
+        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf"
+    )
+
+
+class ValueOp:
+    """A user-defined Value op (what ``define_op`` returns): call it with Values or numbers."""
+
+    kind = "value"
+
+    def __init__(self, name: str, forward: Callable, local_grads: Callable) -> None:
+        self.name = name
+        self.forward = forward
+        self.local_grads = local_grads
+        self.__doc__ = getattr(forward, "__doc__", None) or f"user-defined op {name!r}"
+
+    def __call__(self, *args) -> Value:
+        if not args:
+            raise TypeError(f"op {self.name!r} needs at least one input")
+        parents = tuple(_as_value(a, self.name, i) for i, a in enumerate(args))
+        xs = tuple(p.data for p in parents)
+        out = self._run_forward(xs)
+        local = self._run_local_grads(xs, out) if STATE.grad_enabled else ()
+        return Value._make(out, parents, self.name, local)
+
+    def _run_forward(self, xs: tuple) -> float:
+        try:
+            out = self.forward(*xs)
+        except Exception as e:
+            raise CustomOpError(
+                f"op {self.name!r}: forward{xs} raised {type(e).__name__}: {e}"
+            ) from e
+        if not _real(out):
+            raise CustomOpError(
+                f"op {self.name!r}: forward must return a real number, got "
+                f"{type(out).__name__}: {out!r:.60}"
+            )
+        return float(out)
+
+    def _run_local_grads(self, xs: tuple, out: float) -> tuple:
+        try:
+            local = self.local_grads(*xs, out)
+        except Exception as e:
+            raise CustomOpError(
+                f"op {self.name!r}: local_grads{(*xs, out)} raised {type(e).__name__}: {e}"
+            ) from e
+        if len(xs) == 1 and _real(local):
+            local = (local,)  # a unary op may return its one derivative bare
+        if not isinstance(local, (tuple, list)) or len(local) != len(xs):
+            got = f"{len(local)} values" if isinstance(local, (tuple, list)) else repr(local)
+            raise CustomOpError(
+                f"op {self.name!r}: local_grads must return one derivative per input "
+                f"({len(xs)}), got {got}"
+            )
+        for i, d in enumerate(local):
+            if not _real(d):
+                raise CustomOpError(
+                    f"op {self.name!r}: local_grads returned {type(d).__name__} {d!r:.40} "
+                    f"for input {i}; expected a real number"
+                )
+        return tuple(float(d) for d in local)
+
+    def __repr__(self) -> str:
+        return f"<Value op {self.name!r}>"
+
+
+def _as_value(x, name: str, i: int) -> Value:
+    if isinstance(x, Value):
+        return x
+    if _real(x):
+        return Value.constant(x)
+    raise TypeError(f"op {name!r}: input {i} must be a Value or a number, got {type(x).__name__}")
+
+
+def define_op(
+    name: str,
+    forward: Callable[..., float],
+    local_grads: Callable[..., tuple],
+) -> ValueOp:
+    """A new Value op named ``name``.
+
+    ``forward(*xs) -> float`` computes the result from the inputs' floats; ``local_grads(*xs,
+    out) -> tuple`` gives d(out)/d(x_i) for each input as numbers (a unary op may return a bare
+    number). The returned function takes Values (and plain numbers, made constants) and returns
+    a Value whose ``op`` is ``name``: drawing, ``backward_steps``, ``step.check()``,
+    ``gradcheck``, ``check_op``, ``detect_anomaly``, ``no_grad`` and scopes treat it like any
+    built-in. A name the engine uses is refused; defining the same name again replaces it."""
+    name = _check_name(name)
+    _check_callable("forward", forward, name)
+    _check_callable("local_grads", local_grads, name)
+    op = ValueOp(name, forward, local_grads)
+    _USER_NAMES.add(name)
+    FORWARD[name] = lambda d, p: op._run_forward(tuple(d))
+    return op
+
+
+# -- Tensor ops -----------------------------------------------------------------------------------
+class _Vjp:
+    """The backward of a user-defined Tensor op: calls the user's ``vjp`` and checks what it
+    returns. An object (not a closure over the node) so nodes keep no reference cycles."""
+
+    __slots__ = ("name", "vjp")
+
+    def __init__(self, name: str, vjp: Callable) -> None:
+        self.name, self.vjp = name, vjp
+
+    def __call__(self, ctx, g):
+        arrays, out = ctx
+        try:
+            grads = self.vjp(g, *arrays, out)
+        except Exception as e:
+            raise CustomOpError(f"op {self.name!r}: vjp raised {type(e).__name__}: {e}") from e
+        if len(arrays) == 1 and isinstance(grads, np.ndarray):
+            grads = (grads,)  # a unary op may return its one gradient bare
+        if not isinstance(grads, (tuple, list)) or len(grads) != len(arrays):
+            got = f"{len(grads)} gradients" if isinstance(grads, (tuple, list)) else repr(grads)
+            raise CustomOpError(
+                f"op {self.name!r}: vjp must return one gradient per input ({len(arrays)}), "
+                f"got {got:.80}"
+            )
+        checked = []
+        for i, (grad, x) in enumerate(zip(grads, arrays)):
+            try:
+                grad = np.asarray(grad, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise CustomOpError(
+                    f"op {self.name!r}: vjp returned {type(grad).__name__} for input {i}; "
+                    "expected an array of numbers"
+                ) from None
+            if grad.shape != x.shape:
+                raise CustomOpError(
+                    f"op {self.name!r}: vjp returned a gradient of shape {grad.shape} for "
+                    f"input {i}, whose shape is {x.shape}"
+                )
+            checked.append(grad)
+        return tuple(checked)
+
+
+class TensorOp:
+    """A user-defined Tensor op (what ``define_tensor_op`` returns)."""
+
+    kind = "tensor"
+
+    def __init__(self, name: str, forward: Callable, vjp: Callable) -> None:
+        self.name, self.forward, self.vjp = name, forward, vjp
+        self._back = _Vjp(name, vjp)
+
+    def __call__(self, *args) -> Tensor:
+        if not args:
+            raise TypeError(f"op {self.name!r} needs at least one input")
+        parents = tuple(_as_tensor(a, self.name, i) for i, a in enumerate(args))
+        arrays = tuple(p.data for p in parents)
+        out = self._run_forward(arrays)
+        return _make_tensor(out, parents, self.name, self._back, (arrays, out))
+
+    def _run_forward(self, arrays: tuple) -> np.ndarray:
+        try:
+            out = self.forward(*arrays)
+        except Exception as e:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise CustomOpError(
+                f"op {self.name!r}: forward on shapes ({shapes}) raised {type(e).__name__}: {e}"
+            ) from e
+        try:
+            out = np.asarray(out, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise CustomOpError(
+                f"op {self.name!r}: forward must return an array of numbers, got "
+                f"{type(out).__name__}"
+            ) from None
+        return out
+
+    def __repr__(self) -> str:
+        return f"<Tensor op {self.name!r}>"
+
+
+def _as_tensor(x, name: str, i: int) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(f"op {name!r}: input {i} is a {type(x).__name__}; Tensor ops take Tensors")
+    try:
+        return Tensor.constant(x)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"op {name!r}: input {i} must be a Tensor, an array or a number, got {type(x).__name__}"
+        ) from None
+
+
+def define_tensor_op(
+    name: str,
+    forward: Callable[..., np.ndarray],
+    vjp: Callable[..., tuple],
+) -> TensorOp:
+    """A new Tensor op named ``name``.
+
+    ``forward(*arrays) -> array`` computes the result; ``vjp(grad_out, *arrays, out) -> tuple``
+    returns, for each input, the gradient of the root with respect to it given ``grad_out`` (the
+    root's gradient with respect to ``out``), each of its input's shape: a wrong count, shape or
+    type is a ``CustomOpError`` at backward time naming the op (and both shapes)."""
+    name = _check_name(name)
+    _check_callable("forward", forward, name)
+    _check_callable("vjp", vjp, name)
+    op = TensorOp(name, forward, vjp)
+    _USER_NAMES.add(name)
+    TENSOR_FORWARD[name] = lambda d, p: op._run_forward(tuple(d))
+    return op
