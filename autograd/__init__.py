@@ -8,7 +8,7 @@ tool (``gradcheck``, stepping, drawing) serves both.
 from .checks import GradientCheckReport, OpCheckReport, check_gradients, check_op
 from .conv import avg_pool2d, conv2d, flatten, max_pool2d, value_conv2d
 from .custom import CustomOpError, define_op, define_tensor_op
-from .drawing import TooManyNodesError, draw, find_renderer, render
+from .drawing import TooManyNodesError, draw
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 from .graph import (
     AnomalyError,
@@ -23,6 +23,7 @@ from .graph import (
     scope,
     topological_order,
 )
+from .rendering import RendererMissingError, find_renderer, render
 from .steps import ForwardStep, Step, backward_steps, forward_steps
 from .tensor import Tensor, concatenate, stack
 from .value import Value, dot, sum_values
@@ -36,6 +37,7 @@ __all__ = [
     "define_op",
     "define_tensor_op",
     "AnomalyError",
+    "RendererMissingError",
     "ForwardStep",
     "Step",
     "backward_steps",

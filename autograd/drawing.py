@@ -1,30 +1,35 @@
-"""Draw the computation graph with the ``graphviz`` package, and render it.
+"""Draw the computation graph as a ``graphviz.Digraph`` (rendering lives in ``rendering``).
 
-``draw(root)`` returns a ``graphviz.Digraph``: a box per Value or Tensor (label, data, grad; shape
-and a preview for tensors), an ellipse per op, colours by role, left to right. Node names follow
-the topological order (not the global ids), so the same program always gives the same DOT text.
+``draw(root)`` gives a box per Value or Tensor (label, data, grad; shape and a preview for
+tensors), an ellipse per op, colours by role, left to right. What makes a network readable:
 
-Rendering looks for a renderer in this order: a system Graphviz ``dot`` on PATH; the
-``graphviz-pure`` wheel's binary (on PATH or in this interpreter's scripts folder, for an
-unactivated venv); otherwise ``render`` writes the ``.gv`` source and says how to get one.
+- each scope (``layer1/neuron2``) is a nested cluster, and a parameter or constant used only
+  inside one scope is drawn inside it, so a neuron's weights sit in the neuron's box;
+- clusters and boxes are emitted in natural order (``neuron2`` before ``neuron10``) and edges
+  keep their order (``ordering=out``), so neurons read in index order from the top;
+- chain-rule edge labels only where they cannot crowd: on small graphs, or for the current step;
+  elsewhere each edge carries its term as a tooltip (hover in the SVG).
+
+Node names follow the topological order (not the global ids), so the same program always gives
+the same DOT text. ``ids=True`` adds SVG ids carrying each node's ``id`` (what the stepper's
+script finds nodes by).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-import warnings
+import html
+import re
 from collections.abc import Iterable
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
 from .display import format_number
 from .graph import Node, topological_order
+from .rendering import find_renderer, render, use_renderer
 from .steps import Step, node_names
 
-__all__ = ["draw", "render", "find_renderer", "TooManyNodesError", "COLOURS"]
+__all__ = ["draw", "render", "find_renderer", "TooManyNodesError", "COLOURS", "MAX_EDGE_LABELS"]
 
 COLOURS = {
     "input": "#c7e9c0",  # data fed in
@@ -40,6 +45,9 @@ COLOURS = {
     "collapsed": "#fff7bc",
 }
 
+# More labelled edges than this and dot's labels crowd each other: they become tooltips.
+MAX_EDGE_LABELS = 24
+
 
 class TooManyNodesError(ValueError):
     """The graph is larger than ``max_nodes``; the message says what to collapse instead."""
@@ -53,12 +61,6 @@ def role(node: Node, root: Node) -> str:
     return {"const": "constant", "input": "input"}.get(node.op, "parameter")
 
 
-def _escape(text: str) -> str:
-    for ch in '\\{}|<>"':
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
 def _preview(x) -> str:
     if x is None:
         return "None"
@@ -68,13 +70,27 @@ def _preview(x) -> str:
     return f"{float(np.asarray(x).reshape(-1)[0]):.4f}"
 
 
-def _record(node: Node, name: str) -> str:
-    fields = [_escape(name)]
+def record_fields(node: Node, name: str, grad=None) -> list[str]:
+    """The lines of a node's box: name, shape (tensors), data, grad (``grad`` overrides the
+    node's own, for the stepper's layout)."""
+    fields = [name]
     if isinstance(node.data, np.ndarray) and node.data.ndim:
         fields.append(f"shape {node.data.shape}")
-    fields.append(f"data {_escape(_preview(node.data))}")
-    fields.append(f"grad {_escape(_preview(node.grad))}")
-    return "{ " + " | ".join(fields) + " }"
+    fields.append(f"data {_preview(node.data)}")
+    fields.append(f"grad {_preview(node.grad if grad is None else grad)}")
+    return fields
+
+
+def _table(lines: list[str], fill: str, border: str = "#000000", width: int = 1,
+           rounded: bool = False) -> str:  # fmt: skip
+    """An HTML-like label: one line per row, rules between them, narrow whatever the rankdir
+    (dot cannot lay out flat edges to record shapes, and ops share a rank with parameters)."""
+    rows = "<hr/>".join(f"<tr><td>{html.escape(line, quote=False)}</td></tr>" for line in lines)
+    style = ' style="rounded"' if rounded else ""
+    return (
+        f'<<table border="{width}" cellborder="0" cellspacing="0" cellpadding="3" '
+        f'bgcolor="{fill}" color="{border}"{style}>{rows}</table>>'
+    )
 
 
 def _scope_key(scope: str, depth: int | None) -> str | None:
@@ -88,12 +104,13 @@ def _scope_key(scope: str, depth: int | None) -> str | None:
 _COLLAPSE = {"none": None, "layer": 1, "neuron": 2}
 
 
-def _depth(collapse) -> int | None:
+def collapse_depth(collapse) -> int | None:
+    """``None``, ``"none"``, ``"neuron"``, ``"layer"`` or a depth >= 1, as a depth."""
     if collapse is None or isinstance(collapse, int) and not isinstance(collapse, bool):
         if isinstance(collapse, int) and collapse < 1:
             raise ValueError(f"collapse depth must be at least 1, got {collapse}")
         return collapse
-    if collapse in _COLLAPSE:
+    if isinstance(collapse, str) and collapse in _COLLAPSE:
         return _COLLAPSE[collapse]
     raise ValueError(
         f"collapse must be None, a depth, or one of {', '.join(_COLLAPSE)}; got {collapse!r}"
@@ -109,6 +126,90 @@ def _on_paths(order: list[Node], sources: Iterable[Node]) -> set[int]:
     return reach
 
 
+def _natural(text: str):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+# -- deciding what goes where ---------------------------------------------------------------------
+@dataclass
+class Layout:
+    """What ``draw`` decided before writing DOT: the nodes kept, their names, the box each is
+    drawn in (``n{k}`` of its own, or ``scope:{key}`` for a collapsed scope) and the scope each
+    own box is clustered in. The stepper reads it to map SVG elements back to nodes."""
+
+    root: Node
+    order: list[Node]
+    nodes: list[Node]
+    names: dict[int, str]
+    position: dict[int, int]
+    box: dict[int, str]
+    home: dict[int, str]
+    consumers: dict[int, list[Node]]
+
+    def collapsed(self) -> dict[str, list[Node]]:
+        out: dict[str, list[Node]] = {}
+        for node in self.nodes:
+            b = self.box[id(node)]
+            if b.startswith("scope:"):
+                out.setdefault(b, []).append(node)
+        return out
+
+    def box_outputs(self, box: str) -> list[Node]:
+        """The nodes of a collapsed box whose values leave it (or the root)."""
+        return [
+            n
+            for n in self.collapsed()[box]
+            if n is self.root or any(self.box.get(id(c)) != box for c in self.consumers[id(n)])
+        ]
+
+
+def layout(root, collapse=None, expand=(), only_from=None, cluster=True) -> Layout:
+    order = topological_order(root)
+    names = node_names(order)
+    depth = collapse_depth(collapse)
+    keep = None if only_from is None else _on_paths(order, only_from)
+    if keep is not None and id(root) not in keep:
+        raise ValueError("none of only_from's nodes lies on a path to the root")
+    nodes = [n for n in order if keep is None or id(n) in keep]
+    position = {id(n): i for i, n in enumerate(order)}
+    consumers: dict[int, list[Node]] = {id(n): [] for n in nodes}
+    for node in nodes:
+        for parent in node.parents:
+            if id(parent) in consumers:
+                consumers[id(parent)].append(node)
+    home = _homes(nodes, root, consumers) if cluster else {id(n): "" for n in nodes}
+    expanded = set(expand)
+    box = {}
+    for node in nodes:
+        key = _scope_key(home[id(node)], depth)
+        if key is not None and key not in expanded:
+            box[id(node)] = f"scope:{key}"
+        else:
+            box[id(node)] = f"n{position[id(node)]}"
+    return Layout(root, order, nodes, names, position, box, home, consumers)
+
+
+def _homes(nodes: list[Node], root: Node, consumers) -> dict[int, str]:
+    """The scope each node is drawn in: its own, except that an unscoped parameter or constant
+    whose users all lie in one scope moves into that scope (a neuron's weights into the
+    neuron). Inputs stay outside: they feed many neurons and read as the graph's entry."""
+    home = {}
+    for node in nodes:
+        scope = node.scope
+        users = consumers[id(node)]
+        if not scope and not node.parents and node.op != "input" and node is not root and users:
+            scopes = {u.scope for u in users}
+            if len(scopes) == 1:
+                scope = scopes.pop()
+        home[id(node)] = scope
+    return home
+
+
+# -- the picture ----------------------------------------------------------------------------------
 def draw(
     root: Node,
     *,
@@ -122,10 +223,13 @@ def draw(
     edge_labels: bool | None = None,
     rankdir: str = "LR",
     title: str = "",
+    ids: bool = False,
+    grads: dict | None = None,
 ):
     """The computation graph behind ``root`` as a ``graphviz.Digraph``.
 
-    - ``cluster``: draw each scope (``layer1/neuron2``) as a nested box;
+    - ``cluster``: draw each scope (``layer1/neuron2``) as a nested box, with the parameters
+      only it uses inside;
     - ``collapse``: ``"neuron"`` (scope depth 2), ``"layer"`` (depth 1) or a depth: every scope
       at that depth becomes one box (with the parameters only it uses), its inputs and outputs
       kept as edges; ``expand`` names scopes (``"layer1/neuron0"``) to draw in full anyway;
@@ -133,174 +237,243 @@ def draw(
       collapse instead;
     - ``highlight``: nodes drawn with a thick red border;
     - ``only_from``: keep only nodes on paths from these (e.g. some parameters) to the root;
-    - ``edge_labels``: label each edge with its chain-rule terms (local derivative x upstream =
-      contribution); on by default once the root has a gradient;
-    - ``step``: a ``Step`` from ``backward_steps``: colours done, current and pending nodes.
+    - ``edge_labels``: label edges with their chain-rule terms (local derivative x upstream =
+      contribution). ``None`` (default): once the root has a gradient, labels when at most
+      ``MAX_EDGE_LABELS`` edges carry one (or, with ``step``, on the current step's edges),
+      tooltips otherwise; ``True`` always labels, ``False`` never;
+    - ``step``: a ``Step`` from ``backward_steps``: colours done, current and pending nodes;
+    - ``ids``: give SVG elements ids from the nodes' ``id`` (``gsn12`` its box, ``gsop12`` its
+      op, ``gse12x0`` the edge from its first parent, ``gss{scope}`` a collapsed scope);
+    - ``grads``: ``{id(node): grad}`` shown instead of the nodes' own.
     """
     import graphviz
 
     use_renderer()  # so notebook display of the result finds the same renderer as render()
-    order = topological_order(root)
-    names = node_names(order)
-    depth = _depth(collapse)
-    keep = None if only_from is None else _on_paths(order, only_from)
-    if keep is not None and id(root) not in keep:
-        raise ValueError("none of only_from's nodes lies on a path to the root")
-    nodes = [n for n in order if keep is None or id(n) in keep]
-    highlighted = {id(n) for n in highlight}
-    if edge_labels is None:
-        edge_labels = root.grad is not None and np.any(np.asarray(root.grad) != 0)
-
-    position = {id(n): i for i, n in enumerate(order)}
-    expanded = set(expand)
-    # Which box draws each node: its own, or its collapsed scope's.
-    box = {}
-    for node in nodes:
-        key = _scope_key(node.scope, depth)
-        if key is not None and key not in expanded:
-            box[id(node)] = f"scope:{key}"
-        else:
-            box[id(node)] = f"n{position[id(node)]}"
-    if depth is not None:
-        # A parameter or constant used only inside one collapsed box is drawn inside it.
-        users: dict[int, set] = {}
-        for node in nodes:
-            for parent in node.parents:
-                users.setdefault(id(parent), set()).add(box[id(node)])
-        for node in nodes:
-            mine = users.get(id(node), set())
-            if (
-                not node.parents
-                and node.op != "input"
-                and node is not root
-                and len(mine) == 1
-                and next(iter(mine)).startswith("scope:")
-            ):
-                box[id(node)] = next(iter(mine))
-    boxes = {b for b in box.values()}
-    ops = sum(1 for n in nodes if n.parents and not box[id(n)].startswith("scope:"))
-    drawn = len(boxes) + ops
+    pic = layout(root, collapse, expand, only_from, cluster)
+    drawn = len(set(pic.box.values())) + sum(
+        1 for n in pic.nodes if n.parents and not pic.box[id(n)].startswith("scope:")
+    )
     if drawn > max_nodes:
-        raise TooManyNodesError(_too_many(nodes, drawn, max_nodes))
-
-    status = _step_status(order, step) if step is not None else {}
-    consumers: dict[int, list[Node]] = {}
-    for node in nodes:
-        for parent in node.parents:
-            consumers.setdefault(id(parent), []).append(node)
+        raise TooManyNodesError(_too_many(pic.nodes, drawn, max_nodes))
+    status = _step_status(pic.order, step) if step is not None else {}
     dot = graphviz.Digraph(
         name="gradstep",
-        graph_attr={"rankdir": rankdir, "fontsize": "10", "label": title, "labelloc": "t"},
+        graph_attr={
+            "rankdir": rankdir,
+            "fontsize": "10",
+            "label": title,
+            "labelloc": "t",
+            "ordering": "out",
+            "newrank": "true",
+        },
         node_attr={"fontsize": "10", "fontname": "Helvetica"},
         edge_attr={"fontsize": "8", "fontname": "Helvetica"},
     )
-
-    # Group the boxes by scope for clusters (collapsed scopes are boxes themselves).
-    members: dict[str, list] = {}
-    collapsed: dict[str, list[Node]] = {}
-    for node in nodes:
-        b = box[id(node)]
-        if b.startswith("scope:"):
-            collapsed.setdefault(b, []).append(node)
-            parent_scope = "/".join(b[6:].split("/")[:-1])
-            if b not in members.get(parent_scope, []):
-                members.setdefault(parent_scope, []).append(b)
-        else:
-            members.setdefault(node.scope if cluster else "", []).append(node)
-
-    def add_node(graph, item) -> None:
-        if isinstance(item, str):  # a collapsed scope
-            inside = collapsed[item]
-            outs = [
-                n
-                for n in inside
-                if n is root or any(box.get(id(c)) != item for c in consumers.get(id(n), ()))
-            ]
-            params = sum(1 for n in inside if not n.parents and n.op != "const")
-            lines = [item[6:], f"{len(inside) - params} nodes, {params} parameters"]
-            lines += [
-                f"{names[id(n)]} = {_preview(n.data)}, grad {_preview(n.grad)}" for n in outs[:3]
-            ]
-            graph.node(
-                _safe(item),
-                label="{ " + " | ".join(_escape(x) for x in lines) + " }",
-                shape="record",
-                style="filled,rounded",
-                fillcolor=COLOURS["collapsed"],
-            )
-            return
-        node = item
-        k = position[id(node)]
-        fill = COLOURS[status.get(id(node), role(node, root))]
-        attrs = {"shape": "record", "style": "filled", "fillcolor": fill}
-        if id(node) in highlighted:
-            attrs.update(color=COLOURS["highlight"], penwidth="3")
-        graph.node(f"n{k}", label=_record(node, names[id(node)]), **attrs)
-        if node.parents:
-            graph.node(
-                f"n{k}op",
-                label=_escape(node.op),
-                shape="ellipse",
-                fillcolor=COLOURS["op"],
-                style="filled",
-            )
-            graph.edge(f"n{k}op", f"n{k}")
-
-    def add_scope(graph, scope: str) -> None:
-        for item in members.get(scope, []):
-            add_node(graph, item)
-        children = sorted(
-            {s for s in members if s and s != scope and s.rsplit("/", 1)[0] == scope if "/" in s}
-            | ({s for s in members if s and "/" not in s} if scope == "" else set()),
-            key=_natural,
-        )
-        for child in children:
-            if not cluster:
-                continue
-            with graph.subgraph(name=f"cluster_{_safe(child)}") as sub:
-                sub.attr(label=child.rsplit("/", 1)[-1], style="rounded", color="#999999")
-                add_scope(sub, child)
-
-    # Scopes that hold no node themselves still need a cluster for their children.
-    for scope in list(members):
-        parts = scope.split("/") if scope else []
-        for i in range(1, len(parts)):
-            members.setdefault("/".join(parts[:i]), [])
-    add_scope(dot, "")
-
-    # Edges: parent -> op node (or into a collapsed box), deduplicated and in order.
-    seen = set()
-    for node in nodes:
-        b = box[id(node)]
-        for i, parent in enumerate(node.parents):
-            if id(parent) not in box:
-                continue
-            pb = box[id(parent)]
-            if b.startswith("scope:") and pb == b:
-                continue
-            src = _safe(pb) if pb.startswith("scope:") else pb
-            dst = _safe(b) if b.startswith("scope:") else f"{b}op"
-            key = (
-                (src, dst) if (b.startswith("scope:") or pb.startswith("scope:")) else (src, dst, i)
-            )
-            if key in seen:
-                continue
-            seen.add(key)
-            attrs = {}
-            if edge_labels and not b.startswith("scope:") and not pb.startswith("scope:"):
-                attrs["label"] = _chain_label(node, i)
-            dot.edge(src, dst, **attrs)
+    writer = _Writer(pic, dot, status, {id(n) for n in highlight}, ids, grads or {})
+    writer.nodes(cluster)
+    writer.edges(_edge_label_mode(pic, edge_labels, step), step)
     return dot
 
 
-def _natural(text: str):
-    import re
+def _edge_label_mode(pic: Layout, edge_labels, step) -> str:
+    """ "all", "none", "step" (the current step's edges) or "tooltip" (terms on hover)."""
+    if edge_labels is not None:
+        return "all" if edge_labels else "none"
+    if step is not None:
+        return "step"
+    if pic.root.grad is None or not np.any(np.asarray(pic.root.grad) != 0):
+        return "none"
+    labelled = sum(
+        1
+        for n in pic.nodes
+        if n.parents and not pic.box[id(n)].startswith("scope:")
+        for p in n.parents
+        if id(p) in pic.box and not pic.box[id(p)].startswith("scope:")
+    )
+    return "all" if labelled <= MAX_EDGE_LABELS else "tooltip"
 
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+class _Writer:
+    """Writes a Layout into a Digraph: clusters and boxes, then edges."""
+
+    def __init__(self, pic: Layout, dot, status, highlighted, ids: bool, grads: dict) -> None:
+        self.pic, self.dot, self.status = pic, dot, status
+        self.highlighted, self.ids, self.grads = highlighted, ids, grads
+        self.collapsed = pic.collapsed()
+
+    def box_lines(self, box: str) -> list[str]:
+        """A collapsed box's lines: its scope, its size, and up to 3 outputs with data and grad."""
+        pic, inside = self.pic, self.collapsed[box]
+        params = sum(1 for n in inside if not n.parents and n.op != "const")
+        lines = [box[6:], f"{len(inside) - params} nodes, {params} parameters"]
+        for n in pic.box_outputs(box)[:3]:
+            grad = self.grads.get(id(n), n.grad)
+            lines.append(f"{pic.names[id(n)]} = {_preview(n.data)}, grad {_preview(grad)}")
+        return lines
+
+    def add_box(self, graph, item) -> None:
+        pic = self.pic
+        if isinstance(item, str):  # a collapsed scope
+            attrs = {"id": f"gss{_safe(item[6:])}"} if self.ids else {}
+            label = _table(self.box_lines(item), COLOURS["collapsed"], rounded=True)
+            graph.node(_safe(item), label=label, shape="plain", **attrs)
+            return
+        node = item
+        k = pic.position[id(node)]
+        fill = COLOURS[self.status.get(id(node), role(node, pic.root))]
+        fields = record_fields(node, pic.names[id(node)], self.grads.get(id(node)))
+        if id(node) in self.highlighted:
+            label = _table(fields, fill, COLOURS["highlight"], width=3)
+        else:
+            label = _table(fields, fill)
+        attrs = {"id": f"gsn{node.id}"} if self.ids else {}
+        graph.node(f"n{k}", label=label, shape="plain", **attrs)
+        if node.parents:
+            op_attrs = {"id": f"gsop{node.id}"} if self.ids else {}
+            graph.node(
+                f"n{k}op",
+                label=node.op,
+                shape="ellipse",
+                fillcolor=COLOURS[self.status.get(id(node), "op")],
+                style="filled",
+                **op_attrs,
+            )
+            graph.edge(f"n{k}op", f"n{k}", **({"id": f"gsr{node.id}"} if self.ids else {}))
+
+    def nodes(self, cluster: bool) -> None:
+        """Every box, inside nested clusters by scope, each level in natural order."""
+        pic = self.pic
+        members: dict[str, list] = {}
+        for node in pic.nodes:
+            b = pic.box[id(node)]
+            if b.startswith("scope:"):
+                parent_scope = "/".join(b[6:].split("/")[:-1])
+                if b not in members.get(parent_scope, []):
+                    members.setdefault(parent_scope, []).append(b)
+            else:
+                members.setdefault(pic.home[id(node)] if cluster else "", []).append(node)
+        # Scopes that hold no node themselves still need a cluster for their children.
+        for scope in list(members):
+            parts = scope.split("/") if scope else []
+            for i in range(1, len(parts)):
+                members.setdefault("/".join(parts[:i]), [])
+
+        def children_of(scope: str) -> list[str]:
+            if scope == "":
+                found = {s for s in members if s and "/" not in s}
+            else:
+                found = {s for s in members if s.rsplit("/", 1)[0] == scope and "/" in s}
+            return sorted(found - {scope}, key=_natural)
+
+        def add_scope(graph, scope: str) -> None:
+            items = members.get(scope, [])
+            boxes = sorted((i for i in items if isinstance(i, str)), key=_natural)
+            own = [i for i in items if not isinstance(i, str)]
+            for item in own + boxes:
+                self.add_box(graph, item)
+            if cluster and scope:
+                self.same_rank(graph, own)
+            parallel = [(f"n{pic.position[id(n)]}", {id(n)}) for n in own if n.op == "input"]
+            parallel += [(_safe(b), {id(n) for n in self.collapsed[b]}) for b in boxes]
+            self.stack(graph, parallel)
+            if not cluster:
+                return
+            children = children_of(scope)
+            for child in children:
+                with graph.subgraph(name=f"cluster_{_safe(child)}") as sub:
+                    sub.attr(label=child.rsplit("/", 1)[-1], style="rounded", color="#999999")
+                    add_scope(sub, child)
+            self.stack(graph, [a for a in map(self.anchor, children) if a is not None])
+
+        add_scope(self.dot, "")
+
+    def anchor(self, scope: str):
+        """A scope's first op drawn as its own box, and the ids of every node in the scope."""
+        pic = self.pic
+        inside = [
+            n
+            for n in pic.nodes
+            if pic.home[id(n)] == scope or pic.home[id(n)].startswith(scope + "/")
+        ]
+        ops = [n for n in inside if n.parents and not pic.box[id(n)].startswith("scope:")]
+        if not ops:
+            return None
+        return f"n{pic.position[id(ops[0])]}op", {id(n) for n in inside}
+
+    def stack(self, graph, items: list[tuple[str, set]]) -> None:
+        """Siblings that do not feed each other (a layer's neurons, the inputs) are parallel:
+        one rank, kept top to bottom in index order by an invisible chain (a flat edge puts its
+        head above its tail, in dot and graphviz-pure alike). Siblings that do feed each other
+        (layers) are left to the ranks their edges give."""
+        if len(items) < 2:
+            return
+        owner = {i: k for k, (_, ids) in enumerate(items) for i in ids}
+        for node in self.pic.nodes:
+            k = owner.get(id(node))
+            if k is not None and any(owner.get(id(p), k) != k for p in node.parents):
+                return
+        chain = " -> ".join(name for name, _ in reversed(items))
+        names = "; ".join(name for name, _ in items)
+        graph.body.append(f"\t{{rank=same; {names}; {chain} [style=invis]}}\n")
+
+    def same_rank(self, graph, own: list[Node]) -> None:
+        """An op and the parameters that only it uses share one rank (a column, in LR): the
+        scope's parameters then take no rank of their own, so edges from the layer before
+        reach the op without detouring around the scope."""
+        pic, mine = self.pic, {id(n) for n in own}
+        for node in own:
+            leaves = [
+                p
+                for p in node.parents
+                if id(p) in mine
+                and not p.parents
+                and p.op != "input"
+                and len(pic.consumers[id(p)]) == 1
+            ]
+            if node.parents and leaves:
+                names = [f"n{pic.position[id(p)]}" for p in leaves]
+                op = f"n{pic.position[id(node)]}op"
+                # invisible edges keep the column in argument order (W[0,j], W[1,j], b[j])
+                chain = " -> ".join([op, *reversed(names)])  # in LR a flat edge points up
+                graph.body.append(
+                    f"\t{{rank=same; {'; '.join(names)}; {op}; {chain} [style=invis]}}\n"
+                )
+
+    def edges(self, mode: str, step: Step | None) -> None:
+        """parent -> op node (or into a collapsed box), deduplicated, in order."""
+        pic, seen = self.pic, set()
+        for node in pic.nodes:
+            b = pic.box[id(node)]
+            for i, parent in enumerate(node.parents):
+                if id(parent) not in pic.box:
+                    continue
+                pb = pic.box[id(parent)]
+                if b.startswith("scope:") and pb == b:
+                    continue
+                src = _safe(pb) if pb.startswith("scope:") else pb
+                dst = _safe(b) if b.startswith("scope:") else f"{b}op"
+                plain = not (b.startswith("scope:") or pb.startswith("scope:"))
+                key = (src, dst, i) if plain else (src, dst)
+                if key in seen:
+                    continue
+                seen.add(key)
+                attrs = {"id": f"gse{node.id}x{i}"} if self.ids else {}
+                if plain and _top(pic.home[id(parent)]) != _top(pic.home[id(node)]):
+                    # One spare rank between top-level scopes (layers): a layer's parameters
+                    # then sit right of the layer before it, and layers read left to right.
+                    attrs["minlen"] = "2"
+                if plain and mode != "none":
+                    term = _chain_label(node, i)
+                    current = step is not None and node is step.node
+                    if term and (mode == "all" or (mode == "step" and current)):
+                        attrs["label"] = term
+                    elif term:
+                        attrs["tooltip"] = term
+                self.dot.edge(src, dst, **attrs)
 
 
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
+def _top(scope: str) -> str:
+    return scope.split("/", 1)[0]
 
 
 def _chain_label(node: Node, i: int) -> str:
@@ -342,67 +515,3 @@ def _too_many(nodes: list[Node], drawn: int, max_nodes: int) -> str:
         f"the graph would draw {drawn} boxes and ops (max_nodes={max_nodes}): "
         f"{'; '.join(options)}; or keep only_from=[some parameters], or raise max_nodes"
     )
-
-
-# -- rendering ----------------------------------------------------------------------------------
-def find_renderer() -> str | None:
-    """Path of a Graphviz renderer: ``dot`` on PATH, else the ``graphviz-pure`` binary on PATH
-    or beside this interpreter; None when there is none."""
-    dot = shutil.which("dot")
-    if dot:
-        return dot
-    pure = shutil.which("graphviz-pure")
-    if pure:
-        return pure
-    beside = Path(sys.executable).parent / "graphviz-pure"
-    if beside.exists() and os.access(beside, os.X_OK):
-        return str(beside)
-    return None
-
-
-def use_renderer() -> str | None:
-    """Point the graphviz package at the renderer ``find_renderer`` finds (also what notebook
-    display uses). Returns its path, or None."""
-    renderer = find_renderer()
-    if renderer is not None:
-        from graphviz.backend import dot_command
-
-        dot_command.DOT_BINARY = renderer
-    return renderer
-
-
-NO_RENDERER = (
-    "no Graphviz renderer found: install one with `apt-get install graphviz` or "
-    "`pip install graphviz-pure` (the 'render' extra), then render the source with "
-    "`dot -Tsvg {path} -o out.svg`"
-)
-
-
-def render(root_or_graph, path: str | os.PathLike, format: str = "svg", **draw_options) -> Path:
-    """Draw (if given a node) and render to ``path`` (``.svg``, ``.png`` or ``.pdf``). Without a
-    renderer, write the DOT source to ``path`` with suffix ``.gv`` and warn how to get one.
-    Returns the path written."""
-    import graphviz
-
-    if format not in ("svg", "png", "pdf"):
-        raise ValueError(f"format must be svg, png or pdf, got {format!r}")
-    graph = (
-        root_or_graph
-        if isinstance(root_or_graph, graphviz.Digraph)
-        else draw(root_or_graph, **draw_options)
-    )
-    path = Path(path)
-    if path.suffix != f".{format}":
-        path = path.with_suffix(f".{format}")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot render to {path}: directory {path.parent} does not exist")
-    if use_renderer() is None:
-        source = path.with_suffix(".gv")
-        source.write_text(graph.source)
-        warnings.warn(NO_RENDERER.format(path=source), stacklevel=2)
-        return source
-    data = graph.pipe(format=format)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return path

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-import autograd.drawing as draw_module
+import autograd.rendering as draw_module
 from autograd import (
     Tensor,
     TooManyNodesError,
@@ -33,6 +33,16 @@ def neuron():
     return x, w, z, y
 
 
+def box(source, name):
+    """The lines and fill colour of a drawn node's box (an HTML-like table)."""
+    line = next(line for line in source.splitlines() if line.strip().startswith(f"{name} ["))
+    return re.findall(r"<td>(.*?)</td>", line), re.search(r'bgcolor="(#\w+)"', line).group(1)
+
+
+def visible_edges(source):
+    return [line for line in source.splitlines() if "->" in line and "style=invis" not in line]
+
+
 def node_lines(source):
     return [line.strip() for line in source.splitlines() if re.match(r"\s*n\d+(op)? \[", line)]
 
@@ -41,11 +51,15 @@ def test_dot_of_a_known_graph():
     x, w, z, y = neuron()
     y.backward()
     src = draw(y).source
-    assert 'n0 [label="{ x | data 0.5000 | grad -0.3525 }" fillcolor="#c6dbef"' in src
-    assert '[label="{ y | data 0.3775 | grad 1.0000 }" fillcolor="#fdd0a2"' in src
-    assert '[label="{ 0.25 | data 0.2500 | grad 0.2350 }" fillcolor="#eeeeee"' in src
+    assert box(src, "n0") == (["x", "data 0.5000", "grad -0.3525"], "#c6dbef")
+    assert box(src, "n5") == (["y", "data 0.3775", "grad 1.0000"], "#fdd0a2")
+    assert box(src, "n3") == (["0.25", "data 0.2500", "grad 0.2350"], "#eeeeee")
     assert "subgraph cluster_neuron {" in src and "label=neuron" in src
-    assert src.count("->") == 5 + 3  # 5 operand edges, 3 op -> result edges
+    assert len(visible_edges(src)) == 5 + 3  # 5 operand edges, 3 op -> result edges
+    # x, w and the constant share a rank with the op that alone uses them (a column in LR),
+    # kept in argument order by an invisible chain
+    assert "{rank=same; n0; n1; n2op; n2op -> n1 -> n0 [style=invis]}" in src
+    assert "{rank=same; n3; n4op; n4op -> n3 [style=invis]}" in src
     assert 'n0 -> n2op [label="-1.5 x 0.235004 = -0.352506"]' in src
     assert "rankdir=LR" in src
     assert len(node_lines(src)) == 6 + 3  # 6 values, 3 ops
@@ -56,7 +70,7 @@ def test_no_edge_labels_before_backward_and_roles_coloured():
     x.op = "input"
     src = draw(y).source
     assert 'label="-1.5' not in src
-    assert f'fillcolor="{COLOURS["input"]}"' in src and f'fillcolor="{COLOURS["output"]}"' in src
+    assert f'bgcolor="{COLOURS["input"]}"' in src and f'bgcolor="{COLOURS["output"]}"' in src
 
 
 def test_same_program_same_dot():
@@ -74,16 +88,16 @@ def test_collapse_by_neuron_and_layer():
     out = net([0.1, 0.9])
     out.backward()
     by_neuron = draw(out, collapse="neuron").source
-    boxes = re.findall(r"scope_(layer\d_neuron\d) \[", by_neuron)
+    boxes = re.findall(r"^\s*scope_(layer\d_neuron\d) \[", by_neuron, re.M)
     assert sorted(boxes) == sorted(
         [f"layer{k}_neuron{j}" for k, n in ((1, 4), (2, 4), (3, 1)) for j in range(n)]
     )
     assert "2 nodes, 3 parameters" in by_neuron and "a3[0] = 0.4204, grad 1.0000" in by_neuron
     assert "W1[0,0]" not in by_neuron  # drawn inside its neuron
     # 2 inputs -> 4 neurons, 4 -> 4, 4 -> 1
-    assert by_neuron.count("->") == 2 * 4 + 4 * 4 + 4
+    assert len(visible_edges(by_neuron)) == 2 * 4 + 4 * 4 + 4
     by_layer = draw(out, collapse="layer").source
-    assert len(re.findall(r"scope_layer\d \[", by_layer)) == 3
+    assert len(re.findall(r"^\s*scope_layer\d \[", by_layer, re.M)) == 3
     expanded = draw(out, collapse="neuron", expand=["layer1/neuron0"]).source
     assert "scope_layer1_neuron0 [" not in expanded and "z1[0]" in expanded
     assert "subgraph cluster_layer1_neuron0" in expanded
@@ -112,10 +126,11 @@ def test_highlight_and_step_colours():
     x, w, z, y = neuron()
     steps = list(backward_steps(y))
     src = draw(y, step=steps[1], highlight=[w]).source
-    assert f'fillcolor="{COLOURS["done"]}"' in src  # y
-    assert f'fillcolor="{COLOURS["current"]}"' in src  # z
-    assert f'fillcolor="{COLOURS["pending"]}"' in src  # x*w
-    assert 'color="#e31a1c"' in src and "penwidth=3" in src
+    assert f'bgcolor="{COLOURS["done"]}"' in src  # y
+    assert f'fillcolor="{COLOURS["current"]}"' in src  # z's op
+    assert f'bgcolor="{COLOURS["current"]}"' in src  # z
+    assert f'bgcolor="{COLOURS["pending"]}"' in src  # x*w
+    assert 'color="#e31a1c"' in src and 'border="3"' in src
 
 
 def test_tensor_nodes_show_shape_and_preview():
@@ -176,3 +191,73 @@ def test_render_errors(tmp_path):
         render(y, tmp_path / "g.jpg", format="jpg")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         render(y, tmp_path / "missing" / "g.svg")
+
+
+# -- readable layout: checked on the renderer's own coordinates (``-Tplain``) --------------------
+def plain_positions(graph) -> dict[str, tuple[float, float]]:
+    """Node name -> (x, y) as the renderer lays it out (y grows upwards)."""
+    if find_renderer() is None:
+        pytest.skip("no Graphviz renderer installed (the dev extra brings graphviz-pure)")
+    out = {}
+    for line in graph.pipe(format="plain", encoding="utf-8").splitlines():
+        parts = line.split()
+        if parts and parts[0] == "node":
+            out[parts[1]] = (float(parts[2]), float(parts[3]))
+    return out
+
+
+def test_collapsed_network_reads_left_to_right_neurons_in_order_from_the_top():
+    net = ValueMLP((2, 4, 4, 1), seed=0)
+    out = net([0.1, 0.9])
+    out.backward()
+    pos = plain_positions(draw(out, collapse="neuron"))
+    for k, n in ((1, 4), (2, 4)):
+        ys = [pos[f"scope_layer{k}_neuron{j}"][1] for j in range(n)]
+        assert ys == sorted(ys, reverse=True), f"layer {k} neurons top to bottom: {ys}"
+    xs = [pos[f"scope_layer{k}_neuron0"][0] for k in (1, 2, 3)]
+    assert xs == sorted(xs)  # layers left to right
+    inputs = [name for name in pos if name.startswith("n")]
+    assert pos[inputs[0]][1] > pos[inputs[1]][1]  # x[0] above x[1]
+
+
+def test_full_network_keeps_each_neurons_parameters_inside_its_cluster():
+    """Every weight and bias is declared inside its neuron's cluster, the layers do not overlap
+    horizontally, and the neurons of a layer run top to bottom in index order."""
+    net = ValueMLP((2, 4, 4, 1), seed=0)
+    out = net([0.1, 0.9])
+    out.backward()
+    graph = draw(out)
+    src = graph.source
+    for k, n_in, n in ((1, 2, 4), (2, 4, 4), (3, 4, 1)):
+        for j in range(n):
+            body = src.split(f"subgraph cluster_layer{k}_neuron{j} {{", 1)[1].split("}", 1)[0]
+            labels = re.findall(r"<td>([Wb]\d\[[\d,]+\])</td>", body)
+            expected = [f"W{k}[{i},{j}]" for i in range(n_in)] + [f"b{k}[{j}]"]
+            assert sorted(labels) == sorted(expected)
+    pos = plain_positions(graph)
+    names = {
+        re.search(r"<td>(.*?)</td>", line).group(1): line.split()[0]
+        for line in src.splitlines()
+        if "<td>" in line and line.strip().startswith("n")
+    }
+    for k in (1, 2):
+        ys = [pos[names[f"z{k}[{j}]"]][1] for j in range(4)]
+        assert ys == sorted(ys, reverse=True), f"layer {k}: z top to bottom {ys}"
+    assert pos[names["a1[3]"]][0] < min(pos[names[f"W2[0,{j}]"]][0] for j in range(4))
+    assert pos[names["a2[3]"]][0] < pos[names["W3[0,0]"]][0]
+
+
+def test_edge_labels_only_where_they_cannot_crowd():
+    """A small graph after backward labels its edges; the 2-4-4-1 graph (61 edges) gives
+    them as tooltips instead; with a step, only the current step's edges are labelled."""
+    x, w, z, y = neuron()
+    y.backward()
+    assert 'label="-1.5 x 0.235004 = -0.352506"' in draw(y).source
+    net = ValueMLP((2, 4, 4, 1), seed=0)
+    out = net([0.1, 0.9])
+    out.backward()
+    src = draw(out).source
+    assert re.search(r"-> n\d+op \[tooltip=", src) and not re.search(r"-> n\d+op \[label=", src)
+    step = next(s for s in backward_steps(out) if s.node.label == "z3[0]")
+    stepped = draw(out, step=step).source
+    assert len(re.findall(r"-> n\d+op \[label=", stepped)) == 9  # 4 weights, 4 inputs, bias
