@@ -24,6 +24,7 @@ from .graph import (
     topological_order,
 )
 from .rendering import RendererMissingError, find_renderer, render
+from .stepper import Stepper, stepper
 from .steps import ForwardStep, Step, backward_steps, forward_steps
 from .tensor import Tensor, concatenate, stack
 from .value import Value, dot, sum_values
@@ -40,6 +41,8 @@ __all__ = [
     "RendererMissingError",
     "ForwardStep",
     "Step",
+    "Stepper",
+    "stepper",
     "backward_steps",
     "forward_steps",
     "gc_paused",

@@ -3,6 +3,7 @@
     gradstep lab1 [--out DIR] [--seeds N] [--quick]      the whole lab, report in DIR/report.md
     gradstep train [--data xor] [--engine numpy] ...      one configuration, every knob
     gradstep graph [--collapse neuron] [--out graph.svg]  draw the network for one sample
+    gradstep step [--data xor] [--out steps.html]         a page to click through backward
     gradstep export model.npz --torch model.pt            a saved network out to PyTorch
     gradstep check FILE.py                                check a hand-written backward
     gradstep bench [--quick]                              speed, as ratios measured in one run
@@ -185,6 +186,28 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--rtol", type=_positive_float, default=1e-3)
     ck.add_argument("--failures-only", action="store_true", help="list only the wrong entries")
 
+    sp = sub.add_parser(
+        "step",
+        help="write a page that steps through the 2-4-4-1 net's backward pass on one point",
+    )
+    sp.add_argument("--data", choices=sorted(DATASETS), default="xor")
+    sp.add_argument(
+        "--sample", type=_non_negative_int, default=0, help="index of the point in the data set"
+    )
+    sp.add_argument("--loss", choices=LOSSES, default="bce")
+    sp.add_argument("--sizes", type=_layer_sizes, default=(2, 4, 4, 1))
+    sp.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    sp.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True)
+    sp.add_argument("--seed", type=_non_negative_int, default=0)
+    sp.add_argument("--collapse", choices=["none", "neuron", "layer"], default="none")
+    sp.add_argument("--forward", action="store_true", help="walk the forward pass first")
+    sp.add_argument(
+        "--out",
+        type=Path,
+        default=Path("steps.html"),
+        help="the page to write (one self-contained .html file; default steps.html)",
+    )
+
     be = sub.add_parser(
         "bench",
         help="measure the engines against micrograd, PyTorch and the lab's numpy (ratios)",
@@ -203,31 +226,18 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_graph(args) -> int:
     from autograd import render
     from autograd.drawing import TooManyNodesError
-    from nets import ValueMLP
-
-    from .datasets import load_dataset
 
     fmt = args.out.suffix.lstrip(".") or "svg"
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"--out must end in .svg, .png or .pdf, got {args.out}")
     if not args.out.parent.is_dir():
         raise ValueError(f"--out {args.out}: directory {args.out.parent} does not exist")
-    X, y = load_dataset(args.data, seed=args.seed)
-    if args.sample >= len(X):
-        raise ValueError(f"--sample {args.sample} is out of range: {args.data} has {len(X)} points")
-    if args.sizes[0] != 2:
-        raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
-    net = ValueMLP(args.sizes, activation=args.activation, bias=args.bias, seed=args.seed)
-    out = net(list(X[args.sample]))
+    net, x, _, about = _network_on_one_point(args)
+    out = net(list(x[0]))
     root = out[0] if isinstance(out, list) else out
     if args.after_backward:
         root.backward()
     collapse = None if args.collapse == "none" else args.collapse
-    point = tuple(round(float(v), 3) for v in X[args.sample])
-    title = (
-        f"{'-'.join(map(str, args.sizes))} {args.activation} net on {args.data} point "
-        f"{args.sample} {point}, label {int(y[args.sample, 0])}"
-    )
     try:
         path = render(
             root,
@@ -236,11 +246,46 @@ def cmd_graph(args) -> int:
             collapse=collapse,
             expand=args.expand,
             max_nodes=args.max_nodes,
-            title=title,
+            title=about,
         )
     except TooManyNodesError as e:
         raise ValueError(str(e)) from None
     print(f"graph: {path}")
+    return 0
+
+
+def _network_on_one_point(args):
+    """The command's network (Value engine) and the chosen point of its data set."""
+    from nets import ValueMLP
+
+    from .datasets import load_dataset
+
+    X, y = load_dataset(args.data, seed=args.seed)
+    if args.sample >= len(X):
+        raise ValueError(f"--sample {args.sample} is out of range: {args.data} has {len(X)} points")
+    if args.sizes[0] != 2:
+        raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
+    net = ValueMLP(args.sizes, activation=args.activation, bias=args.bias, seed=args.seed)
+    point = tuple(round(float(v), 3) for v in X[args.sample])
+    about = (
+        f"{'-'.join(map(str, args.sizes))} {args.activation} net on {args.data} point "
+        f"{args.sample} {point}, label {int(y[args.sample, 0])}"
+    )
+    return net, X[args.sample : args.sample + 1], y[args.sample : args.sample + 1], about
+
+
+def cmd_step(args) -> int:
+    from autograd import stepper
+
+    _check_output_file("--out", args.out, (".html",))
+    net, x, y, about = _network_on_one_point(args)
+    loss = net.loss(x, y, loss=args.loss)
+    collapse = None if args.collapse == "none" else args.collapse
+    steps = stepper(
+        loss, collapse=collapse, forward=args.forward, title=f"{args.loss} loss of a {about}"
+    )
+    path = steps.save(args.out)
+    print(f"steps: {path} ({len(steps)} steps; open it in a browser)")
     return 0
 
 
@@ -431,6 +476,8 @@ def demo() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from autograd import RendererMissingError as RendererMissing
+
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {
@@ -440,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         "graph": cmd_graph,
         "export": cmd_export,
         "check": cmd_check,
+        "step": cmd_step,
         "demo": lambda a: demo(),
     }
     if args.command not in commands:
@@ -447,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return commands[args.command](args)
-    except (ValueError, PermissionError, FileNotFoundError, ImportError) as e:
+    except (ValueError, PermissionError, FileNotFoundError, ImportError, RendererMissing) as e:
         print(f"gradstep: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

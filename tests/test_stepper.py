@@ -1,0 +1,294 @@
+"""The stepper: what it records (Python), and the saved page clicked through in Chromium.
+
+The page tests rely on the front end's contract: buttons named First/Previous/Next/Last step, a
+range input labelled Step, ArrowLeft/ArrowRight, a role="status" element with the step's text,
+and SVG elements with data-node-id / data-state and grad texts that show each node's grad after
+the step. Expected values come from ``backward_steps`` run on the same graph."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+from browser import launch, require_browser, watched
+
+import autograd.rendering
+from autograd import (
+    RendererMissingError,
+    Tensor,
+    Value,
+    backward_steps,
+    define_op,
+    scope,
+    stepper,
+    topological_order,
+)
+from autograd.drawing import _preview
+from nets import ValueMLP
+
+
+# -- graphs of several shapes -------------------------------------------------------------------
+def expression():
+    x, w, b = Value(0.5, label="x"), Value(-1.5, label="w"), Value(0.25, label="b")
+    with scope("neuron"):
+        y = (x * w + b).sigmoid()
+    y.label = "y"
+    return y
+
+
+def lab_net():
+    net = ValueMLP((2, 4, 4, 1), seed=0)
+    return net.loss([[0.1, 0.9]], [[1.0]], loss="bce")
+
+
+def tensor_graph():
+    W = Tensor([[0.5, -1.0, 0.3], [2.0, 0.25, -0.7]], label="W")
+    x = Tensor([[1.0, 2.0], [-0.5, 0.4]], label="X")
+    b = Tensor([0.1, -0.2, 0.05], label="b")
+    loss = ((x @ W + b).tanh() ** 2).mean()
+    loss.label = "L"
+    return loss
+
+
+softplus = define_op(
+    "softplus_s", lambda x: math.log1p(math.exp(x)), lambda x, out: 1 / (1 + math.exp(-x))
+)
+
+
+def custom_op_graph():
+    a, c = Value(0.3, label="a"), Value(-1.2, label="c")
+    out = softplus(a * c) * a
+    out.label = "out"
+    return out
+
+
+GRAPHS = {
+    "value expression": (expression, None),
+    "2-4-4-1 full": (lab_net, None),
+    "2-4-4-1 by neuron": (lab_net, "neuron"),
+    "tensor graph": (tensor_graph, None),
+    "custom op": (custom_op_graph, None),
+}
+
+
+def expected_after_each_step(root):
+    """Per step k (0..n): {node id: grad shown}, from backward_steps on the graph itself. A
+    Tensor's grad before backward reaches it is None: the page shows zeros, as at step 0."""
+    order = topological_order(root)
+
+    def grad(n):
+        if n.grad is None:
+            return np.zeros_like(n.data)
+        return n.grad
+
+    for node in order:
+        node.grad = np.zeros_like(node.data) if isinstance(node.data, np.ndarray) else 0.0
+    shown = [{n.id: _preview(grad(n)) for n in order}]
+    texts, currents = [], []
+    for step in backward_steps(root):
+        shown.append({n.id: _preview(grad(n)) for n in order})
+        texts.append(str(step))
+        currents.append(step.node.id)
+    return shown, texts, currents
+
+
+# -- Python side --------------------------------------------------------------------------------
+def test_the_users_graph_is_left_as_it_was_found():
+    """Grads before (even after an earlier backward) equal grads after; step 0 shows zeros."""
+    root = lab_net()
+    root.backward()
+    before = {n.id: np.array(n.grad) for n in topological_order(root)}
+    s = stepper(root)
+    after = {n.id: np.array(n.grad) for n in topological_order(root)}
+    assert before.keys() == after.keys()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+    assert set(re.findall(r'data-grad-of="\d+" data-prefix="grad ">grad ([^<]+)<', s.svg)) == {
+        "0.0000"
+    }
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_recorded_texts_are_the_backward_steps(name):
+    make, collapse = GRAPHS[name]
+    root = make()
+    s = stepper(root, collapse=collapse)
+    _, texts, currents = expected_after_each_step(root)  # the same graph, after the stepper
+    assert len(s) == len(texts)
+    assert [s.text(k) for k in range(1, len(s) + 1)] == texts
+    assert s.text(0).startswith("step 0")
+    assert s.trace["current"][1:] == currents
+
+
+def test_forward_steps_come_first():
+    root = expression()
+    s = stepper(root, forward=True)
+    assert len(s) == 3 + 3  # three ops forward, three back
+    assert s.text(1) == "(x*w) = x * w = 0.5 * -1.5 = -0.75"
+    assert s.text(3) == "y = sigmoid(((x*w)+b)) = sigmoid(-0.5) = 0.377541"
+    assert s.text(4).startswith("dy/d")
+
+
+def test_svg_carries_the_contract_attributes():
+    s = stepper(lab_net())
+    ids = {int(i) for i in re.findall(r'data-node-id="(\d+)"', s.svg)}
+    order = topological_order(lab_net())
+    assert len(ids) == len(order)  # every node has its element
+    assert len(re.findall(r'data-op-of="\d+"', s.svg)) == sum(1 for n in order if n.parents)
+    assert set(re.findall(r'data-state="(\w+)"', s.svg)) == {"pending"}
+
+
+def test_stepper_errors_name_the_problem(monkeypatch):
+    with pytest.raises(TypeError, match="root node .* got float"):
+        stepper(1.5)
+    with pytest.raises(ValueError, match="root is a leaf"):
+        stepper(Value(2.0))
+    with pytest.raises(ValueError, match="collapse must be"):
+        stepper(expression(), collapse="neurons")
+    monkeypatch.setattr(autograd.rendering, "find_renderer", lambda: None)
+    with pytest.raises(RendererMissingError, match="the 'render' extra"):
+        stepper(expression())
+
+
+def test_save_writes_one_self_contained_page(tmp_path):
+    """One file; nothing it would fetch (no src/href to anywhere, no url(), no @import); under
+    1 MB for the full 2-4-4-1 graph; bad paths are named errors that write nothing."""
+    s = stepper(lab_net())
+    path = s.save(tmp_path / "steps.html")
+    page = path.read_text(encoding="utf-8")
+    assert len(page.encode()) < 1_000_000
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)
+    assert "url(" not in page and "@import" not in page
+    assert page.count("<svg") == 1
+    with pytest.raises(ValueError, match="ending in .html"):
+        s.save(tmp_path / "steps.svg")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        s.save(tmp_path / "missing" / "steps.html")
+    assert [p.name for p in tmp_path.iterdir()] == ["steps.html"]
+
+
+# -- in Chromium ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def open_page(browser, tmp_path, root, collapse=None):
+    s = stepper(root, collapse=collapse)
+    path = s.save(tmp_path / "steps.html")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    watch = watched(page)
+    page.goto(path.as_uri())
+    return s, page, watch, path
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def shown_grads(page) -> dict[int, str]:
+    """{node id: grad text} for the nodes' own boxes, as the page shows them."""
+    return page.eval_on_selector_all(
+        "g[data-node-id] text[data-grad-of]",
+        "els => Object.fromEntries(els.map(e => [e.dataset.gradOf,"
+        " e.textContent.slice(e.dataset.prefix.length)]))",
+    )
+
+
+def state_of(page, node_id, collapsed) -> str:
+    own = page.locator(f'g[data-node-id="{node_id}"]')
+    if own.count():
+        return own.get_attribute("data-state")
+    holder = page.locator(f'g[data-scope][data-members~="{node_id}"]')
+    return holder.get_attribute("data-state")
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_clicking_through_every_step_matches_backward_steps(browser, tmp_path, name):
+    """Next through every step, then Previous back: the status shows str(step), the current
+    node (or its collapsed scope) is 'current', every shown grad is the node's grad after that
+    step; no console error and no request but the file itself."""
+    make, collapse = GRAPHS[name]
+    root = make()
+    s, page, watch, path = open_page(browser, tmp_path, root, collapse)
+    shown, texts, currents = expected_after_each_step(root)  # the graph the page was made from
+    status = page.get_by_role("status")
+    assert squash(status.inner_text()).startswith("step 0")
+    next_button = page.get_by_role("button", name="Next step")
+    for k in range(1, len(s) + 1):
+        next_button.click()
+        assert squash(status.inner_text()) == squash(texts[k - 1])
+        assert state_of(page, currents[k - 1], collapse) == "current"
+        grads = shown_grads(page)
+        expected = {str(i): g for i, g in shown[k].items()}
+        assert grads == {i: expected[i] for i in grads}, f"step {k}"
+    assert next_button.is_disabled()
+    previous = page.get_by_role("button", name="Previous step")
+    for k in range(len(s) - 1, 0, -1):
+        previous.click()
+        assert squash(status.inner_text()) == squash(texts[k - 1])
+    assert watch.errors == []
+    assert watch.requests == [path.as_uri()]
+    page.close()
+
+
+def test_keys_slider_first_and_last(browser, tmp_path):
+    root = lab_net()
+    s, page, watch, _ = open_page(browser, tmp_path, root)
+    status = page.get_by_role("status")
+    page.get_by_role("button", name="Last step").click()
+    assert squash(status.inner_text()) == squash(s.text(len(s)))
+    page.keyboard.press("ArrowLeft")
+    assert squash(status.inner_text()) == squash(s.text(len(s) - 1))
+    page.get_by_role("button", name="First step").click()
+    assert squash(status.inner_text()).startswith("step 0")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert squash(status.inner_text()) == squash(s.text(2))
+    slider = page.get_by_role("slider", name="Step")
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # the slider's own arrow: one step, not two
+    assert slider.input_value() == "3"
+    assert squash(status.inner_text()) == squash(s.text(3))
+    slider.fill("10")
+    assert squash(status.inner_text()) == squash(s.text(10))
+    # a done node is green-state, a later one still pending
+    done, later = s.trace["current"][2], s.trace["current"][12]
+    assert page.locator(f'g[data-op-of="{done}"]').get_attribute("data-state") == "done"
+    assert page.locator(f'g[data-op-of="{later}"]').get_attribute("data-state") == "pending"
+    assert watch.errors == []
+    page.close()
+
+
+def test_zoom_fit_and_the_view_following_the_current_node(browser, tmp_path):
+    """The full 2-4-4-1 graph opens at a readable scale around the first step; Fit shows it
+    all; stepping to a node outside the view brings it into view; the wheel zooms."""
+    s, page, watch, _ = open_page(browser, tmp_path, lab_net())
+    view = page.locator(".gs-view svg")
+
+    def viewbox():
+        return [float(v) for v in view.get_attribute("viewBox").split()]
+
+    opened = viewbox()
+    page.get_by_role("button", name="Fit graph").click()
+    fitted = viewbox()
+    assert fitted[2] > opened[2] * 1.5  # the whole graph is wider than the opening view
+    page.get_by_role("button", name="Zoom in").click()
+    assert viewbox()[2] == pytest.approx(fitted[2] / 1.5)
+    page.get_by_role("button", name="Last step").click()  # z1[0], far left of the loss
+    last = s.trace["current"][len(s)]
+    box = page.locator(f'g[data-node-id="{last}"]').bounding_box()
+    frame = page.locator(".gs-view").bounding_box()
+    assert frame["x"] <= box["x"] + box["width"] / 2 <= frame["x"] + frame["width"]
+    assert frame["y"] <= box["y"] + box["height"] / 2 <= frame["y"] + frame["height"]
+    before = viewbox()[2]
+    page.mouse.move(frame["x"] + 200, frame["y"] + 200)
+    page.mouse.wheel(0, -300)
+    assert viewbox()[2] < before
+    assert watch.errors == []
+    page.close()
