@@ -25,6 +25,7 @@ demo: $(call stamp,$(DEMO_EXTRAS))
 	$(PY) -m experiments lab1 --out $(OUT)
 
 test: $(call stamp,$(EXTRAS))
+	bash .ci/ensure-browser
 	$(PY) -m pytest
 
 lint: $(call stamp,$(EXTRAS))

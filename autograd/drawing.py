@@ -373,9 +373,10 @@ class _Writer:
                 self.add_box(graph, item)
             if cluster and scope:
                 self.same_rank(graph, own)
-            parallel = [(f"n{pic.position[id(n)]}", {id(n)}) for n in own if n.op == "input"]
-            parallel += [(_safe(b), {id(n) for n in self.collapsed[b]}) for b in boxes]
-            self.stack(graph, parallel)
+            inputs = [(f"n{pic.position[id(n)]}", {id(n)}) for n in own if n.op == "input"]
+            self.stack(graph, inputs)
+            # collapsed scopes in this scope, then expanded ones (clusters), each in order
+            self.stack(graph, [(_safe(b), {id(n) for n in self.collapsed[b]}) for b in boxes])
             if not cluster:
                 return
             children = children_of(scope)
@@ -458,9 +459,13 @@ class _Writer:
                     continue
                 seen.add(key)
                 attrs = {"id": f"gse{node.id}x{i}"} if self.ids else {}
-                if plain and _top(pic.home[id(parent)]) != _top(pic.home[id(node)]):
-                    # One spare rank between top-level scopes (layers): a layer's parameters
-                    # then sit right of the layer before it, and layers read left to right.
+                if (
+                    plain
+                    and not self.collapsed
+                    and _top(pic.home[id(parent)]) != _top(pic.home[id(node)])
+                ):
+                    # One spare rank between top-level scopes (layers) of a graph drawn in full:
+                    # without it graphviz-pure stacks a layer's neurons in reverse order.
                     attrs["minlen"] = "2"
                 if plain and mode != "none":
                     term = _chain_label(node, i)

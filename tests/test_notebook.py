@@ -27,3 +27,9 @@ def test_notebook_executes(tmp_path):
     assert "final accuracy 100.00%" in text
     assert any("image/svg+xml" in o.get("data", {}) for o in outputs)  # graphs rendered
     assert any("image/png" in o.get("data", {}) for o in outputs)  # plots shown
+    # the steppers: a live widget where a kernel runs, a static picture and text elsewhere
+    steppers = [o["data"] for o in outputs if "<Stepper" in o.get("data", {}).get("text/plain", "")]
+    assert len(steppers) == 2
+    for data in steppers:
+        assert "application/vnd.jupyter.widget-view+json" in data
+        assert "<svg" in data["text/html"] and "steps</summary>" in data["text/html"]
