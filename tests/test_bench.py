@@ -26,3 +26,16 @@ def test_interleaved_times_every_contender_and_restores_gc():
     )
     assert calls == ["a", "b"] * 3 and set(times) == {"a", "b"}
     assert gc.isenabled()
+
+
+def test_stepper_bench_quick_reports_size_build_and_step(capsys):
+    """The stepper bench at small size: every graph row and the three targets are reported
+    (their verdicts are not asserted: they are timings)."""
+    from experiments import stepper_bench
+
+    stepper_bench.run(quick=True)
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in lines if line.strip().startswith("2-")]
+    assert [r[0] for r in rows] == ["2-4-4-1,", "2-4-4-1,", "2-8-8-1"]
+    assert rows[0][3:5] == ["61", "21"]  # nodes and steps of the full 2-4-4-1 graph
+    assert sum("target" in line for line in lines) == 2 + 1

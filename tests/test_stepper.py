@@ -267,28 +267,40 @@ def test_keys_slider_first_and_last(browser, tmp_path):
 
 def test_zoom_fit_and_the_view_following_the_current_node(browser, tmp_path):
     """The full 2-4-4-1 graph opens at a readable scale around the first step; Fit shows it
-    all; stepping to a node outside the view brings it into view; the wheel zooms."""
+    all inside the view; stepping to a node outside the view brings it into view; the wheel
+    and the buttons zoom."""
     s, page, watch, _ = open_page(browser, tmp_path, lab_net())
-    view = page.locator(".gs-view svg")
+    view = page.locator(".gs-view")
+    graph = page.locator(".gs-view svg")
 
-    def viewbox():
-        return [float(v) for v in view.get_attribute("viewBox").split()]
+    def scale():
+        return float(view.get_attribute("data-scale"))
 
-    opened = viewbox()
+    assert scale() == 1.0  # 1 px per point: too big to fit, so it opens readable
+    frame = view.bounding_box()
     page.get_by_role("button", name="Fit graph").click()
-    fitted = viewbox()
-    assert fitted[2] > opened[2] * 1.5  # the whole graph is wider than the opening view
+    fitted = graph.bounding_box()
+    assert scale() < 0.6
+    assert (
+        frame["x"] - 1 <= fitted["x"]
+        and fitted["x"] + fitted["width"] <= frame["x"] + frame["width"] + 1
+    )
+    assert (
+        frame["y"] - 1 <= fitted["y"]
+        and fitted["y"] + fitted["height"] <= frame["y"] + frame["height"] + 1
+    )
+    fit_scale = scale()
     page.get_by_role("button", name="Zoom in").click()
-    assert viewbox()[2] == pytest.approx(fitted[2] / 1.5)
+    assert scale() == pytest.approx(fit_scale * 1.5, rel=1e-3)
+    page.get_by_role("button", name="Zoom in").click()
     page.get_by_role("button", name="Last step").click()  # z1[0], far left of the loss
     last = s.trace["current"][len(s)]
     box = page.locator(f'g[data-node-id="{last}"]').bounding_box()
-    frame = page.locator(".gs-view").bounding_box()
     assert frame["x"] <= box["x"] + box["width"] / 2 <= frame["x"] + frame["width"]
     assert frame["y"] <= box["y"] + box["height"] / 2 <= frame["y"] + frame["height"]
-    before = viewbox()[2]
+    before = scale()
     page.mouse.move(frame["x"] + 200, frame["y"] + 200)
     page.mouse.wheel(0, -300)
-    assert viewbox()[2] < before
+    assert scale() > before
     assert watch.errors == []
     page.close()

@@ -92,15 +92,37 @@ function render({ model, el }) {
   const gradTexts = [...svg.querySelectorAll("[data-grad-of]")];
   const dataTexts = [...svg.querySelectorAll("[data-data-of]")];
 
-  // The texts each node shows after step k: replay the recorded changes (cheap: a few per step).
-  function textsAt(k, key, attr, elements) {
-    const now = new Map();
-    for (let i = 1; i <= k; i++) for (const [id, t] of Object.entries(trace[key][i])) now.set(id, t);
-    for (const e of elements) {
-      const id = e.getAttribute(attr);
-      const base = e.dataset.base ?? (e.dataset.base = e.textContent.slice(e.dataset.prefix.length));
-      const text = e.dataset.prefix + (now.has(id) ? now.get(id) : base);
-      if (e.textContent !== text) e.textContent = text;
+  // What each text shows after step k: the last recorded change at or before k, else its
+  // step-0 text. Changes are few per node, so a scan is enough.
+  function changeLists(key) {
+    const lists = new Map();
+    trace[key].forEach((changes, step) => {
+      for (const [id, t] of Object.entries(changes)) {
+        if (!lists.has(id)) lists.set(id, []);
+        lists.get(id).push([step, t]);
+      }
+    });
+    return lists;
+  }
+  const changed = { grad: changeLists("grads"), data: changeLists("data") };
+  const textsOf = new Map(); // node id -> [{el, kind}]
+  for (const [kind, els] of [["grad", gradTexts], ["data", dataTexts]]) {
+    for (const e of els) {
+      const id = e.getAttribute(`data-${kind}-of`);
+      e.dataset.base = e.textContent.slice(e.dataset.prefix.length);
+      if (!textsOf.has(id)) textsOf.set(id, []);
+      textsOf.get(id).push({ el: e, kind });
+    }
+  }
+  function showTexts(id, k) {
+    for (const { el, kind } of textsOf.get(id) || []) {
+      let value = el.dataset.base;
+      for (const [step, t] of changed[kind].get(id) || []) {
+        if (step > k) break;
+        value = t;
+      }
+      const text = el.dataset.prefix + value;
+      if (el.textContent !== text) el.textContent = text;
     }
   }
 
@@ -124,103 +146,154 @@ function render({ model, el }) {
     if (e.dataset.state !== s) e.dataset.state = s;
   }
 
-  // -- pan and zoom: the SVG's viewBox -----------------------------------------------------------
+  // -- pan and zoom: a CSS transform on the SVG ------------------------------------------------
+  // The SVG keeps its natural size (1 px per point) and moves as one composited layer, so
+  // panning a 1,000-node graph costs no relayout. view = (scale s, offset tx, ty) in px.
   const full = svg.viewBox.baseVal;
   const whole = { x: full.x, y: full.y, w: full.width, h: full.height };
-  let home = { ...whole }; // what "Fit" shows: the whole graph, at most 1.5 px per point
-  let box = { ...home };
+  svg.style.width = `${whole.w}px`;
+  svg.style.height = `${whole.h}px`;
   const graph = svg.querySelector("g.graph");
+  let at = { s: 1, tx: 0, ty: 0 };
+  const frame = () => view.getBoundingClientRect();
   function apply() {
-    svg.setAttribute("viewBox", `${box.x} ${box.y} ${box.w} ${box.h}`);
+    svg.style.transform = `translate(${at.tx}px, ${at.ty}px) scale(${at.s})`;
+    view.dataset.scale = at.s.toFixed(4); // for tests and curious users
   }
-  function zoom(factor, cx, cy) {
-    const w = Math.min(Math.max(box.w * factor, home.w / 60), home.w * 4);
-    const h = (w / box.w) * box.h;
-    cx = cx ?? box.x + box.w / 2;
-    cy = cy ?? box.y + box.h / 2;
-    box = { x: cx - ((cx - box.x) * w) / box.w, y: cy - ((cy - box.y) * h) / box.h, w, h };
+  function fitView() {
+    const r = frame();
+    const s = Math.min(r.width / whole.w, r.height / whole.h, 1.5);
+    at = { s, tx: (r.width - whole.w * s) / 2, ty: (r.height - whole.h * s) / 2 };
     apply();
   }
-  function toGraph(clientX, clientY) {
-    const r = svg.getBoundingClientRect();
-    const s = Math.max(box.w / r.width, box.h / r.height); // "meet": the larger scale wins
-    const ox = r.left + (r.width - box.w / s) / 2;
-    const oy = r.top + (r.height - box.h / s) / 2;
-    return [box.x + (clientX - ox) * s, box.y + (clientY - oy) * s];
+  function zoom(factor, px, py) {
+    const r = frame();
+    px = px ?? r.width / 2; // the point that stays put, in px inside the view
+    py = py ?? r.height / 2;
+    const s = Math.min(Math.max(at.s * factor, 0.02), 4);
+    const f = s / at.s;
+    at = { s, tx: px - (px - at.tx) * f, ty: py - (py - at.ty) * f };
+    apply();
   }
+  const boundsCache = new Map(); // boxes never move: measure each once, not on every step
   function bounds(e) {
+    if (!boundsCache.has(e)) boundsCache.set(e, measure(e));
+    return boundsCache.get(e);
+  }
+  function measure(e) {
+    // the element's box in SVG units (the graph group carries Graphviz's own translate)
     const b = e.getBBox();
     const m = graph.transform.baseVal.consolidate();
     const t = m ? m.matrix : { a: 1, d: 1, e: 0, f: 0 };
-    return { x: t.a * b.x + t.e, y: t.d * b.y + t.f, w: t.a * b.width, h: t.d * b.height };
+    return {
+      x: t.a * b.x + t.e - whole.x,
+      y: t.d * b.y + t.f - whole.y,
+      w: t.a * b.width,
+      h: t.d * b.height,
+    };
+  }
+  function centreOn(b) {
+    const r = frame();
+    at = { ...at, tx: r.width / 2 - (b.x + b.w / 2) * at.s, ty: r.height / 2 - (b.y + b.h / 2) * at.s };
+    apply();
   }
   function follow_(e) {
     if (!e || !followBox.checked) return;
     const b = bounds(e);
-    const inside =
-      b.x >= box.x && b.y >= box.y && b.x + b.w <= box.x + box.w && b.y + b.h <= box.y + box.h;
-    if (!inside) {
-      box = { ...box, x: b.x + b.w / 2 - box.w / 2, y: b.y + b.h / 2 - box.h / 2 };
-      apply();
-    }
+    const r = frame();
+    const x0 = at.tx + b.x * at.s;
+    const y0 = at.ty + b.y * at.s;
+    const inside = x0 >= 0 && y0 >= 0 && x0 + b.w * at.s <= r.width && y0 + b.h * at.s <= r.height;
+    if (!inside) centreOn(b);
   }
   view.addEventListener(
     "wheel",
     (ev) => {
       ev.preventDefault();
-      const [cx, cy] = toGraph(ev.clientX, ev.clientY);
-      zoom(ev.deltaY > 0 ? 1.15 : 1 / 1.15, cx, cy);
+      const r = frame();
+      zoom(ev.deltaY > 0 ? 1 / 1.15 : 1.15, ev.clientX - r.left, ev.clientY - r.top);
     },
     { passive: false },
   );
   let drag = null;
   view.addEventListener("pointerdown", (ev) => {
-    drag = { x: ev.clientX, y: ev.clientY, box: { ...box } };
+    drag = { x: ev.clientX, y: ev.clientY, at: { ...at } };
     view.setPointerCapture(ev.pointerId);
   });
   view.addEventListener("pointermove", (ev) => {
     if (!drag) return;
-    const r = svg.getBoundingClientRect();
-    const s = Math.max(box.w / r.width, box.h / r.height);
-    box = { ...drag.box, x: drag.box.x - (ev.clientX - drag.x) * s, y: drag.box.y - (ev.clientY - drag.y) * s };
+    at = { ...drag.at, tx: drag.at.tx + ev.clientX - drag.x, ty: drag.at.ty + ev.clientY - drag.y };
     apply();
   });
   view.addEventListener("pointerup", () => (drag = null));
-  fit.addEventListener("click", () => {
-    box = { ...home };
-    apply();
-  });
-  zoomIn.addEventListener("click", () => zoom(1 / 1.5));
-  zoomOut.addEventListener("click", () => zoom(1.5));
+  fit.addEventListener("click", fitView);
+  zoomIn.addEventListener("click", () => zoom(1.5));
+  zoomOut.addEventListener("click", () => zoom(1 / 1.5));
 
   // -- stepping --------------------------------------------------------------------------------------
+  // A move by one step touches only the nodes whose state or texts change at either end of it
+  // (indexed once below); a jump, or crossing step 0 or the end of the forward pass, redraws all.
+  const allIds = new Set([...boxes.keys(), ...opEls.keys(), ...textsOf.keys()]);
+  const touchedAt = Array.from({ length: last + 1 }, () => new Set());
+  for (const [id, [f, b]] of Object.entries(trace.ops)) {
+    if (f !== null) touchedAt[f].add(id);
+    touchedAt[b].add(id);
+  }
+  for (const [id, doneAt] of Object.entries(trace.leaves)) if (doneAt !== null) touchedAt[doneAt].add(id);
+  for (const key of ["grads", "data"]) {
+    trace[key].forEach((changes, step) => Object.keys(changes).forEach((id) => touchedAt[step].add(id)));
+  }
+  const scopeById = new Map();
+  for (const sc of scopes) for (const id of sc.members) scopeById.set(id, sc);
+  const edgesOf = new Map();
+  for (const e of edges) {
+    const id = e.dataset.edgeOf;
+    if (!edgesOf.has(id)) edgesOf.set(id, []);
+    edgesOf.get(id).push({ el: e, title: e.querySelector("title") });
+  }
+
+  function refreshScope(sc, k) {
+    const states = sc.members.filter((id) => id in trace.ops).map((id) => opState(id, k));
+    const state = states.includes("current")
+      ? "current"
+      : states.length && states.every((x) => x === "done")
+        ? "done"
+        : "pending";
+    setState(sc.el, state);
+  }
+  function refreshNode(id, k) {
+    const box = boxes.get(id);
+    if (box) setState(box, nodeState(id, k));
+    const op = opEls.get(id);
+    if (op) setState(op, opState(id, k));
+    showTexts(id, k);
+    const done = id in trace.ops && trace.ops[id][1] <= k;
+    for (const { el, title } of edgesOf.get(id) || []) {
+      const term = done ? trace.terms[el.id] : "not back-propagated yet";
+      if (title && term && title.textContent !== term) title.textContent = term;
+    }
+  }
+  function setActive(id, on) {
+    for (const { el } of edgesOf.get(id) || []) el.classList.toggle("gs-active", on);
+  }
+
   let k = -1;
   function show(target, sync = true) {
     target = Math.max(0, Math.min(last, target | 0));
-    const moved = target !== k;
+    const from = k;
+    const moved = target !== from;
+    const low = Math.min(from, target);
+    const full = from < 0 || Math.abs(target - from) !== 1 || low === 0 || low === trace.forward;
+    const ids = full ? allIds : new Set([...touchedAt[from], ...touchedAt[target]]);
     k = target;
-    for (const [id, e] of boxes) setState(e, nodeState(id, k));
-    for (const [id, e] of opEls) setState(e, opState(id, k));
-    for (const s of scopes) {
-      const states = s.members.filter((id) => id in trace.ops).map((id) => opState(id, k));
-      const state = states.includes("current")
-        ? "current"
-        : states.length && states.every((x) => x === "done")
-          ? "done"
-          : "pending";
-      setState(s.el, state);
-    }
+    for (const id of ids) refreshNode(id, k);
+    if (full) scopes.forEach((sc) => refreshScope(sc, k));
+    else new Set([...ids].map((id) => scopeById.get(id)).filter(Boolean)).forEach((sc) => refreshScope(sc, k));
+    const before = from >= 0 && trace.current[from] !== null ? String(trace.current[from]) : null;
     const current = trace.current[k] === null ? null : String(trace.current[k]);
-    for (const e of edges) {
-      const of = e.dataset.edgeOf;
-      e.classList.toggle("gs-active", of === current);
-      const title = e.querySelector("title");
-      const done = of in trace.ops && trace.ops[of][1] <= k;
-      const term = done ? trace.terms[e.id] : "not back-propagated yet";
-      if (title && term && title.textContent !== term) title.textContent = term;
-    }
-    textsAt(k, "grads", "data-grad-of", gradTexts);
-    textsAt(k, "data", "data-data-of", dataTexts);
+    if (full) edges.forEach((e) => e.classList.remove("gs-active"));
+    else if (before !== null) setActive(before, false);
+    if (current !== null) setActive(current, true);
     status.textContent = trace.texts[k];
     table.innerHTML = trace.tables[k];
     slider.value = String(k);
@@ -235,8 +308,8 @@ function render({ model, el }) {
     }
   }
   function scopeOf(id) {
-    const s = scopes.find((x) => x.members.includes(id));
-    return s && s.el;
+    const sc = scopeById.get(id);
+    return sc && sc.el;
   }
 
   first.addEventListener("click", () => show(0));
@@ -256,26 +329,14 @@ function render({ model, el }) {
 
   // A graph too big to read when fitted opens at a readable scale (1 px per point), centred
   // on the node where stepping starts; "Fit" shows the whole of it.
-  apply();
-  const r = svg.getBoundingClientRect();
-  const fitScale = Math.min(r.width / whole.w, r.height / whole.h);
-  if (fitScale > 1.5) {
-    const w = r.width / 1.5;
-    const h = r.height / 1.5;
-    home = { x: whole.x - (w - whole.w) / 2, y: whole.y - (h - whole.h) / 2, w, h };
-    box = { ...home };
-    apply();
-  }
-  if (r.width && r.height && fitScale < 0.6) {
-    box = { x: home.x, y: home.y, w: r.width, h: r.height };
-    const firstStep = trace.current.find((c) => c !== null);
-    const target =
-      boxes.get(String(firstStep)) || opEls.get(String(firstStep)) || scopeOf(String(firstStep));
-    if (target) {
-      const b = bounds(target);
-      box = { ...box, x: b.x + b.w / 2 - box.w / 2, y: b.y + b.h / 2 - box.h / 2 };
-    }
-    apply();
+  for (const e of [...boxes.values(), ...opEls.values(), ...scopes.map((sc) => sc.el)]) bounds(e);
+  fitView();
+  if (at.s < 0.6 && frame().width) {
+    at = { ...at, s: 1 };
+    const firstStep = String(trace.current.find((c) => c !== null));
+    const target = boxes.get(firstStep) || opEls.get(firstStep) || scopeOf(firstStep);
+    if (target) centreOn(bounds(target));
+    else apply();
   }
   show(model.get("step") || 0, false);
   return () => root.remove();
