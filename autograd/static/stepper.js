@@ -197,9 +197,18 @@ function render({ model, el }) {
     at = { ...at, tx: r.width / 2 - (b.x + b.w / 2) * at.s, ty: r.height / 2 - (b.y + b.h / 2) * at.s };
     apply();
   }
-  function follow_(e) {
-    if (!e || !followBox.checked) return;
-    const b = bounds(e);
+  function follow_(els) {
+    els = els.filter(Boolean);
+    if (!els.length || !followBox.checked) return;
+    const parts = els.map(bounds); // a node's box and its op ellipse, together
+    const x = Math.min(...parts.map((p) => p.x));
+    const y = Math.min(...parts.map((p) => p.y));
+    const b = {
+      x,
+      y,
+      w: Math.max(...parts.map((p) => p.x + p.w)) - x,
+      h: Math.max(...parts.map((p) => p.y + p.h)) - y,
+    };
     const r = frame();
     const x0 = at.tx + b.x * at.s;
     const y0 = at.ty + b.y * at.s;
@@ -301,7 +310,10 @@ function render({ model, el }) {
     counter.textContent = `step ${k} / ${last}`;
     first.disabled = prev.disabled = k === 0;
     next.disabled = lastButton.disabled = k === last;
-    if (current !== null) follow_(boxes.get(current) || opEls.get(current) || scopeOf(current));
+    if (current !== null) {
+      const own = [boxes.get(current), opEls.get(current)].filter(Boolean);
+      follow_(own.length ? own : [scopeOf(current)]);
+    }
     if (sync && moved && model.get("step") !== k) {
       model.set("step", k);
       model.save_changes();
