@@ -8,9 +8,18 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from nets import MLP, Optimizer, make_optimizer
+from nets import MLP, Optimizer, Population, make_optimizer
 
-__all__ = ["History", "train", "accuracy", "mse", "prediction_lines", "summary_line"]
+__all__ = [
+    "History",
+    "train",
+    "PopulationHistory",
+    "train_population",
+    "accuracy",
+    "mse",
+    "prediction_lines",
+    "summary_line",
+]
 
 
 @dataclass
@@ -98,6 +107,70 @@ def train(
         if bar is not None:
             bar.close()
     return history
+
+
+@dataclass
+class PopulationHistory:
+    """``History`` for R networks trained together: MSE and accuracy (R, evaluations) at the
+    same epochs, and each network's printed lines."""
+
+    epoch: list[int]
+    loss: np.ndarray
+    accuracy: np.ndarray
+    logs: list[list[str]]
+
+    def run(self, r: int) -> History:
+        """Network r's history, as ``train`` would have recorded it."""
+        return History(list(self.epoch), self.loss[r].tolist(), self.accuracy[r].tolist())
+
+
+def train_population(
+    population: Population,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    optimizer: str = "sgd",
+    lr=0.05,
+    epochs: int = 10_000,
+    loss: str = "mse",
+    reduction: str = "mean",
+    log_every: int | None = 1000,
+    eval_every: int | None = None,
+    on_epochs: Callable[[int], None] | None = None,
+) -> PopulationHistory:
+    """``train`` for a ``Population``: every network takes the same full-batch epochs on its
+    own data (X (n, in) shared, or (R, n, in)), each with its own learning rate (a number or R of
+    them). Evaluations and printed lines are ``train``'s, per network; gradients are asked for
+    without the loss value (only the evaluations need one). ``on_epochs(k)`` is told after every
+    block of k epochs (a progress bar)."""
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+    X, y = population.check_batch(X, y)
+    R = len(population)
+    rates = np.broadcast_to(np.asarray(lr, dtype=np.float64), (R,)).copy()
+    opt = make_optimizer(optimizer, population, rates)
+    eval_every = eval_every or max(1, epochs // 200)
+    log_every = log_every or 0
+    epochs_seen, losses, accs = [], [], []
+    logs: list[list[str]] = [[] for _ in range(R)]
+    step = population.gradients
+    done = 0
+    for epoch in range(epochs + 1):
+        if epoch % eval_every == 0 or epoch == epochs or (log_every and epoch % log_every == 0):
+            pred = population.predict(X)
+            epochs_seen.append(epoch)
+            losses.append(np.mean((pred - y) ** 2, axis=(1, 2)))
+            accs.append(np.mean((pred >= 0.5) == (y >= 0.5), axis=(1, 2)))
+            if log_every and (epoch % log_every == 0 or epoch == epochs):
+                for r in range(R):
+                    logs[r].append(f"epoch {epoch} loss : {losses[-1][r]:.6f}")
+            if on_epochs is not None and epoch > done:
+                on_epochs(epoch - done)
+                done = epoch
+        if epoch == epochs:
+            break
+        opt.step(step(X, y, loss=loss, reduction=reduction))
+    return PopulationHistory(epochs_seen, np.array(losses).T, np.array(accs).T, logs)
 
 
 def prediction_lines(model: MLP, X: np.ndarray, y: np.ndarray) -> list[str]:

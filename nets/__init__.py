@@ -25,6 +25,7 @@ from .losses import LOSSES, REDUCTIONS
 from .mlp import ENGINES, MLP, NumpyMLP, TensorMLP, ValueMLP, make_mlp
 from .module import Gradients, Module
 from .optim import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSprop, make_optimizer
+from .population import Population, PopulationGradients, estimate_bytes
 from .pytorch import TorchMissingError, from_torch, to_torch, torch_code
 from .saved import load_network
 
@@ -58,6 +59,9 @@ __all__ = [
     "TensorMLP",
     "ValueMLP",
     "crosscheck",
+    "Population",
+    "PopulationGradients",
+    "estimate_bytes",
     "from_torch",
     "load_network",
     "to_torch",

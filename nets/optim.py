@@ -31,12 +31,30 @@ def _fraction(name: str, value: float) -> float:
     return float(value)
 
 
+def _learning_rate(lr):
+    """A positive number, or (for a ``Population``) one positive number per network, kept as a
+    column (R, 1) so it scales each network's row of the flat parameters."""
+    if isinstance(lr, (list, tuple, np.ndarray)):
+        rates = np.asarray(lr, dtype=np.float64).reshape(-1)
+        if rates.size == 0 or not np.all(np.isfinite(rates)) or not np.all(rates > 0):
+            raise ValueError(f"lr must hold positive numbers, got {lr!r:.80}")
+        return rates.reshape(-1, 1)
+    return _positive("lr", lr)
+
+
 class Optimizer:
+    """Drives a ``Module`` (or a ``Population``: anything with ``flat_parameters`` and
+    ``set_flat_parameters``) through its flat parameter vector (R of them, for a population)."""
+
     def __init__(self, model: Module, lr: float) -> None:
-        if not isinstance(model, Module):
+        if not isinstance(model, Module) and not hasattr(model, "flat_parameters"):
             raise TypeError(f"an optimizer needs a nets Module, got {type(model).__name__}")
         self.model = model
-        self.lr = _positive("lr", lr)
+        self.lr = _learning_rate(lr)
+        if isinstance(self.lr, np.ndarray) and self.lr.shape[0] != model.flat_parameters().shape[0]:
+            raise ValueError(
+                f"{self.lr.shape[0]} learning rates for {model.flat_parameters().shape[0]} networks"
+            )
         self.steps = 0
 
     def step(self, grads: Gradients | dict) -> None:
@@ -61,7 +79,8 @@ class Optimizer:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(lr={self.lr:g})"
+        lr = f"{self.lr:g}" if isinstance(self.lr, float) else f"{self.lr.size} rates"
+        return f"{type(self).__name__}(lr={lr})"
 
 
 class SGD(Optimizer):
