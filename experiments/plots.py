@@ -137,6 +137,47 @@ def image_grid(
     return _save(fig, path)
 
 
+def heatmaps(
+    panels: Sequence[tuple[str, np.ndarray, str]],
+    rows: Sequence,
+    columns: Sequence,
+    path: str | Path,
+    row_label: str = "hidden units",
+    column_label: str = "learning rate",
+    title: str = "",
+) -> Path:
+    """Side-by-side heatmaps over one grid: ``panels`` are (title, values (rows, columns), number
+    format); a nan cell (nothing to show) is drawn grey and labelled "-". Every cell is written
+    out, so the figure reads without a colour scale."""
+    plt = _plt()
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(4.2 * len(panels) + 0.6, 0.42 * len(rows) + 2.0), squeeze=False
+    )
+    for ax, (name, values, fmt) in zip(axes[0], panels):
+        values = np.asarray(values, dtype=float)
+        cmap = plt.get_cmap("viridis").copy()
+        cmap.set_bad("#dddddd")
+        finite = values[np.isfinite(values)]
+        vmin, vmax = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+        ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto", vmin=vmin, vmax=vmax)
+        for i in range(values.shape[0]):
+            for j in range(values.shape[1]):
+                v = values[i, j]
+                bright = np.isfinite(v) and vmax > vmin and (v - vmin) / (vmax - vmin) > 0.6
+                ax.text(j, i, "-" if not np.isfinite(v) else format(v, fmt), ha="center",
+                        va="center", fontsize=8, color="black" if bright else "white"
+                        if np.isfinite(v) else "#555555")  # fmt: skip
+        ax.set_xticks(range(len(columns)), [f"{c:g}" for c in columns], rotation=45, fontsize=8)
+        ax.set_yticks(range(len(rows)), [str(r) for r in rows], fontsize=8)
+        ax.set_xlabel(column_label)
+        ax.set_ylabel(row_label)
+        ax.set_title(name, fontsize=10)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def _save(fig, path) -> Path:
     path = Path(path)
     fig.savefig(path, dpi=110)

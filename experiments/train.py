@@ -87,7 +87,15 @@ def train(
 
         bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False)
     history = History()
-    step = model.loss_and_grads
+    # the gradients alone where the engine offers them: the loss value is never used here
+    fast = getattr(model, "gradients", None)
+    if fast is not None:
+        step = fast
+    else:
+
+        def step(X, y, loss, reduction):
+            return model.loss_and_grads(X, y, loss=loss, reduction=reduction)[1]
+
     try:
         for epoch in range(epochs + 1):
             if epoch % eval_every == 0 or epoch == epochs or (log_every and epoch % log_every == 0):
@@ -101,8 +109,7 @@ def train(
                     bar.update(epoch - bar.n)
             if epoch == epochs:
                 break
-            _, grads = step(X, y, loss=loss, reduction=reduction)
-            opt.step(grads)
+            opt.step(step(X, y, loss=loss, reduction=reduction))
     finally:
         if bar is not None:
             bar.close()
@@ -153,7 +160,7 @@ def train_population(
     log_every = log_every or 0
     epochs_seen, losses, accs = [], [], []
     logs: list[list[str]] = [[] for _ in range(R)]
-    step = population.gradients
+    gradients = population.trainer(X, y, loss=loss, reduction=reduction)
     done = 0
     for epoch in range(epochs + 1):
         if epoch % eval_every == 0 or epoch == epochs or (log_every and epoch % log_every == 0):
@@ -169,7 +176,7 @@ def train_population(
                 done = epoch
         if epoch == epochs:
             break
-        opt.step(step(X, y, loss=loss, reduction=reduction))
+        opt.step(gradients())
     return PopulationHistory(epochs_seen, np.array(losses).T, np.array(accs).T, logs)
 
 

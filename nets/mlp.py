@@ -408,6 +408,15 @@ class NumpyMLP(FlatBuffer, MLP):
     def loss_and_grads(
         self, X, y, loss: str = "mse", reduction: str = "mean"
     ) -> tuple[float, Gradients]:
+        return self._backward(X, y, loss, reduction, want_loss=True)
+
+    def gradients(self, X, y, loss: str = "mse", reduction: str = "mean") -> Gradients:
+        """The gradients alone: the loss value costs numpy calls (8 of them for the clamped
+        cross-entropy) that a training epoch does not need. The result shares the model's
+        gradient buffer, rewritten by the next call (an optimizer step reads it before)."""
+        return self._backward(X, y, loss, reduction, want_loss=False)[1]
+
+    def _backward(self, X, y, loss, reduction, want_loss: bool):
         if loss not in LOSSES or reduction not in REDUCTIONS:
             check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
@@ -417,10 +426,12 @@ class NumpyMLP(FlatBuffer, MLP):
         acts, Av, Z, D, T = self._acts, self._Av, self._Z, self._D, self._T
         delta, one_minus_p = D[L], T[L]
         np.subtract(1.0, p, one_minus_p)
+        value = 0.0
         if loss == "mse":
             np.subtract(p, y, delta)
-            flat = delta.ravel()
-            value = float(flat.dot(flat))
+            if want_loss:
+                flat = delta.ravel()
+                value = float(flat.dot(flat))
             delta *= 2.0  # dL/dp = 2 (p - y)
             if self._sigmoid[-1]:
                 delta *= p
@@ -430,12 +441,13 @@ class NumpyMLP(FlatBuffer, MLP):
         else:
             # -(y ln p + (1 - y) ln(1 - p)) = -(y (ln p - ln(1 - p)) + ln(1 - p)), logs clamped
             lp, l1p, q = self._lp, self._l1p, self._q
-            np.maximum(p, self._log_floor, out=lp)
-            np.log(lp, lp)
-            np.maximum(one_minus_p, self._log_floor, out=l1p)
-            np.log(l1p, l1p)
-            lp -= l1p
-            value = -float(y.ravel().dot(lp.ravel()) + l1p.ravel().dot(self._ones))
+            if want_loss:
+                np.maximum(p, self._log_floor, out=lp)
+                np.log(lp, lp)
+                np.maximum(one_minus_p, self._log_floor, out=l1p)
+                np.log(l1p, l1p)
+                lp -= l1p
+                value = -float(y.ravel().dot(lp.ravel()) + l1p.ravel().dot(self._ones))
             np.multiply(p, one_minus_p, q)  # p (1 - p), floored at BCE_EPS in dL/dp
             np.subtract(p, y, delta)
             if self._sigmoid[-1]:
@@ -465,7 +477,8 @@ class NumpyMLP(FlatBuffer, MLP):
                 else:
                     nxt *= acts[k - 2].derivative(Z[k - 1], a)
                 delta = nxt
-        return value, Gradients(self._grad_flat.copy(), self._layout)
+        grad = self._grad_flat.copy() if want_loss else self._grad_flat
+        return value, Gradients(grad, self._layout)
 
     def predict(self, X) -> np.ndarray:
         X, _ = self.check_batch(X)

@@ -230,10 +230,19 @@ class Population:
         """Every network's gradients without the loss values (fewer numpy calls)."""
         return self._backward(X, y, loss, reduction, want_loss=False)[1]
 
-    def _backward(self, X, y, loss, reduction, want_loss: bool):
-        if loss not in LOSSES or reduction not in REDUCTIONS:
-            check_loss(loss, reduction)
+    def trainer(self, X, y, loss: str = "mse", reduction: str = "mean"):
+        """A function of no arguments giving the gradients on this batch, checked once: what a
+        training loop calls every epoch. The gradients it returns share one buffer, rewritten
+        by the next call (an optimizer step reads them before that)."""
+        check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
+        return lambda: self._backward(X, y, loss, reduction, False, checked=True)[1]
+
+    def _backward(self, X, y, loss, reduction, want_loss: bool, checked: bool = False):
+        if not checked:
+            if loss not in LOSSES or reduction not in REDUCTIONS:
+                check_loss(loss, reduction)
+            X, y = self.check_batch(X, y)
         with np.errstate(over="ignore"):
             p = self._forward(X)
         L = self.depth
@@ -284,4 +293,5 @@ class Population:
                 else:
                     nxt *= acts[k - 2].derivative(Z[k - 1], a)
                 delta = nxt
-        return values, PopulationGradients(self._grad_flat.copy(), self._layout)
+        grad = self._grad_flat if checked else self._grad_flat.copy()
+        return values, PopulationGradients(grad, self._layout)

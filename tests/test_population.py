@@ -140,3 +140,17 @@ def test_population_errors_and_memory_estimate():
     # 2-4-4-1 with bias: 37 parameters; widths 2+4+4+1 plus a ones column each
     assert estimate_bytes((2, 4, 4, 1), runs=10, n=21) == 8 * 10 * (4 * 37 + 4 * 21 * 15)
     assert pop.network(1).state_dict().keys() == pop.state_dict(1).keys()
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_gradients_alone_equal_loss_and_grads(loss, reduction):
+    """NumpyMLP.gradients and a Population's trainer skip the loss value, nothing else: the
+    same gradients, exactly."""
+    X, y = generate_xor_easy()
+    net = NumpyMLP((2, 4, 4, 1), seed=3)
+    _, full = net.loss_and_grads(X, y, loss=loss, reduction=reduction)
+    assert np.array_equal(net.gradients(X, y, loss=loss, reduction=reduction).flat, full.flat)
+    pop = Population((2, 4, 4, 1), seeds=[3, 4])
+    _, ref = pop.loss_and_grads(X, y, loss=loss, reduction=reduction)
+    assert np.array_equal(pop.trainer(X, y, loss=loss, reduction=reduction)().flat, ref.flat)
