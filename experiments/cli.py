@@ -6,6 +6,7 @@
     gradstep step [--data xor] [--out steps.html]         a page to click through backward
     gradstep export model.npz --torch model.pt            a saved network out to PyTorch
     gradstep check FILE.py                                check a hand-written backward
+    gradstep sweep --lr 0.01,0.1 --hidden 2,4 --seeds 10  heatmaps over settings and seeds
     gradstep bench [--quick]                              speed, as ratios measured in one run
     gradstep demo                                         a short engine demonstration
 
@@ -46,6 +47,31 @@ def _number(convert, accept, expected: str):
 _positive_int = _number(int, lambda v: v >= 1, "a positive integer")
 _non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
 _positive_float = _number(float, lambda v: 0 < v < float("inf"), "a positive number")
+
+
+def _list_of(convert, accept, expected: str):
+    """An argparse type for comma-separated values, each converted and accepted."""
+
+    def parse(text: str):
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not parts:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {expected}")
+        values = []
+        for part in parts:
+            try:
+                value = convert(part)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"expected {expected}, got {part!r}") from None
+            if not accept(value):
+                raise argparse.ArgumentTypeError(f"expected {expected}, got {part}")
+            values.append(value)
+        return values
+
+    return parse
+
+
+def _choices_list(choices):
+    return _list_of(str, lambda v: v in choices, f"names from {', '.join(sorted(choices))}")
 
 
 def _layer_sizes(text: str) -> tuple[int, ...]:
@@ -206,6 +232,40 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("steps.html"),
         help="the page to write (one self-contained .html file; default steps.html)",
+    )
+
+    sw = sub.add_parser(
+        "sweep",
+        help="train a grid of learning rates x hidden widths x seeds; heatmaps, JSON and CSV",
+    )
+    sw.add_argument("--data", choices=sorted(DATASETS), default="xor")
+    sw.add_argument("--n", type=_positive_int, default=100, help="points (ignored by xor)")
+    sw.add_argument(
+        "--lr",
+        type=_list_of(float, lambda v: 0 < v < float("inf"), "positive numbers"),
+        default=[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.0],
+        help="learning rates, comma-separated (default 0.001,0.005,0.01,0.05,0.1,0.5,1,2)",
+    )
+    sw.add_argument(
+        "--hidden",
+        type=_list_of(int, lambda v: v >= 1, "positive integers"),
+        default=[2, 3, 4, 6, 8, 16],
+        help="widths of both hidden layers, comma-separated (default 2,3,4,6,8,16)",
+    )
+    sw.add_argument("--activation", type=_choices_list(ACTIVATIONS), default=["sigmoid"])
+    sw.add_argument("--optimizer", type=_choices_list(OPTIMIZERS), default=["sgd"])
+    sw.add_argument("--seeds", type=_positive_int, default=10, help="seeds per cell")
+    sw.add_argument("--epochs", type=_positive_int, default=10_000)
+    sw.add_argument("--loss", choices=LOSSES, default="bce")
+    sw.add_argument("--reduction", choices=REDUCTIONS, default="sum")
+    sw.add_argument("--bias", action=argparse.BooleanOptionalAction, default=False)
+    sw.add_argument("--init", choices=INITS, default="lab")
+    sw.add_argument(
+        "--out", type=Path, default=Path("runs/sweep"), help="output folder (default runs/sweep)"
+    )
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.add_argument(
+        "--jobs", type=_positive_int, default=None, help="worker processes (default: 2)"
     )
 
     be = sub.add_parser(
@@ -451,6 +511,31 @@ def cmd_check(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_sweep(args) -> int:
+    from dataclasses import replace
+
+    from .runs import REPORT_SETTING
+    from .sweep import SweepGrid, check_sweep_dir, run_sweep
+
+    check_sweep_dir(args.out)
+    base = replace(
+        REPORT_SETTING, loss=args.loss, reduction=args.reduction, bias=args.bias, init=args.init
+    )
+    grid = SweepGrid(
+        data=args.data,
+        lrs=args.lr,
+        hidden=args.hidden,
+        seeds=args.seeds,
+        epochs=args.epochs,
+        activations=args.activation,
+        optimizers=args.optimizer,
+        n=args.n,
+        base=base,
+    )
+    run_sweep(grid, args.out, progress=False if args.quiet else None, jobs=args.jobs or 2)
+    return 0
+
+
 def _bench(quick: bool) -> int:
     from .bench import run
 
@@ -488,6 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": cmd_export,
         "check": cmd_check,
         "step": cmd_step,
+        "sweep": cmd_sweep,
         "demo": lambda a: demo(),
     }
     if args.command not in commands:

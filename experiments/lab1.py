@@ -108,16 +108,20 @@ def experiments(quick: bool) -> list[Experiment]:
 
 # -- running ------------------------------------------------------------------------------------
 def run_all(
-    exps: list[Experiment], seeds: list[int], on_progress: Callable[[float], None] | None = None
+    exps: list[Experiment],
+    seeds: list[int],
+    on_progress: Callable[[float], None] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> dict:
-    """Every variant of every experiment over ``seeds``, trained as populations."""
+    """Every variant of every experiment over ``seeds``, trained as populations (in ``pool``'s
+    workers when given)."""
     work = [
         (exp.key, label, setting, seed)
         for exp in exps
         for label, setting in exp.variants
         for seed in seeds
     ]
-    runs = train_runs([(setting, seed) for _, _, setting, seed in work], on_progress)
+    runs = train_runs([(setting, seed) for _, _, setting, seed in work], on_progress, pool=pool)
     results: dict = {}
     for (key, label, setting, _), run in zip(work, runs):
         variant = results.setdefault(key, {}).setdefault(
@@ -224,8 +228,8 @@ def run_lab(
     progress: bool | None = None,
 ) -> Path:
     """Run every experiment and write ``out/report.md``, ``out/results.json`` and the figures.
-    The MLP runs train as populations in this process while the convolution extra trains in a
-    worker (with ``jobs`` >= 2); each phase's seconds go to ``results.json`` and the report.
+    The MLP runs train as populations; with ``jobs`` >= 2 they and the convolution extra share
+    ``jobs`` worker processes. Each phase's seconds go to ``results.json`` and the report.
     Everything is written to a temporary folder beside ``out`` and moved into place at the end."""
     out = Path(out)
     check_output_dir(out)
@@ -237,73 +241,76 @@ def run_lab(
     conv_epochs = 100 if quick else 200
     log(
         f"gradstep lab1: {total} training runs over seeds {seed_list}, as populations; "
-        f"the convolution extra {'in a worker process' if jobs > 1 else 'after them'}..."
+        f"{jobs} process(es)..."
     )
     phases: dict[str, float] = {}
-    pool = ProcessPoolExecutor(max_workers=1) if jobs > 1 else None
+    # With 2 workers: the convolution extra starts first in one, the MLP populations share both.
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
     try:
         if pool is not None:
             conv_future = pool.submit(extra_c.run_convolution, seed_list, conv_epochs, 1)
+            derivation_future = pool.submit(derivation_check, seed_list)
         t = time.perf_counter()
         with RunsProgress(total, progress) as bar:
-            results = run_all(exps, seed_list, bar)
+            results = run_all(exps, seed_list, bar, pool)
         phases["mlp_runs"] = time.perf_counter() - t
-        t = time.perf_counter()
-        derivation = derivation_check(seed_list)
-        phases["derivation_check"] = time.perf_counter() - t
         t = time.perf_counter()
         if pool is not None:
             convolution = conv_future.result()
-            phases["convolution_wait"] = time.perf_counter() - t
+            derivation = derivation_future.result()
+            phases["convolution_and_derivation_wait"] = time.perf_counter() - t
         else:
+            derivation = derivation_check(seed_list)
+            phases["derivation_check"] = time.perf_counter() - t
+            t = time.perf_counter()
             convolution = extra_c.run_convolution(seed_list, conv_epochs, 1)
             phases["convolution"] = time.perf_counter() - t
+        t = time.perf_counter()
+        serial = _serial_equivalent(exps, seed_list)
+        phases["serial_reference"] = time.perf_counter() - t
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            t = time.perf_counter()
+            figures = write_figures(results, tmp, pool)
+            figures.update(extra_c.write_figures(convolution, tmp))
+            phases["figures"] = time.perf_counter() - t
+            meta = {
+                "seeds": seed_list,
+                "quick": quick,
+                "jobs": jobs,
+                "date": time.strftime("%Y-%m-%d %H:%M"),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+                f"{platform.python_version()}, numpy {np.__version__}",
+                "phases_seconds": phases,
+                "serial_equivalent": serial,
+            }
+            meta["seconds"] = time.perf_counter() - start
+            report = write_report(results, derivation, figures, meta)
+            report += "\n".join(extra_c.section(convolution, figures))
+            (tmp / "report.md").write_text(report)
+            payload = {
+                "meta": meta,
+                "converged_mse": CONVERGED_MSE,
+                "experiments": results,
+                "derivation_check": derivation,
+                "convolution": convolution,
+                "figures": figures,
+            }
+            for variants in results.values():  # the final weights stay out of the JSON
+                for v in variants.values():
+                    for r in v["runs"]:
+                        r.pop("state", None)
+            (tmp / "results.json").write_text(json.dumps(payload, indent=1))
+            if out.exists():
+                shutil.rmtree(out)
+            os.replace(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    t = time.perf_counter()
-    serial = _serial_equivalent(exps, seed_list)
-    phases["serial_reference"] = time.perf_counter() - t
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        t = time.perf_counter()
-        figures = write_figures(results, tmp)
-        figures.update(extra_c.write_figures(convolution, tmp))
-        phases["figures"] = time.perf_counter() - t
-        meta = {
-            "seeds": seed_list,
-            "quick": quick,
-            "jobs": jobs,
-            "date": time.strftime("%Y-%m-%d %H:%M"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, numpy {np.__version__}",
-            "phases_seconds": phases,
-            "serial_equivalent": serial,
-        }
-        meta["seconds"] = time.perf_counter() - start
-        report = write_report(results, derivation, figures, meta)
-        report += "\n".join(extra_c.section(convolution, figures))
-        (tmp / "report.md").write_text(report)
-        payload = {
-            "meta": meta,
-            "converged_mse": CONVERGED_MSE,
-            "experiments": results,
-            "derivation_check": derivation,
-            "convolution": convolution,
-            "figures": figures,
-        }
-        for variants in results.values():  # the final weights stay out of the JSON
-            for v in variants.values():
-                for r in v["runs"]:
-                    r.pop("state", None)
-        (tmp / "results.json").write_text(json.dumps(payload, indent=1))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log(
         f"wrote {out / 'report.md'}, {out / 'results.json'} and {len(figures)} figures "
         f"in {time.perf_counter() - start:.1f} s (the MLP runs: {phases['mlp_runs']:.1f} s; "

@@ -5,6 +5,8 @@ derivation check, the convolution extra, the timings) and writes it up."""
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -81,44 +83,68 @@ def _model_from(run: dict, setting: dict) -> NumpyMLP:
     return model
 
 
-def write_figures(results: dict, out: Path) -> dict[str, str]:
-    """Every figure of the report; returns {name: file name}."""
-    figures = {}
+def write_figures(results: dict, out: Path, pool: Executor | None = None) -> dict[str, str]:
+    """Every figure of the report (drawn in ``pool``'s workers when given: matplotlib takes
+    about half a second a figure); returns {name: file name}."""
+    tasks = _figure_tasks(results, out)
+    if pool is None:
+        return {key: fn(*args, **kwargs).name for key, fn, args, kwargs in tasks}
+    futures = {key: pool.submit(fn, *args, **kwargs) for key, fn, args, kwargs in tasks}
+    return {key: future.result().name for key, future in futures.items()}
+
+
+def _predict(run: dict, setting: dict, X: np.ndarray) -> np.ndarray:
+    """A run's predictions, from its saved weights (picklable, for the figure workers)."""
+    return _model_from(run, setting).predict(X)
+
+
+def _figure_tasks(results: dict, out: Path) -> list[tuple]:
+    """(name, plotting function, args, kwargs) for every figure."""
+    tasks = []
     for key, data_name in (("part1", "linear"), ("part2", "xor")):
         variant = next(iter(results[key].values()))
         run = variant["runs"][0]
         setting = variant["settings"]
         X, y = load_dataset(data_name, n=setting["n"], seed=run["seed"])
         model = _model_from(run, setting)
-        figures[f"{key}_comparison"] = plots.comparison(
-            X,
-            y,
-            model.predict(X),
-            out / f"{key}_comparison.png",
-            title=f"{data_name}, seed {run['seed']}",
-        ).name
-        figures[f"{key}_boundary"] = plots.decision_boundary(
-            model.predict,
-            X,
-            y,
-            out / f"{key}_boundary.png",
-            title=f"{data_name}: predicted probability, seed {run['seed']}",
-        ).name
+        tasks.append(
+            (
+                f"{key}_comparison",
+                plots.comparison,
+                (X, y, model.predict(X), out / f"{key}_comparison.png"),
+                {"title": f"{data_name}, seed {run['seed']}"},
+            )
+        )
+        tasks.append(
+            (
+                f"{key}_boundary",
+                plots.decision_boundary,
+                (partial(_predict, run, setting), X, y, out / f"{key}_boundary.png"),
+                {"title": f"{data_name}: predicted probability, seed {run['seed']}"},
+            )
+        )
         curves = [
             (f"seed {r['seed']}", r["history"]["epoch"], r["history"]["loss"])
             for r in variant["runs"]
         ]
-        figures[f"{key}_curve"] = plots.learning_curves(
-            curves, out / f"{key}_curve.png", title=f"{data_name}: learning curves"
-        ).name
+        tasks.append(
+            (
+                f"{key}_curve",
+                plots.learning_curves,
+                (curves, out / f"{key}_curve.png"),
+                {"title": f"{data_name}: learning curves"},
+            )
+        )
     for key in ("learning_rate", "hidden_units", "no_activation", "optimizers", "activations"):
         curves, bands = _curves(results[key])
-        figures[f"{key}_curve"] = plots.learning_curves(
-            curves,
-            out / f"{key}_curve.png",
-            bands=bands,
-            title="median over seeds (band: min to max)",
-        ).name
+        tasks.append(
+            (
+                f"{key}_curve",
+                plots.learning_curves,
+                (curves, out / f"{key}_curve.png"),
+                {"bands": bands, "title": "median over seeds (band: min to max)"},
+            )
+        )
     for label, variant in results["no_activation"].items():
         if not label.endswith("lr=0.005"):
             continue
@@ -126,14 +152,15 @@ def write_figures(results: dict, out: Path) -> dict[str, str]:
         run = variant["runs"][0]
         X, y = load_dataset(data_name, n=variant["settings"]["n"], seed=run["seed"])
         model = _model_from(run, variant["settings"])
-        figures[f"no_activation_{data_name}"] = plots.comparison(
-            X,
-            y,
-            model.predict(X),
-            out / f"no_activation_{data_name}.png",
-            title=f"{data_name} without hidden activations, seed {run['seed']}",
-        ).name
-    return figures
+        tasks.append(
+            (
+                f"no_activation_{data_name}",
+                plots.comparison,
+                (X, y, model.predict(X), out / f"no_activation_{data_name}.png"),
+                {"title": f"{data_name} without hidden activations, seed {run['seed']}"},
+            )
+        )
+    return tasks
 
 
 def _error_range(derivation: dict) -> str:
@@ -159,7 +186,8 @@ def _timing_lines(meta: dict) -> list[str]:
     names = {
         "mlp_runs": "MLP runs (as populations)",
         "derivation_check": "derivation check",
-        "convolution_wait": "waiting for the convolution extra (trained in a worker meanwhile)",
+        "convolution_and_derivation_wait": "waiting for the convolution extra and the derivation "
+        "check (run in the workers meanwhile)",
         "convolution": "convolution extra",
         "serial_reference": "timing the lab's epoch for the comparison",
         "figures": "figures",

@@ -10,6 +10,7 @@ histories are split back per run. A run's seed fixes its weights and, for the li
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, as_completed
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "data_for",
     "run_one",
     "train_runs",
+    "plan_groups",
     "settings_dict",
     "summarize",
 ]
@@ -112,20 +114,42 @@ def train_runs(
     jobs: Sequence[tuple[Setting, int]],
     on_progress: Callable[[float], None] | None = None,
     max_group: int = 400,
+    pool: Executor | None = None,
 ) -> list[dict]:
     """``run_one`` for every (setting, seed), in order, trained as populations (at most
-    ``max_group`` networks each). ``on_progress(runs)`` is told how many runs' worth of epochs
-    just finished (a fraction of a run while a population trains)."""
-    groups: dict[tuple, list[int]] = {}
-    for i, (setting, _) in enumerate(jobs):
-        groups.setdefault(_group_key(setting), []).append(i)
+    ``max_group`` networks each). With a process ``pool`` the populations train in its
+    workers, the costliest first. ``on_progress(runs)`` is told how many runs' worth of epochs
+    just finished (a fraction of a run while a population trains in this process)."""
+    groups = plan_groups(jobs, max_group)
     out: list[dict | None] = [None] * len(jobs)
-    for members in groups.values():
-        for start in range(0, len(members), max_group):
-            chunk = members[start : start + max_group]
-            for i, record in zip(chunk, _train_group([jobs[i] for i in chunk], on_progress)):
+    if pool is None:
+        for members in groups:
+            records = _train_group([jobs[i] for i in members], on_progress)
+            for i, record in zip(members, records):
                 out[i] = record
+        return out  # type: ignore[return-value]
+    futures = {pool.submit(_train_group, [jobs[i] for i in m], None): m for m in groups}
+    for future in as_completed(futures):
+        members = futures[future]
+        for i, record in zip(members, future.result()):
+            out[i] = record
+        if on_progress is not None:
+            on_progress(len(members))
     return out  # type: ignore[return-value]
+
+
+def plan_groups(jobs: Sequence[tuple[Setting, int]], max_group: int = 400) -> list[list[int]]:
+    """Indices of the jobs that train together, the costliest population first (cost: epochs
+    times a fixed per-epoch overhead plus a little per network)."""
+    by_key: dict[tuple, list[int]] = {}
+    for i, (setting, _) in enumerate(jobs):
+        by_key.setdefault(_group_key(setting), []).append(i)
+    groups = [
+        members[start : start + max_group]
+        for members in by_key.values()
+        for start in range(0, len(members), max_group)
+    ]
+    return sorted(groups, key=lambda m: -jobs[m[0]][0].epochs * (20 + len(m)))
 
 
 def _train_group(jobs: list[tuple[Setting, int]], on_progress) -> list[dict]:

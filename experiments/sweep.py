@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,8 +132,11 @@ def run_sweep(
     out: Path | None,
     progress: bool | None = None,
     log: Callable[[str], None] = print,
+    jobs: int = 1,
+    pool: Executor | None = None,
 ) -> dict:
-    """Train the grid; write the folder when ``out`` is given; return the results."""
+    """Train the grid (in ``jobs`` worker processes, or in ``pool``'s); write the folder when
+    ``out`` is given; return the results."""
     need, limit = grid.peak_bytes(), memory_limit_bytes()
     if need > limit:
         raise ValueError(
@@ -144,13 +148,18 @@ def run_sweep(
         check_sweep_dir(out)
     start = time.perf_counter()
     cells = grid.cells()
-    jobs = [(grid.setting(*cell), seed) for cell in cells for seed in range(grid.seeds)]
+    work = [(grid.setting(*cell), seed) for cell in cells for seed in range(grid.seeds)]
     log(
-        f"gradstep sweep: {len(jobs)} runs ({len(cells)} settings x {grid.seeds} seeds, "
+        f"gradstep sweep: {len(work)} runs ({len(cells)} settings x {grid.seeds} seeds, "
         f"{grid.epochs:,} epochs each) on {grid.data}"
     )
-    with RunsProgress(len(jobs), progress) as bar:
-        runs = train_runs(jobs, bar)
+    own = ProcessPoolExecutor(max_workers=jobs) if pool is None and jobs > 1 else None
+    try:
+        with RunsProgress(len(work), progress) as bar:
+            runs = train_runs(work, bar, pool=pool or own)
+    finally:
+        if own is not None:
+            own.shutdown(cancel_futures=True)
     results = {
         "data": grid.data,
         "epochs": grid.epochs,
