@@ -236,3 +236,21 @@ def np_shape(nested):
     import numpy as np
 
     return np.array(nested).shape
+
+
+def test_lab1_records_phase_times_and_the_lr_hidden_grid(quick_lab):
+    """results.json holds each phase's seconds and the serial-equivalent reference; the report
+    gains the learning rate x hidden units heatmap (quick: 3 x 3 cells, 3 seeds)."""
+    out, results, _ = quick_lab
+    meta = results["meta"]
+    assert {"mlp_runs", "lr_hidden_sweep", "figures"} <= set(meta["phases_seconds"])
+    assert all(v >= 0 for v in meta["phases_seconds"].values())
+    serial = meta["serial_equivalent"]
+    assert serial["network_epochs"]["xor"] > 0 and serial["seconds"] > 0
+    sweep = results["lr_hidden_sweep"]
+    assert sweep["lrs"] == [0.01, 0.1, 1.0] and sweep["hidden"] == [2, 4, 8]
+    assert len(sweep["cells"]) == 9 and all(c["seeds"] == 3 for c in sweep["cells"])
+    report = (out / "report.md").read_text()
+    assert "### A and B together: learning rate x hidden units (XOR)" in report
+    assert "](lr_hidden_heatmap.png)" in report and (out / "lr_hidden_heatmap.png").exists()
+    assert "Time by phase: MLP runs (as populations)" in report
