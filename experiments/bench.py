@@ -12,9 +12,10 @@ missing one is reported and its rows skipped.
 from __future__ import annotations
 
 import gc
-import math
+import json
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -24,9 +25,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograd import Value, backward, sum_values
-from nets import SGD, NumpyMLP, TensorMLP, ValueMLP
+from nets import SGD, NumpyMLP, Population, TensorMLP, ValueMLP
 
-from . import labcode
+from . import bench_worker, labcode
 from .datasets import generate_linear, generate_xor_easy
 
 LAYERS = (2, 4, 4, 1)
@@ -86,55 +87,61 @@ def repeat(fn: Callable[[], object], n: int) -> Callable[[], None]:
     return run
 
 
-# -- 1. the Value engine against micrograd ---------------------------------------------------------
-def _micrograd_net(state: dict):
-    """A 2-4-4-1 sigmoid MLP on micrograd's public Value class (it has no sigmoid: one is made
-    here the way its own ops are made: output Value, then its _backward)."""
-    from micrograd.engine import Value as MValue
+# -- 1. the Value engine against micrograd, each in a process of its own --------------------------
+VALUE_ROWS = {
+    "micrograd": "micrograd (GC on)",
+    "micrograd-gc-off": "micrograd (GC off)",
+    "gradstep": "gradstep ValueMLP.loss_and_grads",
+    "gradstep-idiomatic": "gradstep ValueMLP, loop as micrograd's",
+}
 
-    def sigmoid(v):
-        s = 1.0 / (1.0 + math.exp(-v.data))
-        out = MValue(s, (v,), "sigmoid")
 
-        def _backward():
-            v.grad += s * (1.0 - s) * out.grad
+def _in_fresh_process(name: str, n: int, loops: int, steps: int) -> float:
+    """Mean seconds per step of one contender, measured in a new interpreter (bench_worker)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "experiments.bench_worker", name, str(n), str(loops), str(steps)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark worker {name!r} failed: {result.stderr.strip()[-500:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])["seconds_per_step"]
 
-        out._backward = _backward
-        return out
 
-    depth = sum(1 for k in state if k[0] == "W")
-    W = [[[MValue(float(v)) for v in row] for row in state[f"W{k}"]] for k in range(1, depth + 1)]
-    b = [[MValue(float(v)) for v in state[f"b{k}"]] for k in range(1, depth + 1)]
-    params = [p for k in range(depth) for row in W[k] for p in row] + [p for bk in b for p in bk]
+def _value_agreement(n: int, with_micrograd: bool) -> tuple[str, int, int | None]:
+    """Every contender's loss and gradients on the same weights and data, before timing."""
+    from autograd import topological_order
 
-    def forward(x):
-        h = [MValue(float(v)) for v in x]
-        for k in range(depth):
-            h = [
-                sigmoid(sum((W[k][i][j] * h[i] for i in range(len(h))), b[k][j]))
-                for j in range(len(b[k]))
-            ]
-        return h[0]
-
-    def loss(X, y):
-        total = sum(((forward(x) - float(t[0])) ** 2 for x, t in zip(X, y)), MValue(0.0))
-        return total * (1.0 / len(X))
-
-    def step(X, y):
-        out = loss(X, y)
-        for p in params:
-            p.grad = 0.0
-        out.backward()
-        for p in params:
-            p.data -= LR * p.grad
-        return out
-
-    def grads():
-        return {
-            f"W{k + 1}": np.array([[w.grad for w in row] for row in W[k]]) for k in range(depth)
-        } | {f"b{k + 1}": np.array([v.grad for v in b[k]]) for k in range(depth)}
-
-    return loss, step, grads
+    state = bench_worker.initial_state()
+    X, y = bench_worker.linear_data(n)
+    gX, gy = generate_linear(n, seed=0)
+    if not (np.array_equal(X, gX) and np.array_equal(y, gy)):
+        raise AssertionError("the benchmark worker's data differ from generate_linear; not timing")
+    ours = ValueMLP(LAYERS, seed=0)
+    if any(not np.array_equal(v, state[k]) for k, v in ours.state_dict().items()):
+        raise AssertionError("the benchmark worker's weights differ from ValueMLP's; not timing")
+    loss, grads = ours.loss_and_grads(X, y, loss="mse", reduction="mean")
+    net, idiomatic_loss, _ = bench_worker.gradstep_idiomatic(state)
+    out = idiomatic_loss(X, y)
+    out.backward()
+    refs = {"idiomatic loop": (out.data, net.named_grads())}
+    m_nodes = None
+    if with_micrograd:
+        m_loss, _, m_grads = bench_worker.micrograd_net(state)
+        ref = m_loss(X, y)
+        ref.backward()
+        refs["micrograd"] = (ref.data, m_grads())
+        m_nodes = _count_micrograd(ref)
+    worst = max(float(np.max(np.abs(grads[k] - g[k]))) for _, g in refs.values() for k in grads)
+    worst_loss = max(abs(loss - v) for v, _ in refs.values())
+    if worst_loss > 1e-10 * abs(loss) or worst > 1e-10:
+        raise AssertionError(f"{', '.join(refs)} and gradstep disagree; not timing")
+    check = (
+        f"same loss ({loss:.12f}) and gradients from loss_and_grads, {', '.join(refs)} "
+        f"(largest difference {worst:.1e}) before timing"
+    )
+    return check, len(topological_order(ours.loss(X, y))), m_nodes
 
 
 def _count_micrograd(root) -> int:
@@ -148,75 +155,56 @@ def _count_micrograd(root) -> int:
     return len(seen)
 
 
-def bench_value_engine(n: int, rounds: int) -> Section:
+def bench_value_engine(n: int, rounds: int, loops: int = 2, steps: int = 20) -> Section:
+    """Each contender in a fresh process, ``rounds`` times in turn (interleaved); a process
+    reports its mean per step over ``loops`` loops of ``steps`` steps; the row is the median of
+    those means."""
     section = Section(
-        f"1. Value engine: one full-batch training step, 2-4-4-1 sigmoid, "
-        f"linear set n={n} (MSE, mean, SGD)",
+        f"1. Value engine: one full-batch training step, 2-4-4-1 sigmoid, linear set n={n} "
+        f"(MSE, mean, SGD); each contender in a fresh process, mean over {loops} x {steps} steps",
         "micrograd (GC on)",
     )
-    X, y = generate_linear(n, seed=0)
-    ours = ValueMLP(LAYERS, seed=0)
-    state = ours.state_dict()
-    opt = SGD(ours, lr=LR)
-
-    def our_step():
-        _, grads = ours.loss_and_grads(X, y, loss="mse", reduction="mean")
-        opt.step(grads)
-
-    from autograd import topological_order
-
-    our_nodes = len(topological_order(ours.loss(X, y)))
     try:
         import micrograd  # noqa: F401
+
+        names = list(VALUE_ROWS)
     except ImportError:
         section.checks.append(
             "micrograd is not installed (pip install micrograd==0.1.0, or "
             "the bench extra): its rows are skipped"
         )
-        t = interleaved({"gradstep ValueMLP": our_step}, rounds)
-        section.reference = "gradstep ValueMLP"
-        section.rows.append(
-            Row("gradstep ValueMLP", t["gradstep ValueMLP"], f"{our_nodes / n:.0f} nodes/sample")
-        )
-        return section
-    m_loss, m_step, m_grads = _micrograd_net(state)
-    # Same loss and gradients before timing.
-    ref = m_loss(X, y)
-    ref.backward()
-    loss, grads = ours.loss_and_grads(X, y, loss="mse", reduction="mean")
-    worst = max(float(np.max(np.abs(grads[k] - v))) for k, v in m_grads().items())
-    section.checks.append(
-        f"same loss ({loss:.12f} vs micrograd {ref.data:.12f}) and gradients "
-        f"(largest difference {worst:.1e}) before timing"
-    )
-    if abs(loss - ref.data) > 1e-10 * abs(ref.data) or worst > 1e-10:
-        raise AssertionError("micrograd and gradstep disagree; not timing")
-    m_nodes = _count_micrograd(ref)
-    # Each timing is a block of consecutive steps, as in a training loop, so the collector sees
-    # the garbage pile up as it would there.
-    steps = 5
-    contenders = {
-        "micrograd (GC on)": repeat(lambda: m_step(X, y), steps),
-        "micrograd (GC off)": repeat(lambda: m_step(X, y), steps),
-        "gradstep ValueMLP (GC on)": repeat(our_step, steps),
-        "gradstep ValueMLP (GC off)": repeat(our_step, steps),
-    }
-    gc_off = {"micrograd (GC off)", "gradstep ValueMLP (GC off)"}
-    t = {name: sec / steps for name, sec in interleaved(contenders, rounds, gc_off).items()}
-    for name, sec in t.items():
+        names = ["gradstep", "gradstep-idiomatic"]
+        section.reference = VALUE_ROWS["gradstep-idiomatic"]
+    check, our_nodes, m_nodes = _value_agreement(n, "micrograd" in names)
+    section.checks.append(check)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(rounds):
+        for name in names:
+            times[name].append(_in_fresh_process(name, n, loops, steps))
+    for name in names:
+        sec = statistics.median(times[name])
         nodes = m_nodes if name.startswith("micrograd") else our_nodes
-        section.rows.append(
-            Row(name, sec, f"{nodes / n:.0f} nodes/sample, {nodes / sec / 1e6:.2f} M nodes/s")
+        note = f"{nodes / n:.0f} nodes/sample" if nodes else ""
+        section.rows.append(Row(VALUE_ROWS[name], sec, note))
+    if "micrograd" in names:
+        section.target(
+            "ValueMLP.loss_and_grads step vs micrograd, default GC",
+            VALUE_ROWS["micrograd"],
+            VALUE_ROWS["gradstep"],
+            8.0,
         )
-    section.target(
-        "ValueMLP step vs micrograd, default GC",
-        "micrograd (GC on)",
-        "gradstep ValueMLP (GC on)",
-        8.0,
-    )
-    section.target(
-        "ValueMLP step vs micrograd, GC off", "micrograd (GC off)", "gradstep ValueMLP (GC on)", 2.0
-    )
+        section.target(
+            "ValueMLP in micrograd's own loop vs micrograd, default GC (moonshot)",
+            VALUE_ROWS["micrograd"],
+            VALUE_ROWS["gradstep-idiomatic"],
+            15.0,
+        )
+        section.target(
+            "ValueMLP.loss_and_grads step vs micrograd with its GC off",
+            VALUE_ROWS["micrograd-gc-off"],
+            VALUE_ROWS["gradstep"],
+            2.0,
+        )
     return section
 
 
@@ -272,6 +260,9 @@ def _bench_epoch(name: str, X: np.ndarray, y: np.ndarray, rounds: int, calls: in
         _, grads = numpy_net.loss_and_grads(X, y, loss="bce", reduction="sum")
         numpy_opt.step(grads)
 
+    def numpy_training_epoch():  # what gradstep's training loop does: no loss value
+        numpy_opt.step(numpy_net.gradients(X, y, loss="bce", reduction="sum"))
+
     def tensor_epoch():
         _, grads = tensor_net.loss_and_grads(X, y, loss="bce", reduction="sum")
         tensor_opt.step(grads)
@@ -285,7 +276,8 @@ def _bench_epoch(name: str, X: np.ndarray, y: np.ndarray, rounds: int, calls: in
     g_lab = dict(zip(("W1", "W2", "W3"), labcode.lab_gradients(X, y, *lab_w)))
     refs = {"tensor": g_tensor, "lab": g_lab}
     contenders = {
-        "NumpyMLP": repeat(numpy_epoch, calls),
+        "NumpyMLP, training loop": repeat(numpy_training_epoch, calls),
+        "NumpyMLP.loss_and_grads": repeat(numpy_epoch, calls),
         "TensorMLP": repeat(tensor_epoch, calls),
         "lab's hand-written numpy": repeat(lab_epoch, calls),
     }
@@ -317,13 +309,18 @@ def _bench_epoch(name: str, X: np.ndarray, y: np.ndarray, rounds: int, calls: in
     for cname, sec in t.items():
         section.rows.append(Row(cname, sec / calls, f"{1e6 * sec / calls:.1f} us/epoch"))
     section.target(
-        "NumpyMLP epoch vs the lab's hand-written epoch (>= 1 means no slower)",
+        "NumpyMLP training epoch vs the lab's hand-written epoch (>= 1 means no slower)",
         "lab's hand-written numpy",
-        "NumpyMLP",
+        "NumpyMLP, training loop",
         1.0,
     )
     if "PyTorch 2.13 CPU, 1 thread" in t:
-        section.target("NumpyMLP epoch vs PyTorch", "PyTorch 2.13 CPU, 1 thread", "NumpyMLP", 10.0)
+        section.target(
+            "NumpyMLP training epoch vs PyTorch",
+            "PyTorch 2.13 CPU, 1 thread",
+            "NumpyMLP, training loop",
+            10.0,
+        )
         section.target("TensorMLP epoch vs PyTorch", "PyTorch 2.13 CPU, 1 thread", "TensorMLP", 3.0)
     return section
 
@@ -419,6 +416,69 @@ def bench_memory(n: int) -> Section:
 
 
 # -- the report ------------------------------------------------------------------------------------
+# -- 5. many networks at once ---------------------------------------------------------------------
+def bench_populations(networks: int, rounds: int, calls: int) -> list[Section]:
+    """A population's epoch per network against one network's epoch of the lab's hand-written
+    numpy: XOR (all networks on the 21 points) and linear (each its own 100 points)."""
+    sections = []
+    for name, bound, shared in (("XOR n=21", 10.0, True), ("linear n=100", 3.0, False)):
+        seeds = list(range(networks))
+        if shared:
+            X, y = generate_xor_easy()
+            Xs, ys = X, y.astype(np.float64)
+        else:
+            data = [generate_linear(100, seed=s) for s in seeds]
+            Xs = np.stack([d[0] for d in data])
+            ys = np.stack([d[1] for d in data]).astype(np.float64)
+            X, y = data[0][0], data[0][1].astype(np.float64)
+        y = y.astype(np.float64)
+        section = Section(
+            f"5. Many networks at once, {name}: {networks} networks of 2-4-4-1 sigmoid, no bias, "
+            "summed cross-entropy, SGD, one epoch per network",
+            "lab's hand-written numpy",
+        )
+        pop = Population(LAYERS, seeds=seeds, bias=False, init="lab")
+        opt = SGD(pop, lr=np.full(networks, LR))
+        gradients = pop.trainer(Xs, ys, loss="bce", reduction="sum")
+        lab_w = [pop.state_dict(0)[k].copy() for k in ("W1", "W2", "W3")]
+        true = labcode.lab_gradients(X, y, *lab_w)
+        worst = max(
+            float(np.max(np.abs(gradients()[k][0] - t))) for k, t in zip(("W1", "W2", "W3"), true)
+        )
+        section.checks.append(
+            f"network 0 of the population has the lab's gradients (largest difference "
+            f"{worst:.1e}) before timing"
+        )
+        if worst > 1e-10:
+            raise AssertionError("the population and the lab's code disagree; not timing")
+
+        def population_epoch(opt=opt, gradients=gradients):
+            opt.step(gradients())
+
+        def lab_epoch(X=X, y=y, lab_w=lab_w):
+            labcode.lab_epoch(X, y, *lab_w, LR)
+
+        t = interleaved(
+            {"population": repeat(population_epoch, calls), "lab": repeat(lab_epoch, calls)},
+            rounds,
+        )
+        per_network = t["population"] / calls / networks
+        section.rows.append(
+            Row("Population, per network-epoch", per_network, f"{1e6 * per_network:.2f} us")
+        )
+        section.rows.append(
+            Row("lab's hand-written numpy", t["lab"] / calls, f"{1e6 * t['lab'] / calls:.1f} us")
+        )
+        section.target(
+            f"population per network-epoch vs the lab's single-network epoch ({name})",
+            "lab's hand-written numpy",
+            "Population, per network-epoch",
+            bound,
+        )
+        sections.append(section)
+    return sections
+
+
 def machine() -> str:
     import os
 
@@ -466,26 +526,36 @@ def run(quick: bool = False, out=print) -> list[Section]:
     if quick:
         plan = dict(
             n=10,
-            value_rounds=3,
+            value_rounds=1,
             epoch_rounds=3,
             calls=5,
             sizes=[1_000, 2_000],
             scale_rounds=1,
             memory=2_000,
+            networks=4,
+            pop_rounds=2,
+            pop_calls=5,
+            loops=1,
+            steps=2,
         )
     else:
         plan = dict(
             n=100,
-            value_rounds=15,
+            value_rounds=3,
             epoch_rounds=25,
             calls=200,
             sizes=[10_000, 100_000, 1_000_000],
             scale_rounds=5,
             memory=100_000,
+            networks=100,
+            pop_rounds=9,
+            pop_calls=100,
+            loops=2,
+            steps=20,
         )
     out(f"gradstep bench{' --quick' if quick else ''}: {machine()}")
     out("medians of interleaved rounds; ratios against a reference measured in the same run\n")
-    sections = [bench_value_engine(plan["n"], plan["value_rounds"])]
+    sections = [bench_value_engine(plan["n"], plan["value_rounds"], plan["loops"], plan["steps"])]
     out(format_section(sections[-1]) + "\n")
     for section in bench_epochs(plan["epoch_rounds"], plan["calls"]):
         sections.append(section)
@@ -493,7 +563,10 @@ def run(quick: bool = False, out=print) -> list[Section]:
     sections.append(bench_scale(plan["sizes"], plan["scale_rounds"]))
     out(format_section(sections[-1]) + "\n")
     sections.append(bench_memory(plan["memory"]))
-    out(format_section(sections[-1]))
+    out(format_section(sections[-1]) + "\n")
+    for section in bench_populations(plan["networks"], plan["pop_rounds"], plan["pop_calls"]):
+        sections.append(section)
+        out(format_section(section) + "\n")
     missed = [t for s in sections for t in s.targets if not t[3]]
     out(
         f"\n{sum(len(s.targets) for s in sections) - len(missed)} of "

@@ -8,12 +8,20 @@ def test_bench_quick_runs_every_section(capsys):
     sections = bench.run(quick=True)
     out = capsys.readouterr().out
     titles = [s.title.split(":")[0] for s in sections]
-    assert titles[0].startswith("1. Value engine") and titles[-1].startswith("4. Memory")
+    assert titles[0].startswith("1. Value engine") and titles[3].startswith("3. Backward")
+    assert titles[4].startswith("4. Memory")
     assert sum(t.startswith("2. One training epoch") for t in titles) == 2
+    assert sum(t.startswith("5. Many networks at once") for t in titles) == 2
+    value = sections[0]
+    rows = [r.name for r in value.rows]
+    assert "gradstep ValueMLP, loop as micrograd's" in rows  # the idiomatic row
+    assert "each contender in a fresh process" in value.title
     for section in sections:
         assert section.rows and all(r.seconds > 0 for r in section.rows)
     assert "same loss" in out or "micrograd is not installed" in out
     assert out.count("same gradients from NumpyMLP") == 2
+    assert out.count("network 0 of the population has the lab's gradients") == 2
+    assert "same loss" in out and "idiomatic loop" in out
     assert "targets met" in out.splitlines()[-1]
 
 
