@@ -5,8 +5,10 @@ tensors), an ellipse per op, colours by role, left to right. What makes a networ
 
 - each scope (``layer1/neuron2``) is a nested cluster, and a parameter or constant used only
   inside one scope is drawn inside it, so a neuron's weights sit in the neuron's box;
-- clusters and boxes are emitted in natural order (``neuron2`` before ``neuron10``) and edges
-  keep their order (``ordering=out``), so neurons read in index order from the top;
+- clusters and boxes are emitted in natural order (``neuron2`` before ``neuron10``), edges keep
+  their order (``ordering=out``), and parallel siblings (a layer's neurons, the inputs) share a
+  rank chained top to bottom, so neurons read in index order from the top (when collapsed boxes
+  sit beside expanded scopes, those constraints fight each other and dot keeps its own order);
 - chain-rule edge labels only where they cannot crowd: on small graphs, or for the current step;
   elsewhere each edge carries its term as a tooltip (hover in the SVG).
 
@@ -300,6 +302,12 @@ class _Writer:
         self.pic, self.dot, self.status = pic, dot, status
         self.highlighted, self.ids, self.grads = highlighted, ids, grads
         self.collapsed = pic.collapsed()
+        # Collapsed boxes beside scopes drawn in full (``expand``): rank constraints between
+        # boxes and expanded ops fight each other, so dot is left to its own order there.
+        self.mixed = bool(self.collapsed) and any(
+            n.parents and pic.home[id(n)] and not pic.box[id(n)].startswith("scope:")
+            for n in pic.nodes
+        )
 
     def box_lines(self, box: str) -> list[str]:
         """A collapsed box's lines: its scope, its size, and up to 3 outputs with data and grad."""
@@ -375,16 +383,19 @@ class _Writer:
                 self.same_rank(graph, own)
             inputs = [(f"n{pic.position[id(n)]}", {id(n)}) for n in own if n.op == "input"]
             self.stack(graph, inputs)
-            # collapsed scopes in this scope, then expanded ones (clusters), each in order
-            self.stack(graph, [(_safe(b), {id(n) for n in self.collapsed[b]}) for b in boxes])
-            if not cluster:
-                return
-            children = children_of(scope)
+            # collapsed scopes and expanded ones (clusters, by their first op) in this scope:
+            # one column in natural order (neuron0 above neuron1, collapsed or not)
+            siblings = [(b[6:], (_safe(b), {id(n) for n in self.collapsed[b]})) for b in boxes]
+            children = children_of(scope) if cluster else []
             for child in children:
                 with graph.subgraph(name=f"cluster_{_safe(child)}") as sub:
                     sub.attr(label=child.rsplit("/", 1)[-1], style="rounded", color="#999999")
                     add_scope(sub, child)
-            self.stack(graph, [a for a in map(self.anchor, children) if a is not None])
+                anchor = self.anchor(child)
+                if anchor is not None:
+                    siblings.append((child, anchor))
+            siblings.sort(key=lambda item: _natural(item[0]))
+            self.stack(graph, [anchor for _, anchor in siblings])
 
         add_scope(self.dot, "")
 
@@ -406,7 +417,7 @@ class _Writer:
         one rank, kept top to bottom in index order by an invisible chain (a flat edge puts its
         head above its tail, in dot and graphviz-pure alike). Siblings that do feed each other
         (layers) are left to the ranks their edges give."""
-        if len(items) < 2:
+        if len(items) < 2 or self.mixed:
             return
         owner = {i: k for k, (_, ids) in enumerate(items) for i in ids}
         for node in self.pic.nodes:
