@@ -87,29 +87,35 @@ def train(
 
         bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False)
     history = History()
-    # the gradients alone where the engine offers them: the loss value is never used here
-    fast = getattr(model, "gradients", None)
-    if fast is not None:
-        step = fast
+    # The gradients alone where the engine offers them (the loss value is never used here),
+    # checked once, the loop inside one errstate (see NumpyMLP.trainer).
+    make_trainer = getattr(model, "trainer", None)
+    if make_trainer is not None:
+        gradients = make_trainer(X, y, loss=loss, reduction=reduction)
     else:
 
-        def step(X, y, loss, reduction):
+        def gradients():
             return model.loss_and_grads(X, y, loss=loss, reduction=reduction)[1]
 
     try:
-        for epoch in range(epochs + 1):
-            if epoch % eval_every == 0 or epoch == epochs or (log_every and epoch % log_every == 0):
-                pred = model.predict(X)
-                history.epoch.append(epoch)
-                history.loss.append(mse(pred, y))
-                history.accuracy.append(accuracy(pred, y))
-                if log_every and (epoch % log_every == 0 or epoch == epochs):
-                    out(f"epoch {epoch} loss : {history.loss[-1]:.6f}")
-                if bar is not None and epoch:
-                    bar.update(epoch - bar.n)
-            if epoch == epochs:
-                break
-            opt.step(step(X, y, loss=loss, reduction=reduction))
+        with np.errstate(over="ignore"):
+            for epoch in range(epochs + 1):
+                if (
+                    epoch % eval_every == 0
+                    or epoch == epochs
+                    or (log_every and epoch % log_every == 0)
+                ):
+                    pred = model.predict(X)
+                    history.epoch.append(epoch)
+                    history.loss.append(mse(pred, y))
+                    history.accuracy.append(accuracy(pred, y))
+                    if log_every and (epoch % log_every == 0 or epoch == epochs):
+                        out(f"epoch {epoch} loss : {history.loss[-1]:.6f}")
+                    if bar is not None and epoch:
+                        bar.update(epoch - bar.n)
+                if epoch == epochs:
+                    break
+                opt.step(gradients())
     finally:
         if bar is not None:
             bar.close()

@@ -416,12 +416,24 @@ class NumpyMLP(FlatBuffer, MLP):
         gradient buffer, rewritten by the next call (an optimizer step reads it before)."""
         return self._backward(X, y, loss, reduction, want_loss=False)[1]
 
+    def trainer(self, X, y, loss: str = "mse", reduction: str = "mean"):
+        """A function of no arguments giving the gradients on this batch, checked once: what a
+        training loop calls every epoch (``gradients`` without the per-call checks). Call it
+        inside ``np.errstate(over="ignore")``, as ``experiments.train`` does: a sigmoid's e^-z
+        overflows to inf for z < -709, which gives the right 0 but a warning outside it."""
+        check_loss(loss, reduction)
+        X, y = self.check_batch(X, y)
+        return lambda: self._backward_checked(X, y, loss, reduction, False)[1]
+
     def _backward(self, X, y, loss, reduction, want_loss: bool):
         if loss not in LOSSES or reduction not in REDUCTIONS:
             check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
         with np.errstate(over="ignore"):
-            p = self._forward(X)
+            return self._backward_checked(X, y, loss, reduction, want_loss)
+
+    def _backward_checked(self, X, y, loss, reduction, want_loss: bool):
+        p = self._forward(X)
         L = len(self._blocks)
         acts, Av, Z, D, T = self._acts, self._Av, self._Z, self._D, self._T
         delta, one_minus_p = D[L], T[L]

@@ -145,12 +145,13 @@ def test_population_errors_and_memory_estimate():
 @pytest.mark.parametrize("loss", ["mse", "bce"])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_gradients_alone_equal_loss_and_grads(loss, reduction):
-    """NumpyMLP.gradients and a Population's trainer skip the loss value, nothing else: the
-    same gradients, exactly."""
+    """NumpyMLP.gradients, NumpyMLP.trainer and a Population's trainer skip the loss value (and
+    the per-call checks), nothing else: the same gradients, exactly."""
     X, y = generate_xor_easy()
     net = NumpyMLP((2, 4, 4, 1), seed=3)
     _, full = net.loss_and_grads(X, y, loss=loss, reduction=reduction)
     assert np.array_equal(net.gradients(X, y, loss=loss, reduction=reduction).flat, full.flat)
+    assert np.array_equal(net.trainer(X, y, loss=loss, reduction=reduction)().flat, full.flat)
     pop = Population((2, 4, 4, 1), seeds=[3, 4])
     _, ref = pop.loss_and_grads(X, y, loss=loss, reduction=reduction)
     assert np.array_equal(pop.trainer(X, y, loss=loss, reduction=reduction)().flat, ref.flat)
