@@ -85,6 +85,24 @@ def jupyter_lab(tmp_path):
         log.close()
 
 
+def accept_dialogs(page) -> list[str]:
+    """Accept any modal dialog JupyterLab opened (on a fresh environment it may ask which kernel
+    to start while the first one is slow to come up); return their texts, for the record."""
+    seen = []
+    for _ in range(5):
+        dialog = page.locator(".jp-Dialog")
+        if not dialog.count():
+            break
+        seen.append(" ".join(dialog.first.inner_text().split()))
+        accept = dialog.first.locator(".jp-Dialog-button.jp-mod-accept")
+        if accept.count():
+            accept.first.click()
+        else:
+            page.keyboard.press("Escape")
+        page.wait_for_timeout(500)
+    return seen
+
+
 def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
     base, token = jupyter_lab
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -100,20 +118,25 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
             idle = page.get_by_text("Kernel status: Idle").first
             idle.wait_for(state="attached", timeout=90_000)  # the kernel is up
             first_prompt = page.locator(".jp-InputPrompt", has_text="[1]:")
+            dialogs = []
             for attempt in range(4):  # "Run All" before the kernel's socket is up does nothing
+                dialogs += accept_dialogs(page)
                 page.get_by_role("menuitem", name="Run", exact=True).click()
                 page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
                 try:
                     first_prompt.first.wait_for(timeout=15_000)
                     break
-                except PlaywrightTimeout:
+                except PlaywrightTimeout as e:
                     if attempt == 3:
-                        raise
+                        raise AssertionError(
+                            f"the cells did not run; dialogs seen: {dialogs}"
+                        ) from e
             # the first stepper (the small expression): its Next step button and status line
             stepper = page.locator(".gs-stepper").first
             stepper.wait_for(timeout=180_000)
             status = stepper.get_by_role("status")
             expect(status).to_have_text(re.compile(r"^step 0: y = 0\.377541"))
+            accept_dialogs(page)
             stepper.get_by_role("button", name="Next step").click()
             expect(status).to_have_text("dy/dz += dy/dy * dy/dz = 1 * 0.235004 = 0.235004")
             stepper.press("ArrowRight")
