@@ -6,6 +6,7 @@ is clicked: its status line must change to the first backward step. The server i
 the end, also on failure. Nothing may be requested from anywhere but that server."""
 
 import json
+import os
 import pathlib
 import re
 import secrets
@@ -53,10 +54,18 @@ def jupyter_lab(tmp_path):
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--ServerApp.allow_root=True",
+            # a fresh workspace and settings, as on a new machine: nothing remembered between runs
+            f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+            f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=tmp_path,
+        env={
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        },  # fmt: skip
     )
     base = f"http://127.0.0.1:{port}"
     try:
