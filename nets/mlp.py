@@ -438,37 +438,21 @@ class NumpyMLP(FlatBuffer, MLP):
         acts, Av, Z, D, T = self._acts, self._Av, self._Z, self._D, self._T
         delta, one_minus_p = D[L], T[L]
         np.subtract(1.0, p, one_minus_p)
+        np.subtract(p, y, delta)
         value = 0.0
-        if loss == "mse":
-            np.subtract(p, y, delta)
-            if want_loss:
-                flat = delta.ravel()
-                value = float(flat.dot(flat))
-            delta *= 2.0  # dL/dp = 2 (p - y)
-            if self._sigmoid[-1]:
-                delta *= p
-                delta *= one_minus_p
-            else:
-                delta *= acts[-1].derivative(Z[L], p)
-        else:
+        if want_loss and loss == "mse":
+            flat = delta.ravel()
+            value = float(flat.dot(flat))
+        elif want_loss:
             # -(y ln p + (1 - y) ln(1 - p)) = -(y (ln p - ln(1 - p)) + ln(1 - p)), logs clamped
-            lp, l1p, q = self._lp, self._l1p, self._q
-            if want_loss:
-                np.maximum(p, self._log_floor, out=lp)
-                np.log(lp, lp)
-                np.maximum(one_minus_p, self._log_floor, out=l1p)
-                np.log(l1p, l1p)
-                lp -= l1p
-                value = -float(y.ravel().dot(lp.ravel()) + l1p.ravel().dot(self._ones))
-            np.multiply(p, one_minus_p, q)  # p (1 - p), floored at BCE_EPS in dL/dp
-            np.subtract(p, y, delta)
-            if self._sigmoid[-1]:
-                # dL/dp * dp/dz = (p - y) / max(q, eps) * q: the lab's p - y unless q < eps
-                if _min(q, None) < BCE_EPS:
-                    delta *= q / np.maximum(q, BCE_EPS)
-            else:
-                delta /= np.maximum(q, BCE_EPS)
-                delta *= acts[-1].derivative(Z[L], p)
+            lp, l1p = self._lp, self._l1p
+            np.maximum(p, self._log_floor, out=lp)
+            np.log(lp, lp)
+            np.maximum(one_minus_p, self._log_floor, out=l1p)
+            np.log(l1p, l1p)
+            lp -= l1p
+            value = -float(y.ravel().dot(lp.ravel()) + l1p.ravel().dot(self._ones))
+        output_delta(delta, p, one_minus_p, self._q, Z[L], acts[-1], self._sigmoid[-1], loss)
         if reduction == "mean":
             scale = 1.0 / p.size
             value *= scale
@@ -480,14 +464,9 @@ class NumpyMLP(FlatBuffer, MLP):
             if k > 1:
                 nxt = D[k - 1]
                 delta.dot(WT[k - 1], nxt)
-                a = Av[k - 1]
-                if self._sigmoid[k - 2]:  # f' = a (1 - a)
-                    t = T[k - 1]
-                    np.subtract(1.0, a, t)
-                    nxt *= a
-                    nxt *= t
-                else:
-                    nxt *= acts[k - 2].derivative(Z[k - 1], a)
+                through_activation(
+                    nxt, Av[k - 1], Z[k - 1], acts[k - 2], self._sigmoid[k - 2], T[k - 1]
+                )
                 delta = nxt
         grad = self._grad_flat.copy() if want_loss else self._grad_flat
         return value, Gradients(grad, self._layout)
@@ -505,6 +484,39 @@ class NumpyMLP(FlatBuffer, MLP):
 
 
 _min = np.minimum.reduce
+
+
+# -- the hand-derived backward's two local rules, shared by NumpyMLP and Population --------------
+def output_delta(delta, p, one_minus_p, q, z, act, is_sigmoid: bool, loss: str) -> None:
+    """dLoss/dz at the output, in place: ``delta`` holds p - y on entry (any leading shape).
+    mse: dL/dp = 2 (p - y); bce: dL/dp = (p - y) / max(p (1 - p), eps) (torch's clamp), which
+    after a sigmoid is the lab's p - y unless p (1 - p) < eps. ``q`` is scratch of p's shape."""
+    if loss == "mse":
+        delta *= 2.0
+        if is_sigmoid:
+            delta *= p
+            delta *= one_minus_p
+        else:
+            delta *= act.derivative(z, p)
+        return
+    np.multiply(p, one_minus_p, q)
+    if is_sigmoid:
+        if _min(q, None) < BCE_EPS:
+            delta *= q / np.maximum(q, BCE_EPS)
+    else:
+        delta /= np.maximum(q, BCE_EPS)
+        delta *= act.derivative(z, p)
+
+
+def through_activation(delta, a, z, act, is_sigmoid: bool, scratch) -> None:
+    """delta *= f'(z), in place; a sigmoid's from its output: f' = a (1 - a)."""
+    if is_sigmoid:
+        np.subtract(1.0, a, scratch)
+        delta *= a
+        delta *= scratch
+    else:
+        delta *= act.derivative(z, a)
+
 
 ENGINES = {"value": ValueMLP, "tensor": TensorMLP, "numpy": NumpyMLP}
 

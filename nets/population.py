@@ -27,12 +27,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograd.numeric import BCE_EPS, LOG_FLOOR
+from autograd.numeric import LOG_FLOOR
 
 from .activations import get_activation
 from .init import INITS, check_layer_sizes, init_parameters, parameter_shapes
 from .losses import LOSSES, REDUCTIONS, check_loss
-from .mlp import NumpyMLP
+from .mlp import NumpyMLP, output_delta, through_activation
 from .module import Gradients, make_layout
 
 __all__ = ["Population", "PopulationGradients", "estimate_bytes"]
@@ -192,6 +192,7 @@ class Population:
         self._Z = [None] + [np.empty((R, n, s)) for s in sizes[1:]]
         self._D = [None] + [np.empty((R, n, s)) for s in sizes[1:]]
         self._T = [None] + [np.empty((R, n, s)) for s in sizes[1:]]
+        self._Q = np.empty((R, n, sizes[-1]))
         self._key = n
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
@@ -251,27 +252,13 @@ class Population:
         np.subtract(1.0, p, one_minus_p)
         np.subtract(p, y, delta)
         values = None
-        if loss == "mse":
-            if want_loss:
-                values = np.einsum("rnj,rnj->r", delta, delta)
-            delta *= 2.0  # dL/dp = 2 (p - y)
-            if self._sigmoid[-1]:
-                delta *= p
-                delta *= one_minus_p
-            else:
-                delta *= acts[-1].derivative(Z[L], p)
-        else:
-            if want_loss:  # -(y ln p + (1 - y) ln(1 - p)), logs clamped at -100
-                lp = np.log(np.maximum(p, _LOG_FLOOR_P))
-                l1p = np.log(np.maximum(one_minus_p, _LOG_FLOOR_P))
-                values = -(np.einsum("rnj,rnj->r", y, lp - l1p) + l1p.sum(axis=(1, 2)))
-            q = p * one_minus_p  # p (1 - p), floored at BCE_EPS in dL/dp
-            if self._sigmoid[-1]:
-                if q.min() < BCE_EPS:  # the lab's p - y unless q < eps
-                    delta *= q / np.maximum(q, BCE_EPS)
-            else:
-                delta /= np.maximum(q, BCE_EPS)
-                delta *= acts[-1].derivative(Z[L], p)
+        if want_loss and loss == "mse":
+            values = np.einsum("rnj,rnj->r", delta, delta)
+        elif want_loss:  # -(y ln p + (1 - y) ln(1 - p)), logs clamped at -100
+            lp = np.log(np.maximum(p, _LOG_FLOOR_P))
+            l1p = np.log(np.maximum(one_minus_p, _LOG_FLOOR_P))
+            values = -(np.einsum("rnj,rnj->r", y, lp - l1p) + l1p.sum(axis=(1, 2)))
+        output_delta(delta, p, one_minus_p, self._Q, Z[L], acts[-1], self._sigmoid[-1], loss)
         if reduction == "mean":
             scale = 1.0 / (p.shape[1] * p.shape[2])
             delta *= scale
@@ -284,14 +271,9 @@ class Population:
             if k > 1:
                 nxt = D[k - 1]
                 np.matmul(delta, WT[k - 1], out=nxt)
-                a = Av[k - 1]
-                if self._sigmoid[k - 2]:  # f' = a (1 - a)
-                    t = T[k - 1]
-                    np.subtract(1.0, a, t)
-                    nxt *= a
-                    nxt *= t
-                else:
-                    nxt *= acts[k - 2].derivative(Z[k - 1], a)
+                through_activation(
+                    nxt, Av[k - 1], Z[k - 1], acts[k - 2], self._sigmoid[k - 2], T[k - 1]
+                )
                 delta = nxt
         grad = self._grad_flat if checked else self._grad_flat.copy()
         return values, PopulationGradients(grad, self._layout)
