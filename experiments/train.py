@@ -87,16 +87,8 @@ def train(
 
         bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False)
     history = History()
-    # The gradients alone where the engine offers them (the loss value is never used here),
-    # checked once, the loop inside one errstate (see NumpyMLP.trainer).
-    make_trainer = getattr(model, "trainer", None)
-    if make_trainer is not None:
-        gradients = make_trainer(X, y, loss=loss, reduction=reduction)
-    else:
-
-        def gradients():
-            return model.loss_and_grads(X, y, loss=loss, reduction=reduction)[1]
-
+    # the gradients alone, the batch checked once, the loop inside one errstate (NumpyMLP.trainer)
+    gradients = model.trainer(X, y, loss=loss, reduction=reduction)
     try:
         with np.errstate(over="ignore"):
             for epoch in range(epochs + 1):

@@ -103,6 +103,19 @@ class Module:
     def _write(self, name: str, array: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    # -- gradients for a training loop ------------------------------------------------------
+    def loss_and_grads(self, X, y, loss: str = "mse", reduction: str = "mean"):  # pragma: no cover
+        raise NotImplementedError
+
+    def gradients(self, X, y, loss: str = "mse", reduction: str = "mean") -> Gradients:
+        """The gradients alone (an engine that can skip the loss value overrides this)."""
+        return self.loss_and_grads(X, y, loss=loss, reduction=reduction)[1]
+
+    def trainer(self, X, y, loss: str = "mse", reduction: str = "mean"):
+        """A function of no arguments giving the gradients on this batch: what a training loop
+        calls every epoch (an engine that can check the batch once overrides this)."""
+        return lambda: self.gradients(X, y, loss=loss, reduction=reduction)
+
     # -- the flat view the optimizers use ---------------------------------------------------
     def flat_parameters(self) -> np.ndarray:
         """All parameters in one 1-D array, in state_dict order. Engines that keep their

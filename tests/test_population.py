@@ -155,3 +155,14 @@ def test_gradients_alone_equal_loss_and_grads(loss, reduction):
     pop = Population((2, 4, 4, 1), seeds=[3, 4])
     _, ref = pop.loss_and_grads(X, y, loss=loss, reduction=reduction)
     assert np.array_equal(pop.trainer(X, y, loss=loss, reduction=reduction)().flat, ref.flat)
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_graph_engines_train_through_the_default_trainer(engine):
+    """Module.trainer (the graph engines have no faster path) gives loss_and_grads' gradients."""
+    from nets import ENGINES
+
+    X, y = generate_xor_easy()
+    net = ENGINES[engine]((2, 3, 1), seed=2)
+    _, full = net.loss_and_grads(X, y, loss="bce", reduction="mean")
+    assert np.array_equal(net.trainer(X, y, loss="bce", reduction="mean")().flat, full.flat)
