@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +25,8 @@ from nets import NumpyMLP
 from . import extra_c, labcode
 from .datasets import load_dataset
 from .lab1_report import write_figures, write_report
+from .outdir import check_output_dir as check_dir
+from .outdir import replacing
 from .progress import RunsProgress
 from .runs import CONVERGED_MSE, REPORT_SETTING, Setting, settings_dict, summarize, train_runs
 from .sweep import SweepGrid, heatmap_figure, run_sweep
@@ -216,26 +216,8 @@ def derivation_check(seeds: list[int]) -> dict:
 
 
 def check_output_dir(out: Path) -> None:
-    """The output folder may be new, empty, or an earlier lab1 output (it is replaced whole);
-    anything else is refused, so a mistyped ``--out`` never deletes unrelated files."""
-    if out.exists():
-        if not out.is_dir():
-            raise ValueError(f"--out {out} exists and is not a directory")
-        contents = {p.name for p in out.iterdir()}
-        if contents and not {"report.md", "results.json"} <= contents:
-            raise ValueError(
-                f"--out {out} is a non-empty directory that is not an earlier "
-                "lab1 output; choose a new or empty directory"
-            )
-    parent = out.resolve().parent
-    while not parent.exists():
-        parent = parent.parent
-    try:  # a real probe: os.access says yes to root even where writing fails
-        Path(tempfile.mkdtemp(prefix=".gradstep-probe-", dir=parent)).rmdir()
-    except OSError as e:
-        raise PermissionError(
-            f"cannot write to {parent} (for --out {out}): {e.strerror or e}"
-        ) from None
+    """New, empty, or an earlier lab1 output (replaced whole); anything else is refused."""
+    check_dir(out, ("report.md", "results.json"), "lab1 output")
 
 
 def run_lab(
@@ -291,9 +273,7 @@ def run_lab(
         t = time.perf_counter()
         serial = _serial_equivalent(exps, seed_list, grid)
         phases["serial_reference"] = time.perf_counter() - t
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
+        with replacing(out) as tmp:
             t = time.perf_counter()
             figures = write_figures(results, tmp, pool)
             figures["lr_hidden_heatmap"] = heatmap_figure(
@@ -329,12 +309,6 @@ def run_lab(
                     for r in v["runs"]:
                         r.pop("state", None)
             (tmp / "results.json").write_text(json.dumps(payload, indent=1))
-            if out.exists():
-                shutil.rmtree(out)
-            os.replace(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

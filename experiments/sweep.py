@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -25,6 +23,7 @@ import numpy as np
 from nets import estimate_bytes
 
 from . import plots
+from .outdir import check_output_dir, replacing
 from .progress import RunsProgress
 from .runs import CONVERGED_MSE, REPORT_SETTING, Setting, settings_dict, train_runs
 
@@ -104,15 +103,7 @@ def memory_limit_bytes() -> int:
 
 def check_sweep_dir(out: Path) -> None:
     """New, empty, or an earlier sweep's output (replaced whole); anything else is refused."""
-    if out.exists():
-        if not out.is_dir():
-            raise ValueError(f"--out {out} exists and is not a directory")
-        contents = {p.name for p in out.iterdir()}
-        if contents and not {_MARKER, "results.json"} <= contents:
-            raise ValueError(
-                f"--out {out} is a non-empty directory that is not an earlier sweep output; "
-                "choose a new or empty directory"
-            )
+    check_output_dir(out, (_MARKER, "results.json"), "sweep output")
 
 
 def cell_table(runs: list[dict]) -> dict:
@@ -231,9 +222,7 @@ def heatmap_figure(results: dict, activation: str, optimizer: str, path: Path) -
 
 
 def _write(results: dict, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with replacing(out) as tmp:
         figures = []
         for act in results["activations"]:
             for opt in results["optimizers"]:
@@ -253,9 +242,3 @@ def _write(results: dict, out: Path) -> None:
                         r["seed"], r["final_loss"], r["final_accuracy"],
                         "" if r["epochs_to_converge"] is None else r["epochs_to_converge"],
                     ])  # fmt: skip
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
