@@ -84,6 +84,23 @@ def _layer_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _network_point_arguments(parser: argparse.ArgumentParser) -> None:
+    """The network and the point that ``graph`` and ``step`` build their graph from (read by
+    ``_network_on_one_point``)."""
+    from nets import ACTIVATIONS
+
+    from .datasets import DATASETS
+
+    parser.add_argument("--data", choices=sorted(DATASETS), default="xor")
+    parser.add_argument(
+        "--sample", type=_non_negative_int, default=0, help="index of the point in the data set"
+    )
+    parser.add_argument("--sizes", type=_layer_sizes, default=(2, 4, 4, 1))
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    parser.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--seed", type=_non_negative_int, default=0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from nets import ACTIVATIONS, ENGINES, INITS, LOSSES, OPTIMIZERS, REDUCTIONS
 
@@ -169,14 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     gr = sub.add_parser("graph", help="draw the 2-4-4-1 network's computation graph for one sample")
-    gr.add_argument("--data", choices=sorted(DATASETS), default="xor")
-    gr.add_argument(
-        "--sample", type=_non_negative_int, default=0, help="index of the point in the data set"
-    )
-    gr.add_argument("--sizes", type=_layer_sizes, default=(2, 4, 4, 1))
-    gr.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
-    gr.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True)
-    gr.add_argument("--seed", type=_non_negative_int, default=0)
+    _network_point_arguments(gr)
     gr.add_argument("--collapse", choices=["neuron", "layer", "none"], default="neuron")
     gr.add_argument(
         "--expand",
@@ -216,15 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
         "step",
         help="write a page that steps through the 2-4-4-1 net's backward pass on one point",
     )
-    sp.add_argument("--data", choices=sorted(DATASETS), default="xor")
-    sp.add_argument(
-        "--sample", type=_non_negative_int, default=0, help="index of the point in the data set"
-    )
+    _network_point_arguments(sp)
     sp.add_argument("--loss", choices=LOSSES, default="bce")
-    sp.add_argument("--sizes", type=_layer_sizes, default=(2, 4, 4, 1))
-    sp.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
-    sp.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True)
-    sp.add_argument("--seed", type=_non_negative_int, default=0)
     sp.add_argument("--collapse", choices=["none", "neuron", "layer"], default="none")
     sp.add_argument("--forward", action="store_true", help="walk the forward pass first")
     sp.add_argument(

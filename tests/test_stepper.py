@@ -304,3 +304,64 @@ def test_zoom_fit_and_the_view_following_the_current_node(browser, tmp_path):
     assert scale() > before
     assert watch.errors == []
     page.close()
+
+
+# -- gradstep step --------------------------------------------------------------------------------
+def page_trace(path) -> dict:
+    import json
+
+    page = path.read_text(encoding="utf-8")
+    data = page.split('id="gradstep-data">', 1)[1].split("</script>", 1)[0]
+    return json.loads(data.replace("<\\/", "</"))["trace"]
+
+
+def test_gradstep_step_writes_the_lab_nets_page(tmp_path, capsys, browser):
+    """`gradstep step --data xor` writes the 2-4-4-1 net's page on point 0 (bce loss: 21 backward
+    steps, the same texts as backward_steps on that loss); `--forward` walks the forward pass
+    first; the page steps in Chromium."""
+    from experiments.cli import main
+    from experiments.datasets import generate_xor_easy
+
+    path = tmp_path / "steps.html"
+    assert main(["step", "--data", "xor", "--out", str(path)]) == 0
+    assert capsys.readouterr().out == f"steps: {path} (21 steps; open it in a browser)\n"
+    trace = page_trace(path)
+    X, y = generate_xor_easy()
+    loss = ValueMLP((2, 4, 4, 1), seed=0).loss(X[:1], y[:1], loss="bce")
+    assert trace["texts"][1:] == [str(s) for s in backward_steps(loss)]
+    assert "bce loss of a 2-4-4-1 sigmoid net on xor point 0" in trace["title"]
+    forward = tmp_path / "forward.html"
+    assert main(["step", "--forward", "--collapse", "neuron", "--out", str(forward)]) == 0
+    assert page_trace(forward)["forward"] > 0
+    page = browser.new_page()
+    watch = watched(page)
+    page.goto(path.as_uri())
+    page.get_by_role("button", name="Next step").click()
+    assert squash(page.get_by_role("status").inner_text()) == squash(trace["texts"][1])
+    assert watch.errors == [] and watch.requests == [path.as_uri()]
+    page.close()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--sample", "21"], "--sample 21 is out of range: xor has 21 points"),
+        (["--out", "steps.svg"], "expected a file ending in .html"),
+        (["--out", "missing/steps.html"], "directory missing does not exist"),
+        (["--sizes", "3-4-1"], "--sizes must start with 2"),
+    ],
+)
+def test_gradstep_step_errors_are_one_line_and_write_nothing(tmp_path, args, message, capsys):
+    import os
+
+    from experiments.cli import main
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["step", *args]) == 2
+    finally:
+        os.chdir(cwd)
+    err = capsys.readouterr().err
+    assert err.startswith("gradstep: error: ") and message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
