@@ -1,63 +1,21 @@
-"""The seed report's backward, as a gradient function: the lab's 2-4-4-1 sigmoid network (numpy
-only, no bias, summed cross-entropy) whose ``grads`` repeats the report's order of updates.
-``gradstep check`` finds the bug training hides:
+"""The seed report's backward, as a gradient function: the same network, data, weights and loss
+as ``lab_backprop.py`` (taken from it), with a ``grads`` that repeats the report's order of
+updates. ``gradstep check`` finds the bug training hides:
 
     gradstep check experiments/examples/lab_backprop_buggy.py
 
 The report's ``backward`` updates ``w3`` *before* it computes ``sigma2`` through ``w3`` (and
 ``w2`` before ``sigma1``), so W2's and W1's gradients are taken through weights that already
 moved by one step of lr 0.05. W3's gradient is right.
-
-The convention ``gradstep check`` reads: the file defines ``params`` (a dict of float arrays,
-or a function returning one), ``loss(params) -> float`` and ``grads(params) -> {name: array}``
-with the same names and shapes as ``params``. Everything else in the file is yours.
 """
 
-import numpy as np
+import runpy
+from pathlib import Path
 
-
-def generate_XOR_easy():  # noqa: N802 - the lab's name
-    inputs, labels = [], []
-    for i in range(11):
-        inputs.append([0.1 * i, 0.1 * i])
-        labels.append(0)
-        if 0.1 * i == 0.5:
-            continue
-        inputs.append([0.1 * i, 1 - 0.1 * i])
-        labels.append(1)
-    return np.array(inputs), np.array(labels).reshape(21, 1)
-
-
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def derivative_sigmoid(s):
-    """The lab's helper: takes the sigmoid's output s and returns s (1 - s)."""
-    return np.multiply(s, 1.0 - s)
-
-
-x, y = generate_XOR_easy()
-rng = np.random.default_rng(0)
-params = {
-    "W1": rng.standard_normal((2, 4)),
-    "W2": rng.standard_normal((4, 4)),
-    "W3": rng.standard_normal((4, 1)),
-}
-
-
-def forward(x, w1, w2, w3):
-    z1 = sigmoid(x @ w1)
-    z2 = sigmoid(z1 @ w2)
-    y_pred = sigmoid(z2 @ w3)
-    return z1, z2, y_pred
-
-
-def loss(params):
-    """Summed binary cross-entropy: the loss whose output delta is ``y_pred - y``."""
-    *_, y_pred = forward(x, params["W1"], params["W2"], params["W3"])
-    return -np.sum(y * np.log(y_pred) + (1 - y) * np.log(1 - y_pred))
-
+# everything but grads: the network, the XOR data, the seeded weights, the loss
+_lab = runpy.run_path(str(Path(__file__).with_name("lab_backprop.py")))
+x, y, params, loss = _lab["x"], _lab["y"], _lab["params"], _lab["loss"]
+forward, derivative_sigmoid = _lab["forward"], _lab["derivative_sigmoid"]
 
 LR = 0.05
 
