@@ -65,6 +65,17 @@ def _check_callable(what: str, fn, name: str) -> None:
         raise TypeError(f"op {name!r}: {what} must be callable, got {type(fn).__name__}")
 
 
+def _define(kind, table: dict, name, forward, derivative, derivative_name: str):
+    """Check and make an op; register its forward so tools can re-run it alone."""
+    name = _check_name(name)
+    _check_callable("forward", forward, name)
+    _check_callable(derivative_name, derivative, name)
+    op = kind(name, forward, derivative)
+    _USER_NAMES.add(name)
+    table[name] = lambda d, p: op._run_forward(tuple(d))
+    return op
+
+
 def _real(x) -> bool:
     return (isinstance(x, numbers.Real) and not isinstance(x, bool)) or (
         isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf"
@@ -153,13 +164,7 @@ def define_op(
     a Value whose ``op`` is ``name``: drawing, ``backward_steps``, ``step.check()``,
     ``gradcheck``, ``check_op``, ``detect_anomaly``, ``no_grad`` and scopes treat it like any
     built-in. A name the engine uses is refused; defining the same name again replaces it."""
-    name = _check_name(name)
-    _check_callable("forward", forward, name)
-    _check_callable("local_grads", local_grads, name)
-    op = ValueOp(name, forward, local_grads)
-    _USER_NAMES.add(name)
-    FORWARD[name] = lambda d, p: op._run_forward(tuple(d))
-    return op
+    return _define(ValueOp, FORWARD, name, forward, local_grads, "local_grads")
 
 
 # -- Tensor ops -----------------------------------------------------------------------------------
@@ -266,10 +271,4 @@ def define_tensor_op(
     returns, for each input, the gradient of the root with respect to it given ``grad_out`` (the
     root's gradient with respect to ``out``), each of its input's shape: a wrong count, shape or
     type is a ``CustomOpError`` at backward time naming the op (and both shapes)."""
-    name = _check_name(name)
-    _check_callable("forward", forward, name)
-    _check_callable("vjp", vjp, name)
-    op = TensorOp(name, forward, vjp)
-    _USER_NAMES.add(name)
-    TENSOR_FORWARD[name] = lambda d, p: op._run_forward(tuple(d))
-    return op
+    return _define(TensorOp, TENSOR_FORWARD, name, forward, vjp, "vjp")
