@@ -96,10 +96,12 @@ VALUE_ROWS = {
 }
 
 
-def _in_fresh_process(name: str, n: int, loops: int, steps: int) -> float:
-    """Mean seconds per step of one contender, measured in a new interpreter (bench_worker)."""
+def _in_fresh_process(name: str, given: str, loops: int, steps: int) -> float:
+    """Mean seconds per step of one contender, measured in a new interpreter (bench_worker),
+    which gets the weights and data (``given``, JSON) on its standard input."""
     result = subprocess.run(
-        [sys.executable, "-m", "experiments.bench_worker", name, str(n), str(loops), str(steps)],
+        [sys.executable, "-m", "experiments.bench_worker", name, str(loops), str(steps)],
+        input=given,
         capture_output=True,
         text=True,
         check=False,
@@ -109,18 +111,14 @@ def _in_fresh_process(name: str, n: int, loops: int, steps: int) -> float:
     return json.loads(result.stdout.strip().splitlines()[-1])["seconds_per_step"]
 
 
-def _value_agreement(n: int, with_micrograd: bool) -> tuple[str, int, int | None]:
+def _value_agreement(
+    state: dict, X: np.ndarray, y: np.ndarray, with_micrograd: bool
+) -> tuple[str, int, int | None]:
     """Every contender's loss and gradients on the same weights and data, before timing."""
     from autograd import topological_order
 
-    state = bench_worker.initial_state()
-    X, y = bench_worker.linear_data(n)
-    gX, gy = generate_linear(n, seed=0)
-    if not (np.array_equal(X, gX) and np.array_equal(y, gy)):
-        raise AssertionError("the benchmark worker's data differ from generate_linear; not timing")
     ours = ValueMLP(LAYERS, seed=0)
-    if any(not np.array_equal(v, state[k]) for k, v in ours.state_dict().items()):
-        raise AssertionError("the benchmark worker's weights differ from ValueMLP's; not timing")
+    ours.load_state_dict(state)
     loss, grads = ours.loss_and_grads(X, y, loss="mse", reduction="mean")
     net, idiomatic_loss, _ = bench_worker.gradstep_idiomatic(state)
     out = idiomatic_loss(X, y)
@@ -175,12 +173,18 @@ def bench_value_engine(n: int, rounds: int, loops: int = 2, steps: int = 20) -> 
         )
         names = ["gradstep", "gradstep-idiomatic"]
         section.reference = VALUE_ROWS["gradstep-idiomatic"]
-    check, our_nodes, m_nodes = _value_agreement(n, "micrograd" in names)
+    state = ValueMLP(LAYERS, seed=0).state_dict()
+    X, y = generate_linear(n, seed=0)
+    y = y.astype(np.float64)
+    check, our_nodes, m_nodes = _value_agreement(state, X, y, "micrograd" in names)
     section.checks.append(check)
+    given = json.dumps(
+        {"state": {k: v.tolist() for k, v in state.items()}, "X": X.tolist(), "y": y.tolist()}
+    )
     times: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(rounds):
         for name in names:
-            times[name].append(_in_fresh_process(name, n, loops, steps))
+            times[name].append(_in_fresh_process(name, given, loops, steps))
     for name in names:
         sec = statistics.median(times[name])
         nodes = m_nodes if name.startswith("micrograd") else our_nodes

@@ -1,6 +1,6 @@
 """One benchmark contender in a process of its own: ``python -m experiments.bench_worker NAME
-N LOOPS STEPS`` trains the 2-4-4-1 sigmoid net on the linear set of N points for LOOPS x STEPS
-full-batch steps and prints one JSON line: the mean seconds per step over those loops.
+LOOPS STEPS`` reads the 2-4-4-1 net's weights and a batch as JSON on standard input, trains for
+LOOPS x STEPS full-batch steps and prints one JSON line: the mean seconds per step.
 
 A fresh process per contender, importing only what that contender needs, because process state
 changes the figure: micrograd's closures make cyclic garbage, and how long a full collection
@@ -26,24 +26,6 @@ import numpy as np
 LAYERS = (2, 4, 4, 1)
 LR = 0.05
 CONTENDERS = ("micrograd", "micrograd-gc-off", "gradstep", "gradstep-idiomatic")
-
-
-def initial_state(seed: int = 0) -> dict[str, np.ndarray]:
-    """Xavier weights and zero biases, as ``nets.init_parameters(LAYERS, True, "xavier", 0)``
-    draws them (written out so the micrograd process needs nothing of gradstep)."""
-    rng = np.random.default_rng(seed)
-    state = {}
-    for k, (a, b) in enumerate(zip(LAYERS[:-1], LAYERS[1:]), start=1):
-        state[f"W{k}"] = rng.standard_normal((a, b)) * np.sqrt(2.0 / (a + b))
-        state[f"b{k}"] = np.zeros(b)
-    return state
-
-
-def linear_data(n: int, seed: int = 0):
-    """The lab's linear set, as ``experiments.datasets.generate_linear(n, seed)``."""
-    X = np.random.RandomState(seed).uniform(0, 1, (n, 2))
-    y = (X[:, 0] <= X[:, 1]).astype(np.float64).reshape(n, 1)
-    return X, y
 
 
 def micrograd_net(state: dict):
@@ -133,8 +115,7 @@ def gradstep_loss_and_grads(state: dict):
     return step
 
 
-def make_step(name: str):
-    state = initial_state()
+def make_step(name: str, state: dict):
     if name.startswith("micrograd"):
         return micrograd_net(state)[1]
     if name == "gradstep":
@@ -144,10 +125,9 @@ def make_step(name: str):
     raise SystemExit(f"unknown contender {name!r}; choose one of {', '.join(CONTENDERS)}")
 
 
-def measure(name: str, n: int, loops: int, steps: int) -> float:
+def measure(name: str, state: dict, X, y, loops: int, steps: int) -> float:
     """Mean seconds per step over ``loops`` loops of ``steps`` steps (after two warm-up steps)."""
-    X, y = linear_data(n)
-    step = make_step(name)
+    step = make_step(name, state)
     if name == "micrograd-gc-off":
         gc.disable()
     for _ in range(2):
@@ -160,8 +140,13 @@ def measure(name: str, n: int, loops: int, steps: int) -> float:
 
 
 def main(argv: list[str]) -> None:
-    name, n, loops, steps = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
-    seconds = measure(name, n, loops, steps)
+    """Weights and data come on standard input as JSON from the parent (``gradstep bench``), so
+    every contender trains the very numbers the parent checked them on."""
+    name, loops, steps = argv[0], int(argv[1]), int(argv[2])
+    given = json.load(sys.stdin)
+    state = {k: np.array(v) for k, v in given["state"].items()}
+    X, y = np.array(given["X"]), np.array(given["y"])
+    seconds = measure(name, state, X, y, loops, steps)
     print(json.dumps({"contender": name, "seconds_per_step": seconds, "modules": len(sys.modules)}))
 
 
