@@ -106,3 +106,22 @@ def arrays_for(op: Op, max_dims: int = 3, max_side: int = 3):
     return broadcastable_arrays(
         op.arity, domains(op), op.avoid_zero, max_dims=max_dims, max_side=max_side
     )
+
+
+# -- network architectures for the engine, population and hand-off tests --------------------------
+@st.composite
+def mlp_configs(draw, max_depth: int = 4, max_width: int = 6):
+    """MLP constructor arguments: depth 1-``max_depth``, widths 1-``max_width``, any hidden
+    activation, a sigmoid, identity or tanh output, bias on or off, any init, a seed."""
+    from nets import ACTIVATIONS, INITS
+
+    depth = draw(st.integers(1, max_depth))
+    sizes = draw(st.lists(st.integers(1, max_width), min_size=depth + 1, max_size=depth + 1))
+    return {
+        "layer_sizes": tuple(sizes),
+        "activation": draw(st.sampled_from(sorted(ACTIVATIONS))),
+        "output_activation": draw(st.sampled_from(["sigmoid", "none", "tanh"])),
+        "bias": draw(st.booleans()),
+        "init": draw(st.sampled_from(INITS)),
+        "seed": draw(st.integers(0, 2**16)),
+    }

@@ -4,12 +4,13 @@ of the lab's training."""
 
 import numpy as np
 import pytest
+from catalog import mlp_configs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from experiments.datasets import generate_xor_easy, load_dataset
 from experiments.train import train, train_population
-from nets import ACTIVATIONS, NumpyMLP, Population, estimate_bytes, make_optimizer
+from nets import NumpyMLP, Population, estimate_bytes, make_optimizer
 
 
 def rel_diff(a, b) -> float:
@@ -30,16 +31,10 @@ def single(pop: Population, r: int) -> NumpyMLP:
 
 @st.composite
 def cases(draw):
-    depth = draw(st.integers(1, 4))
-    sizes = tuple(draw(st.lists(st.integers(1, 6), min_size=depth + 1, max_size=depth + 1)))
-    return {
-        "layer_sizes": sizes,
-        "activation": draw(st.sampled_from(sorted(ACTIVATIONS))),
-        "output_activation": draw(st.sampled_from(["sigmoid", "none", "tanh"])),
-        "bias": draw(st.booleans()),
-        "init": draw(st.sampled_from(["lab", "xavier", "he"])),
-        "seeds": draw(st.lists(st.integers(0, 1000), min_size=1, max_size=5)),
-    }
+    """A population's arguments: an MLP config and one to five seeds."""
+    case = draw(mlp_configs())
+    del case["seed"]
+    return {**case, "seeds": draw(st.lists(st.integers(0, 1000), min_size=1, max_size=5))}
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,6 +11,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from catalog import mlp_configs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,22 +121,9 @@ def assert_same_as_torch(net, module, X, y, loss, reduction):
     assert rel_diff(np.concatenate(ours), np.concatenate(theirs)) <= 1e-12
 
 
-@st.composite
-def architectures(draw):
-    depth = draw(st.integers(1, 4))
-    sizes = tuple(draw(st.lists(st.integers(1, 6), min_size=depth + 1, max_size=depth + 1)))
-    return {
-        "layer_sizes": sizes,
-        "activation": draw(st.sampled_from(ACTIVATIONS)),
-        "output_activation": draw(st.sampled_from(["sigmoid", "none", "tanh"])),
-        "bias": draw(st.booleans()),
-        "seed": draw(st.integers(0, 2**16)),
-    }
-
-
 @pytest.mark.parametrize("engine", sorted(ENGINES))
 @settings(max_examples=25, deadline=None)
-@given(arch=architectures(), n=st.integers(1, 12))
+@given(arch=mlp_configs(), n=st.integers(1, 12))
 def test_mlp_to_torch_gives_the_same_outputs_and_gradients(engine, arch, n):
     """Hypothesis-drawn MLPs (depth 1-4, widths 1-6, every activation, bias on and off) on every
     engine: the torch module's outputs, MSE loss and gradients equal gradstep's to 1e-12."""
@@ -159,7 +147,7 @@ def test_lab_net_to_torch_matches_on_bce_sum(engine):
 
 
 @settings(max_examples=25, deadline=None)
-@given(arch=architectures())
+@given(arch=mlp_configs())
 def test_to_torch_then_from_torch_gives_back_identical_weights(arch):
     """The round trip is exact (transposes only): the same architecture (sizes, each layer's
     activation, bias) and bit-identical weights."""
