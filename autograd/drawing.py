@@ -72,14 +72,13 @@ def _preview(x) -> str:
     return f"{float(np.asarray(x).reshape(-1)[0]):.4f}"
 
 
-def record_fields(node: Node, name: str, grad=None) -> list[str]:
-    """The lines of a node's box: name, shape (tensors), data, grad (``grad`` overrides the
-    node's own, for the stepper's layout)."""
+def record_fields(node: Node, name: str) -> list[str]:
+    """The lines of a node's box: name, shape (tensors), data, grad."""
     fields = [name]
     if isinstance(node.data, np.ndarray) and node.data.ndim:
         fields.append(f"shape {node.data.shape}")
     fields.append(f"data {_preview(node.data)}")
-    fields.append(f"grad {_preview(node.grad if grad is None else grad)}")
+    fields.append(f"grad {_preview(node.grad)}")
     return fields
 
 
@@ -226,7 +225,7 @@ def draw(
     rankdir: str = "LR",
     title: str = "",
     ids: bool = False,
-    grads: dict | None = None,
+    picture: Layout | None = None,
 ):
     """The computation graph behind ``root`` as a ``graphviz.Digraph``.
 
@@ -246,12 +245,13 @@ def draw(
     - ``step``: a ``Step`` from ``backward_steps``: colours done, current and pending nodes;
     - ``ids``: give SVG elements ids from the nodes' ``id`` (``gsn12`` its box, ``gsop12`` its
       op, ``gse12x0`` the edge from its first parent, ``gss{scope}`` a collapsed scope);
-    - ``grads``: ``{id(node): grad}`` shown instead of the nodes' own.
+    - ``picture``: a ``layout(root, collapse, expand, only_from, cluster)`` already made (the
+      stepper makes one and reads it back; the layout options are then taken from it).
     """
     import graphviz
 
     use_renderer()  # so notebook display of the result finds the same renderer as render()
-    pic = layout(root, collapse, expand, only_from, cluster)
+    pic = picture if picture is not None else layout(root, collapse, expand, only_from, cluster)
     drawn = len(set(pic.box.values())) + sum(
         1 for n in pic.nodes if n.parents and not pic.box[id(n)].startswith("scope:")
     )
@@ -271,7 +271,7 @@ def draw(
         node_attr={"fontsize": "10", "fontname": "Helvetica"},
         edge_attr={"fontsize": "8", "fontname": "Helvetica"},
     )
-    writer = _Writer(pic, dot, status, {id(n) for n in highlight}, ids, grads or {})
+    writer = _Writer(pic, dot, status, {id(n) for n in highlight}, ids)
     writer.nodes(cluster)
     writer.edges(_edge_label_mode(pic, edge_labels, step), step)
     return dot
@@ -298,9 +298,9 @@ def _edge_label_mode(pic: Layout, edge_labels, step) -> str:
 class _Writer:
     """Writes a Layout into a Digraph: clusters and boxes, then edges."""
 
-    def __init__(self, pic: Layout, dot, status, highlighted, ids: bool, grads: dict) -> None:
+    def __init__(self, pic: Layout, dot, status, highlighted, ids: bool) -> None:
         self.pic, self.dot, self.status = pic, dot, status
-        self.highlighted, self.ids, self.grads = highlighted, ids, grads
+        self.highlighted, self.ids = highlighted, ids
         self.collapsed = pic.collapsed()
         # Collapsed boxes beside scopes drawn in full (``expand``): rank constraints between
         # boxes and expanded ops fight each other, so dot is left to its own order there.
@@ -315,8 +315,7 @@ class _Writer:
         params = sum(1 for n in inside if not n.parents and n.op != "const")
         lines = [box[6:], f"{len(inside) - params} nodes, {params} parameters"]
         for n in pic.box_outputs(box)[:3]:
-            grad = self.grads.get(id(n), n.grad)
-            lines.append(f"{pic.names[id(n)]} = {_preview(n.data)}, grad {_preview(grad)}")
+            lines.append(f"{pic.names[id(n)]} = {_preview(n.data)}, grad {_preview(n.grad)}")
         return lines
 
     def add_box(self, graph, item) -> None:
@@ -329,7 +328,7 @@ class _Writer:
         node = item
         k = pic.position[id(node)]
         fill = COLOURS[self.status.get(id(node), role(node, pic.root))]
-        fields = record_fields(node, pic.names[id(node)], self.grads.get(id(node)))
+        fields = record_fields(node, pic.names[id(node)])
         if id(node) in self.highlighted:
             label = _table(fields, fill, COLOURS["highlight"], width=3)
         else:

@@ -132,12 +132,13 @@ class Stepper:
             if step.index == 0:  # the root's own gradient is seeded before the first step
                 changed[step.node.id] = _preview(step.node.grad)
             grad_changes.append(changed)
-        leaf_done = {}
-        for node in order:
-            if node.parents:
-                continue
-            users = [b_index[c.id] for c in order if node in c.parents and c.id in b_index]
-            leaf_done[node.id] = max(users) if users else None
+        # a leaf's grad is final after the last step of the ops that use it
+        leaf_done: dict[int, int | None] = {n.id: None for n in order if not n.parents}
+        for node in ops:
+            for parent in node.parents:
+                if not parent.parents:
+                    done = leaf_done[parent.id]
+                    leaf_done[parent.id] = max(done or 0, b_index[node.id])
         step0 = (
             f"step 0: {self.root_name} = {self.root_value} after the forward pass; "
             f"{len(self.steps)} backward steps follow"
@@ -166,16 +167,10 @@ class Stepper:
     def _lay_out(self, root: Node, collapse, expand, max_nodes: int) -> None:
         """Graphviz lays the graph out once, boxes sized for the final grads (the widest text
         they will show), then the SVG gets the attributes the script steps through."""
-        graph = draw(
-            root,
-            collapse=collapse,
-            expand=expand,
-            edge_labels=False,
-            ids=True,
-            max_nodes=max_nodes,
-            title=self.title,
-        )
         pic = layout(root, collapse, expand)
+        graph = draw(
+            root, edge_labels=False, ids=True, max_nodes=max_nodes, title=self.title, picture=pic
+        )
         svg = render_svg(graph)
         self.svg = _annotate(svg, pic, self._initial_grad, self._initial_data)
         self._trace["terms"] = _edge_terms(pic)
