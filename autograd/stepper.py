@@ -148,7 +148,7 @@ class Stepper:
         )
         self._texts = [step0, *texts]
         self._trace = {
-            "title": self.title,
+            "title": self.title or f"back-propagation through {self.root_name}",
             "forward": len(texts) - len(self.steps),
             "texts": self._texts,
             "tables": ["", *tables],
@@ -168,9 +168,7 @@ class Stepper:
         """Graphviz lays the graph out once, boxes sized for the final grads (the widest text
         they will show), then the SVG gets the attributes the script steps through."""
         pic = layout(root, collapse, expand)
-        graph = draw(
-            root, edge_labels=False, ids=True, max_nodes=max_nodes, title=self.title, picture=pic
-        )
+        graph = draw(root, edge_labels=False, ids=True, max_nodes=max_nodes, picture=pic)
         svg = render_svg(graph)
         self.svg = _annotate(svg, pic, self._initial_grad, self._initial_data)
         self._trace["terms"] = _edge_terms(pic)
@@ -202,13 +200,13 @@ class Stepper:
         css = (STATIC / "stepper.css").read_text(encoding="utf-8")
         payload = json.dumps({"svg": self.svg, "trace": self._trace, "step": 0})
         payload = payload.replace("</", "<\\/")  # no "</script>" inside the data block
-        title = html.escape(self.title or f"gradstep: back-propagation through {self.root_name}")
+        title = html.escape(f"gradstep: {self._trace['title']}")
         return (
             "<!doctype html>\n"
             '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{title}</title>\n<style>\n{PAGE_CSS}{css}</style>\n</head>\n<body>\n"
-            f'<main>\n<h1>{title}</h1>\n<div id="gradstep"></div>\n</main>\n'
+            f'<main>\n<div id="gradstep"></div>\n</main>\n'
             f'<script type="application/json" id="gradstep-data">{payload}</script>\n'
             f'<script type="module">\n{script}\nmountPage(document.getElementById("gradstep"), '
             'JSON.parse(document.getElementById("gradstep-data").textContent));\n</script>\n'
@@ -267,7 +265,6 @@ class Stepper:
 
 PAGE_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1rem; }
-h1 { font-size: 1.15rem; font-weight: 600; margin: 0 0 0.5rem; }
 """
 
 

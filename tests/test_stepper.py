@@ -336,6 +336,9 @@ def test_gradstep_step_writes_the_lab_nets_page(tmp_path, capsys, browser):
     page = browser.new_page()
     watch = watched(page)
     page.goto(path.as_uri())
+    heading = page.get_by_role("heading", level=1)
+    assert heading.inner_text() == trace["title"]  # once: the graph itself carries no title
+    assert page.get_by_text(trace["title"], exact=True).count() == 1
     page.get_by_role("button", name="Next step").click()
     assert squash(page.get_by_role("status").inner_text()) == squash(trace["texts"][1])
     assert watch.errors == [] and watch.requests == [path.as_uri()]

@@ -26,6 +26,11 @@ function render({ model, el }) {
   root.tabIndex = 0;
   root.setAttribute("role", "group");
   root.setAttribute("aria-label", "gradstep stepper");
+  const heading = document.createElement("div"); // the page's heading, and the widget's caption
+  heading.className = "gs-title";
+  heading.setAttribute("role", "heading");
+  heading.setAttribute("aria-level", "1");
+  heading.textContent = trace.title;
 
   const bar = document.createElement("div");
   bar.className = "gs-toolbar";
@@ -78,7 +83,7 @@ function render({ model, el }) {
   const table = document.createElement("div");
   table.className = "gs-table";
   panel.append(status, table);
-  root.append(bar, view, panel);
+  root.append(heading, bar, view, panel);
   el.append(root);
 
   // -- what the script switches ----------------------------------------------------------------
