@@ -127,11 +127,24 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
             idle = page.get_by_text("Kernel status: Idle").first
             idle.wait_for(state="attached", timeout=90_000)  # the kernel is up
             first_prompt = page.locator(".jp-InputPrompt", has_text="[1]:")
-            dialogs = []
+            dialogs: list[str] = []
+
+            def click(locator) -> None:
+                """Click, accepting whatever dialog JupyterLab opens meanwhile (a fresh or busy
+                environment may ask which kernel to use while the first one starts)."""
+                for _ in range(30):
+                    dialogs.extend(accept_dialogs(page))
+                    try:
+                        locator.click(timeout=3_000)
+                        return
+                    except PlaywrightTimeout:
+                        continue
+                raise AssertionError(f"could not click {locator}; dialogs seen: {dialogs}")
+
+            first_prompt = page.locator(".jp-InputPrompt", has_text="[1]:")
             for attempt in range(4):  # "Run All" before the kernel's socket is up does nothing
-                dialogs += accept_dialogs(page)
-                page.get_by_role("menuitem", name="Run", exact=True).click()
-                page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+                click(page.get_by_role("menuitem", name="Run", exact=True))
+                click(page.get_by_role("menuitem", name="Run All Cells", exact=True))
                 try:
                     first_prompt.first.wait_for(timeout=15_000)
                     break
@@ -145,8 +158,7 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
             stepper.wait_for(timeout=180_000)
             status = stepper.get_by_role("status")
             expect(status).to_have_text(re.compile(r"^step 0: y = 0\.377541"))
-            accept_dialogs(page)
-            stepper.get_by_role("button", name="Next step").click()
+            click(stepper.get_by_role("button", name="Next step"))
             expect(status).to_have_text("dy/dz += dy/dy * dy/dz = 1 * 0.235004 = 0.235004")
             stepper.press("ArrowRight")
             expect(status).to_have_text(re.compile(r"^dy/d\(x\*w\) \+= dy/dz \* 1"))
@@ -158,5 +170,6 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
             others = [u for u in watch.requests if not u.startswith((base, f"blob:{base}"))]
             assert others == [], f"requests outside the server: {others[:5]}"
             assert [e for e in watch.errors if "favicon" not in e] == []
+            print("dialogs accepted:", dialogs)  # shown with -s, and on failure
         finally:
             browser.close()
