@@ -38,6 +38,12 @@ def jupyter_lab(tmp_path):
     pytest.importorskip("jupyterlab", reason="the end-to-end test needs JupyterLab (dev extra)")
     pytest.importorskip("anywidget", reason="the stepper widget needs anywidget (dev extra)")
     shutil.copy(NOTEBOOK, tmp_path / "walkthrough.ipynb")
+    # Start the notebook's own kernel without asking: with nothing remembered (and the machine
+    # busy) JupyterLab otherwise opens its "Select Kernel" dialog, and each answer to it starts a
+    # new kernel, shutting down the one running the cells.
+    settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"autoStartDefaultKernel": true}')
     port, token = free_port(), secrets.token_hex(16)
     log = open(tmp_path / "jupyter.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
@@ -114,7 +120,6 @@ def accept_dialogs(page) -> list[str]:
 
 def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
     base, token = jupyter_lab
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -126,33 +131,25 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
             page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
             idle = page.get_by_text("Kernel status: Idle").first
             idle.wait_for(state="attached", timeout=90_000)  # the kernel is up
-            first_prompt = page.locator(".jp-InputPrompt", has_text="[1]:")
             dialogs: list[str] = []
 
             def click(locator) -> None:
-                """Click, accepting whatever dialog JupyterLab opens meanwhile (a fresh or busy
-                environment may ask which kernel to use while the first one starts)."""
-                for _ in range(30):
-                    dialogs.extend(accept_dialogs(page))
-                    try:
-                        locator.click(timeout=3_000)
-                        return
-                    except PlaywrightTimeout:
-                        continue
-                raise AssertionError(f"could not click {locator}; dialogs seen: {dialogs}")
+                """Click, first accepting a dialog JupyterLab may have left open (reported)."""
+                dialogs.extend(accept_dialogs(page))
+                locator.click()
 
+            # "Run All" before the kernel's socket is up does nothing: click again while no cell
+            # has run or is running (a busy machine may take a while for either)
             first_prompt = page.locator(".jp-InputPrompt", has_text="[1]:")
-            for attempt in range(4):  # "Run All" before the kernel's socket is up does nothing
-                click(page.get_by_role("menuitem", name="Run", exact=True))
-                click(page.get_by_role("menuitem", name="Run All Cells", exact=True))
-                try:
-                    first_prompt.first.wait_for(timeout=15_000)
-                    break
-                except PlaywrightTimeout as e:
-                    if attempt == 3:
-                        raise AssertionError(
-                            f"the cells did not run; dialogs seen: {dialogs}"
-                        ) from e
+            running = page.locator(".jp-InputPrompt", has_text="[*]:")
+            deadline = time.monotonic() + 180
+            while not first_prompt.count():
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the cells did not run; dialogs seen: {dialogs}")
+                if not running.count():
+                    click(page.get_by_role("menuitem", name="Run", exact=True))
+                    click(page.get_by_role("menuitem", name="Run All Cells", exact=True))
+                page.wait_for_timeout(5_000)
             # the first stepper (the small expression): its Next step button and status line
             stepper = page.locator(".gs-stepper").first
             stepper.wait_for(timeout=180_000)
