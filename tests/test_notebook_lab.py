@@ -78,8 +78,7 @@ def jupyter_lab(tmp_path):
         deadline = time.monotonic() + 90
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    json.load(r)
+                api(base, token, "status")
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -100,6 +99,20 @@ def jupyter_lab(tmp_path):
         log.close()
 
 
+def api(base: str, token: str, path: str):
+    """GET from the server's REST API; the decoded JSON answer."""
+    with urllib.request.urlopen(f"{base}/api/{path}?token={token}", timeout=30) as response:
+        return json.load(response)
+
+
+def notebook_kernel(base: str, token: str) -> str | None:
+    """The id of the kernel the server runs for the walkthrough's session (None before one)."""
+    for session in api(base, token, "sessions"):
+        if session["path"].endswith("walkthrough.ipynb") and session.get("kernel"):
+            return session["kernel"]["id"]
+    return None
+
+
 def accept_dialogs(page) -> list[str]:
     """Accept any modal dialog JupyterLab opened (on a fresh environment it may ask which kernel
     to start while the first one is slow to come up); return their texts, for the record."""
@@ -118,7 +131,40 @@ def accept_dialogs(page) -> list[str]:
     return seen
 
 
-def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
+def wait_for_settled_kernel(page, base, token, dialogs: list[str], quiet: float = 5.0) -> str:
+    """Wait until the notebook's kernel has been the same one, idle, with no dialog open, for
+    ``quiet`` seconds; return its id. A freshly opened JupyterLab may start and replace the
+    notebook's kernel several times in its first seconds (seen here: five kernels within three
+    seconds, each replacing the last). Cells run before it settles run in a kernel that is then
+    shut down, and their widgets show "Error displaying widget: model not found"."""
+    deadline = time.monotonic() + 120
+    last, since = None, time.monotonic()
+    while True:
+        dialogs.extend(accept_dialogs(page))
+        kernel = notebook_kernel(base, token)
+        state = api(base, token, f"kernels/{kernel}")["execution_state"] if kernel else None
+        now = time.monotonic()
+        if kernel != last or state != "idle" or page.locator(".jp-Dialog").count():
+            last, since = kernel, now
+        elif now - since >= quiet:
+            return kernel
+        if now > deadline:
+            raise AssertionError(f"the notebook's kernel did not settle: {kernel} {state}")
+        page.wait_for_timeout(500)
+
+
+def notebook_state(page) -> str:
+    """What the notebook shows, for a failure message: each code cell's prompt and the start of
+    its output ("Error displaying widget: ...", a traceback, a widget's text)."""
+    cells = page.evaluate(
+        """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')].map(cell => [
+            cell.querySelector('.jp-InputPrompt')?.textContent ?? '',
+            (cell.querySelector('.jp-OutputArea')?.textContent ?? '').replace(/\\s+/g, ' ')])"""
+    )  # textContent, not innerText: cells out of view are not rendered
+    return "\n".join(f"{prompt.strip()} {output[:160]!r}" for prompt, output in cells)
+
+
+def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab, tmp_path):
     base, token = jupyter_lab
     from playwright.sync_api import expect, sync_playwright
 
@@ -129,9 +175,11 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
             watch = watched(page)
             page.goto(f"{base}/lab/tree/walkthrough.ipynb?token={token}")
             page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-            idle = page.get_by_text("Kernel status: Idle").first
-            idle.wait_for(state="attached", timeout=90_000)  # the kernel is up
             dialogs: list[str] = []
+            kernel_id = wait_for_settled_kernel(page, base, token, dialogs)
+            # JupyterLab's own complaints while it replaced kernels (the debugger's cancelled
+            # requests) are reported; from here on any console error fails the test
+            startup_errors, watch.errors[:] = list(watch.errors), []
 
             def click(locator) -> None:
                 """Click, first accepting a dialog JupyterLab may have left open (reported)."""
@@ -150,13 +198,32 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
                     click(page.get_by_role("menuitem", name="Run", exact=True))
                     click(page.get_by_role("menuitem", name="Run All Cells", exact=True))
                 page.wait_for_timeout(5_000)
+            # the cells ran in that kernel: it was not replaced meanwhile
+            assert notebook_kernel(base, token) == kernel_id, f"dialogs seen: {dialogs}"
             # the first stepper (the small expression): its Next step button and status line
+            # Run All leaves the view at the last cell, and JupyterLab skips rendering cells out
+            # of view (content-visibility), so the widget is found in the page, then scrolled to
+            # as a user scrolls up to it
             stepper = page.locator(".gs-stepper").first
-            stepper.wait_for(timeout=180_000)
+            try:
+                stepper.wait_for(state="attached", timeout=180_000)
+                stepper.evaluate("element => element.scrollIntoView({block: 'center'})")
+                stepper.wait_for(state="visible", timeout=30_000)
+            except Exception as error:
+                page.screenshot(path=str(SCREENSHOT))
+                server_log = (tmp_path / "jupyter.log").read_text()[-3000:]
+                raise AssertionError(
+                    f"no stepper widget; dialogs seen: {dialogs}; kernels: "
+                    f"{api(base, token, 'kernels')}; console errors: {watch.errors[:5]}\n"
+                    f"{notebook_state(page)}\nserver log:\n{server_log}"
+                ) from error
             status = stepper.get_by_role("status")
             expect(status).to_have_text(re.compile(r"^step 0: y = 0\.377541"))
             click(stepper.get_by_role("button", name="Next step"))
             expect(status).to_have_text("dy/dz += dy/dy * dy/dz = 1 * 0.235004 = 0.235004")
+            # the graph is drawn, not only the texts: the current node is in view
+            assert float(stepper.locator(".gs-view").get_attribute("data-scale")) > 0
+            expect(stepper.locator('g[data-state="current"]').first).to_be_in_viewport()
             stepper.press("ArrowRight")
             expect(status).to_have_text(re.compile(r"^dy/d\(x\*w\) \+= dy/dz \* 1"))
             # the network's stepper further down renders too
@@ -167,6 +234,7 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab):
             others = [u for u in watch.requests if not u.startswith((base, f"blob:{base}"))]
             assert others == [], f"requests outside the server: {others[:5]}"
             assert [e for e in watch.errors if "favicon" not in e] == []
-            print("dialogs accepted:", dialogs)  # shown with -s, and on failure
+            # shown with -s, and on failure
+            print("dialogs accepted:", dialogs, "errors before the kernel settled:", startup_errors)
         finally:
             browser.close()

@@ -306,6 +306,39 @@ def test_zoom_fit_and_the_view_following_the_current_node(browser, tmp_path):
     page.close()
 
 
+def test_a_stepper_rendered_before_layout_places_itself_when_shown(browser, tmp_path):
+    """A notebook may render the widget where nothing is laid out yet (an output not yet in the
+    page, a cell out of view): every size reads 0 there. The view waits for its first real size,
+    then opens exactly as a visible page does (same scale and offset), not at scale 0."""
+    s = stepper(lab_net())
+    path = s.save(tmp_path / "steps.html")
+    transforms = []
+    for hidden in (False, True):
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        watch = watched(page)
+        if hidden:
+            page.add_init_script(
+                "const hide = new CSSStyleSheet(); hide.replaceSync('html { display: none }');"
+                "document.adoptedStyleSheets = [hide];"
+            )
+        page.goto(path.as_uri())
+        svg = page.locator(".gs-view svg")
+        if hidden:
+            assert page.locator(".gs-view").get_attribute("data-scale") is None  # not placed
+            page.evaluate("document.adoptedStyleSheets = []")
+        page.wait_for_function("document.querySelector('.gs-view').dataset.scale !== undefined")
+        transforms.append(svg.evaluate("e => e.style.transform"))
+        first_step = s.trace["current"][1]
+        frame = page.locator(".gs-view").bounding_box()
+        box = page.locator(f'g[data-node-id="{first_step}"]').bounding_box()
+        assert box["width"] > 0
+        assert frame["x"] <= box["x"] + box["width"] / 2 <= frame["x"] + frame["width"]
+        assert watch.errors == []
+        page.close()
+    assert transforms[1] == transforms[0]
+    assert "scale(1)" in transforms[0]
+
+
 # -- gradstep step --------------------------------------------------------------------------------
 def page_trace(path) -> dict:
     import json

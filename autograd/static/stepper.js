@@ -167,6 +167,7 @@ function render({ model, el }) {
   }
   function fitView() {
     const r = frame();
+    if (!r.width) return; // not laid out yet: placed once it is
     const s = Math.min(r.width / whole.w, r.height / whole.h, 1.5);
     at = { s, tx: (r.width - whole.w * s) / 2, ty: (r.height - whole.h * s) / 2 };
     apply();
@@ -202,9 +203,10 @@ function render({ model, el }) {
     at = { ...at, tx: r.width / 2 - (b.x + b.w / 2) * at.s, ty: r.height / 2 - (b.y + b.h / 2) * at.s };
     apply();
   }
+  let placed = false;
   function follow_(els) {
     els = els.filter(Boolean);
-    if (!els.length || !followBox.checked) return;
+    if (!placed || !els.length || !followBox.checked) return;
     const parts = els.map(bounds); // a node's box and its op ellipse, together
     const x = Math.min(...parts.map((p) => p.x));
     const y = Math.min(...parts.map((p) => p.y));
@@ -345,17 +347,31 @@ function render({ model, el }) {
   model.on("change:step", () => show(model.get("step"), false));
 
   // A graph too big to read when fitted opens at a readable scale (1 px per point), centred
-  // on the node where stepping starts; "Fit" shows the whole of it.
-  for (const e of [...boxes.values(), ...opEls.values(), ...scopes.map((sc) => sc.el)]) bounds(e);
-  fitView();
-  if (at.s < 0.6 && frame().width) {
-    at = { ...at, s: 1 };
-    const firstStep = String(trace.current.find((c) => c !== null));
-    const target = boxes.get(firstStep) || opEls.get(firstStep) || scopeOf(firstStep);
-    if (target) centreOn(bounds(target));
-    else apply();
+  // on the node where stepping starts; "Fit" shows the whole of it. Placing needs the view laid
+  // out: a notebook may render the widget before its output is in the page, or in a cell out of
+  // view that the browser does not lay out (JupyterLab's content-visibility), where every size
+  // reads 0. Until then the view waits for its first real size.
+  function place() {
+    if (placed || !frame().width) return false;
+    boundsCache.clear(); // boxes measured before layout read 0
+    fitView();
+    if (at.s < 0.6) {
+      at = { ...at, s: 1 };
+      const firstStep = String(trace.current.find((c) => c !== null));
+      const target = boxes.get(firstStep) || opEls.get(firstStep) || scopeOf(firstStep);
+      if (target) centreOn(bounds(target));
+      else apply();
+    }
+    placed = true;
+    const current = trace.current[k] === null ? null : String(trace.current[k]);
+    if (current !== null) follow_([boxes.get(current), opEls.get(current)].filter(Boolean));
+    return true;
   }
   show(model.get("step") || 0, false);
+  if (!place() && typeof ResizeObserver !== "undefined") {
+    const sized = new ResizeObserver(() => place() && sized.disconnect());
+    sized.observe(view);
+  }
   return () => root.remove();
 }
 
