@@ -82,11 +82,7 @@ class MLP(Module):
         }
 
     def describe(self) -> str:
-        sizes = "-".join(map(str, self.layer_sizes))
-        return (
-            f"{type(self).__name__}({sizes}, {self.activation.name}/"
-            f"{self.output_activation.name}, bias={self.bias})"
-        )
+        return f"{type(self).__name__}({architecture(self)})"
 
     __repr__ = describe
 
@@ -487,6 +483,12 @@ _min = np.minimum.reduce
 
 
 # -- the hand-derived backward's two local rules, shared by NumpyMLP and Population --------------
+def architecture(net) -> str:
+    """'2-4-4-1, sigmoid/sigmoid, bias=False': what an MLP (or a population of them) is."""
+    sizes = "-".join(map(str, net.layer_sizes))
+    return f"{sizes}, {net.activation.name}/{net.output_activation.name}, bias={net.bias}"
+
+
 def output_delta(delta, p, one_minus_p, q, z, act, is_sigmoid: bool, loss: str) -> None:
     """dLoss/dz at the output, in place: ``delta`` holds p - y on entry (any leading shape).
     mse: dL/dp = 2 (p - y); bce: dL/dp = (p - y) / max(p (1 - p), eps) (torch's clamp), which

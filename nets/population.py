@@ -32,7 +32,7 @@ from autograd.numeric import LOG_FLOOR
 from .activations import get_activation
 from .init import INITS, check_layer_sizes, init_parameters, parameter_shapes
 from .losses import LOSSES, REDUCTIONS, check_loss
-from .mlp import NumpyMLP, output_delta, through_activation
+from .mlp import NumpyMLP, architecture, output_delta, through_activation
 from .module import Gradients, make_layout
 
 __all__ = ["Population", "PopulationGradients", "estimate_bytes"]
@@ -126,11 +126,7 @@ class Population:
         return len(self.seeds)
 
     def describe(self) -> str:
-        sizes = "-".join(map(str, self.layer_sizes))
-        return (
-            f"Population({len(self)} x {sizes}, {self.activation.name}/"
-            f"{self.output_activation.name}, bias={self.bias})"
-        )
+        return f"Population({len(self)} x {architecture(self)})"
 
     __repr__ = describe
 
