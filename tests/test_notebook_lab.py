@@ -186,8 +186,8 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab, tmp_path):
                 dialogs.extend(accept_dialogs(page))
                 locator.click()
 
-            # "Run All" before the kernel's socket is up does nothing: click again while no cell
-            # has run or is running (a busy machine may take a while for either)
+            # Run All; clicked again only if, 5 s on, no cell has run or is running (a safety net:
+            # a busy machine may take a while for either)
             first_prompt = page.locator(".jp-InputPrompt", has_text="[1]:")
             running = page.locator(".jp-InputPrompt", has_text="[*]:")
             deadline = time.monotonic() + 180
@@ -226,9 +226,13 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab, tmp_path):
             expect(stepper.locator('g[data-state="current"]').first).to_be_in_viewport()
             stepper.press("ArrowRight")
             expect(status).to_have_text(re.compile(r"^dy/d\(x\*w\) \+= dy/dz \* 1"))
-            # the network's stepper further down renders too
-            page.locator(".gs-stepper").nth(1).wait_for(timeout=180_000)
-            stepper.scroll_into_view_if_needed()
+            # the network's stepper further down renders too, at step 0
+            network = page.locator(".gs-stepper").nth(1)
+            network.wait_for(state="attached", timeout=180_000)
+            network.evaluate("element => element.scrollIntoView({block: 'center'})")
+            expect(network.get_by_role("status")).to_have_text(re.compile(r"^step 0: "))
+            expect(network.locator('g[data-state="pending"]').first).to_be_in_viewport()
+            stepper.evaluate("element => element.scrollIntoView({block: 'center'})")
             page.screenshot(path=str(SCREENSHOT))
             # the server, and blob: URLs of that page (anywidget loads the script from one)
             others = [u for u in watch.requests if not u.startswith((base, f"blob:{base}"))]
