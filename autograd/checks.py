@@ -10,12 +10,13 @@
   differences of ``loss``, with a summary of which parameters are wrong and by how much.
 
 Both return a report that prints as a table, renders as HTML in notebooks, is truthy when every
-row passes, and raises ``GradcheckError`` on request (``raise_on_failure=True``). The pass rule
-is gradcheck's: ``|declared - numeric| <= atol + rtol * |numeric|``.
+row passes, and raises ``GradcheckError`` on request (``raise_on_failure=True``). The central
+difference, the pass rule and the rows are ``autograd.tolerance``'s, as in every check.
 """
 
 from __future__ import annotations
 
+import html
 import inspect
 import numbers
 from collections.abc import Callable, Mapping, Sequence
@@ -23,10 +24,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .display import Report, html_table, text_table
-from .gradcheck import GradcheckError, gradcheck
+from .display import Report, html_table
+from .gradcheck import failure_message, gradcheck, raise_if_failed
 from .graph import Node, no_grad
 from .tensor import Tensor
+from .tolerance import CheckRow, Tolerance
 from .value import Value
 
 __all__ = [
@@ -34,11 +36,11 @@ __all__ = [
     "check_gradients",
     "OpCheckReport",
     "GradientCheckReport",
-    "OpCheckRow",
-    "GradientRow",
     "ParameterSummary",
     "GradientMismatchError",
+    "BadLossError",
     "failure_message",
+    "loss_number",
 ]
 
 Domain = tuple[float, float]
@@ -48,37 +50,54 @@ class GradientMismatchError(ValueError):
     """``grads(params)`` left out a parameter, named an unknown one, or gave a wrong shape."""
 
 
-def _rel(err: float, numeric: float) -> float:
-    return err / abs(numeric) if numeric != 0 else (0.0 if err == 0 else float("inf"))
+class BadLossError(TypeError):
+    """``loss(params)`` returned something that is not one real number (None, a string, a
+    bool, a complex number, an array of several)."""
+
+
+def loss_number(value, what: str = "loss(params)") -> float:
+    """``value`` as a float when it is one real number (a float, an int, a numpy real scalar or
+    one-element real array); anything else is a ``BadLossError`` naming what it was. Strings,
+    bools and complex numbers are refused rather than converted."""
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
+        raise BadLossError(f"{what} must return one real number, got {value!r:.60}")
+    if isinstance(value, Node):
+        value = value.data
+    array = np.asarray(value) if isinstance(value, (numbers.Number, np.ndarray, list)) else None
+    if array is None or array.dtype.kind not in "iuf" or array.size != 1:
+        kind = type(value).__name__
+        if array is not None and array.dtype.kind == "c":
+            detail = " (complex: take the real loss)"
+        elif array is not None and array.size != 1:
+            detail = f" of shape {array.shape}"
+        else:
+            detail = ""
+        raise BadLossError(f"{what} must return one real number, got {kind}{detail}")
+    return float(array.reshape(-1)[0])
 
 
 # -- check_op -------------------------------------------------------------------------------------
-class OpCheckRow(NamedTuple):
-    point: str
-    derivative: str
-    declared: float
-    numeric: float
-    abs_error: float
-    rel_error: float
-    ok: bool
-
-
 class OpCheckReport(Report):
-    """One row per (sample point, input): declared and numeric derivative, errors, ok."""
+    """One row per (sample point, input): declared and numeric derivative, errors, ok. A row's
+    ``where`` is the point, its ``label`` the derivative (``dtanh/dx``)."""
 
     headers = ("point", "derivative", "declared", "numeric", "abs error", "rel error", "ok")
 
-    def __init__(self, name, rows, points, skipped, eps, atol, rtol) -> None:
+    def __init__(self, name, rows, points, skipped, tolerance: Tolerance) -> None:
         super().__init__(rows)
         self.name, self.points, self.skipped = name, points, skipped
-        self.eps, self.atol, self.rtol = eps, atol, rtol
+        self.tolerance = tolerance
+        self.eps, self.atol, self.rtol = tolerance.eps, tolerance.atol, tolerance.rtol
+
+    def cells(self, rows) -> list[tuple]:
+        return [(r.where, *r[:6]) for r in rows]
 
     def summary(self) -> str:
         bad = self.failures()
         skipped = f", {self.skipped} skipped (forward not finite)" if self.skipped else ""
         head = (
             f"check_op {self.name!r}: {len(self.rows)} derivatives at {self.points} points"
-            f"{skipped}, eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}"
+            f"{skipped}, {self.tolerance.describe()}"
         )
         if not self.rows:
             return head + ": nothing checked (no point had a finite forward)"
@@ -86,8 +105,8 @@ class OpCheckReport(Report):
             return head + ": passed"
         worst = max(bad, key=lambda r: r.abs_error if r.abs_error == r.abs_error else np.inf)
         return (
-            f"{head}: FAILED ({len(bad)} of {len(self.rows)}); worst at {worst.point}: "
-            f"{worst.derivative} declared {worst.declared:.6g}, numeric {worst.numeric:.6g}"
+            f"{head}: FAILED ({len(bad)} of {len(self.rows)}); worst at {worst.where}: "
+            f"{worst.label} declared {worst.analytic:.6g}, numeric {worst.numeric:.6g}"
         )
 
     @property
@@ -174,8 +193,7 @@ def check_op(
     name = _op_name(op)
     if not callable(op):
         raise TypeError(f"check_op needs a callable op, got {type(op).__name__}")
-    if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps}")
+    tolerance = Tolerance(eps, atol, rtol)
     names = _signature_names(op)
     if arity is None:
         if not names:
@@ -185,7 +203,7 @@ def check_op(
         names = [f"x{i}" for i in range(arity)]
     if getattr(op, "kind", "value") == "tensor":
         return _check_tensor_op(
-            op, name, names, domain, shape, n_random, seed, eps, atol, rtol, raise_on_failure
+            op, name, names, domain, shape, n_random, seed, tolerance, raise_on_failure
         )
     domains = _domains(domain, arity)
     if points is None:
@@ -195,14 +213,14 @@ def check_op(
         point = tuple(float(v) for v in (point if isinstance(point, Sequence) else (point,)))
         if len(point) != arity:
             raise ValueError(f"point {point} has {len(point)} values; {name!r} takes {arity}")
-        checked = _check_at(op, name, names, point, eps, atol, rtol)
+        checked = _check_at(op, name, names, point, tolerance)
         if checked is None:
             skipped += 1
             continue
         used += 1
         rows += checked
-    report = OpCheckReport(name, rows, used, skipped, eps, atol, rtol)
-    _maybe_raise(report, raise_on_failure)
+    report = OpCheckReport(name, rows, used, skipped, tolerance)
+    raise_if_failed(report, raise_on_failure)
     return report
 
 
@@ -213,7 +231,7 @@ def _evaluate(op, name: str, xs) -> float:
     return out.data
 
 
-def _check_at(op, name, names, point, eps, atol, rtol) -> list[OpCheckRow] | None:
+def _check_at(op, name, names, point, tolerance: Tolerance) -> list[CheckRow] | None:
     inputs = [Value(x, label=n) for x, n in zip(point, names)]
     out = op(*inputs)
     if not isinstance(out, Value):
@@ -225,24 +243,21 @@ def _check_at(op, name, names, point, eps, atol, rtol) -> list[OpCheckRow] | Non
     rows = []
     with no_grad():
         for i, n in enumerate(names):
-            plus, minus = list(point), list(point)
-            plus[i] += eps
-            minus[i] -= eps
-            f_plus, f_minus = _evaluate(op, name, plus), _evaluate(op, name, minus)
-            if not (np.isfinite(f_plus) and np.isfinite(f_minus)):
+
+            def moved(h, i=i):
+                shifted = list(point)
+                shifted[i] += h
+                return _evaluate(op, name, shifted)
+
+            numeric = tolerance.central_difference(moved)
+            if not np.isfinite(numeric):  # a perturbed forward left the domain
                 return None
-            numeric = (f_plus - f_minus) / (2 * eps)
-            declared = inputs[i].grad
-            err = abs(declared - numeric)
-            ok = bool(err <= atol + rtol * abs(numeric))
-            rows.append(
-                OpCheckRow(where, f"d{name}/d{n}", declared, numeric, err, _rel(err, numeric), ok)
-            )
+            rows.append(tolerance.row(f"d{name}/d{n}", inputs[i].grad, numeric, where))
     return rows
 
 
 def _check_tensor_op(
-    op, name, names, domain, shape, n_random, seed, eps, atol, rtol, raise_on_failure
+    op, name, names, domain, shape, n_random, seed, tolerance: Tolerance, raise_on_failure
 ) -> OpCheckReport:
     arity = len(names)
     domains = _domains(domain, arity)
@@ -260,63 +275,39 @@ def _check_tensor_op(
             if not np.all(np.isfinite(op(*inputs).data)):
                 skipped += 1
                 continue
-        report = gradcheck(op, inputs, eps=eps, atol=atol, rtol=rtol, raise_on_failure=False)
+        report = gradcheck(
+            op,
+            inputs,
+            eps=tolerance.eps,
+            atol=tolerance.atol,
+            rtol=tolerance.rtol,
+            raise_on_failure=False,
+        )
         if not all(np.isfinite(r.numeric) for r in report.rows):
             skipped += 1
             continue
         used += 1
-        for r in report.rows:
-            rows.append(
-                OpCheckRow(
-                    f"#{k}",
-                    f"d{name}/d{r.label}",
-                    r.analytic,
-                    r.numeric,
-                    r.abs_error,
-                    r.rel_error,
-                    r.ok,
-                )
-            )
-    report = OpCheckReport(name, rows, used, skipped, eps, atol, rtol)
-    _maybe_raise(report, raise_on_failure)
+        rows += [r._replace(label=f"d{name}/d{r.label}", where=f"#{k}") for r in report.rows]
+    report = OpCheckReport(name, rows, used, skipped, tolerance)
+    raise_if_failed(report, raise_on_failure)
     return report
 
 
-def _maybe_raise(report, raise_on_failure: bool) -> None:
-    if raise_on_failure and not report.ok:
-        raise GradcheckError(failure_message(report), report)
-
-
-def failure_message(report: Report, limit: int = 20) -> str:
-    """The summary, then the failing rows as a table (at most ``limit``): what an assertion
-    shows."""
-    bad = report.failures()
-    lines = [report.summary()]
-    if bad:
-        lines.append(text_table(report.headers, bad[:limit]))
-        if len(bad) > limit:
-            lines.append(f"... and {len(bad) - limit} more failing rows")
-    return "\n".join(lines)
-
-
 # -- check_gradients ------------------------------------------------------------------------------
-class GradientRow(NamedTuple):
-    entry: str
-    yours: float
-    numeric: float
-    abs_error: float
-    rel_error: float
-    ok: bool
-
-
 class ParameterSummary(NamedTuple):
+    """One parameter's verdict. ``diagnosis`` says what is wrong in the learner's terms (set by
+    ``check_step``: update order, scale, not updated), else empty."""
+
     name: str
     entries: int
     wrong: int
     worst_abs_error: float
     worst_rel_error: float
+    diagnosis: str = ""
 
     def __str__(self) -> str:
+        if self.diagnosis:
+            return f"{self.name}: {self.diagnosis}"
         if not self.wrong:
             return (
                 f"{self.name}: ok ({self.entries} entries, worst abs error "
@@ -330,90 +321,141 @@ class ParameterSummary(NamedTuple):
 
 class GradientCheckReport(Report):
     """One row per parameter entry (``W1[0,2]``: yours, numeric, errors, ok) and a summary per
-    parameter; ``wrong`` lists the parameters with any failing entry."""
+    parameter; ``wrong`` lists the parameters with any failing entry. ``notes`` are lines
+    printed above the verdict (how a step size was found, which loss a step descends)."""
 
     headers = ("entry", "yours", "numeric", "abs error", "rel error", "ok")
+    subject = "gradients"
 
-    def __init__(self, rows, parameters: list[ParameterSummary], eps, atol, rtol) -> None:
+    def __init__(
+        self,
+        rows,
+        parameters: list[ParameterSummary],
+        tolerance: Tolerance,
+        notes: Sequence[str] = (),
+    ) -> None:
         super().__init__(rows)
         self.parameters = parameters
-        self.eps, self.atol, self.rtol = eps, atol, rtol
+        self.tolerance, self.notes = tolerance, list(notes)
+        self.eps, self.atol, self.rtol = tolerance.eps, tolerance.atol, tolerance.rtol
+
+    @property
+    def ok(self) -> bool:
+        return not self.wrong and bool(self.rows)
 
     @property
     def wrong(self) -> list[str]:
-        return [p.name for p in self.parameters if p.wrong]
+        return [p.name for p in self.parameters if p.wrong or p.diagnosis]
+
+    def verdict(self) -> str:
+        wrong = self.wrong
+        if wrong:
+            return f"{self.subject} WRONG for {', '.join(wrong)}"
+        return f"{self.subject} right for all {len(self.parameters)} parameters"
 
     def summary(self) -> str:
-        per = "\n".join(str(p) for p in self.parameters)
-        wrong = self.wrong
-        verdict = (
-            f"gradients WRONG for {', '.join(wrong)}"
-            if wrong
-            else f"gradients right for all {len(self.parameters)} parameters"
-        )
-        return (
-            f"{per}\n{verdict} ({len(self.rows)} entries, eps={self.eps:g}, "
-            f"atol={self.atol:g}, rtol={self.rtol:g})"
-        )
+        lines = [str(p) for p in self.parameters] + self.notes
+        lines.append(f"{self.verdict()} ({len(self.rows)} entries, {self.tolerance.describe()})")
+        return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         summary = html_table(
-            ("parameter", "entries", "wrong", "worst abs error", "worst rel error"),
+            ("parameter", "entries", "wrong", "worst abs error", "worst rel error", "diagnosis"),
             [tuple(p) for p in self.parameters],
             caption=self.summary().splitlines()[-1],
-            bad_rows=[bool(p.wrong) for p in self.parameters],
+            bad_rows=[bool(p.wrong or p.diagnosis) for p in self.parameters],
         )
-        entries = html_table(self.headers, self.rows, bad_rows=[not r.ok for r in self.rows])
-        return summary + entries
+        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
+        entries = html_table(
+            self.headers, self.cells(self.rows), bad_rows=[not r.ok for r in self.rows]
+        )
+        return summary + notes + entries
 
 
-def _entry_label(name: str, shape: tuple, k: int) -> str:
+def entry_label(name: str, shape: tuple, k: int) -> str:
+    """``W1[0,2]``: flat entry ``k`` of a parameter of ``shape`` (a scalar: the name alone)."""
     if not shape:
         return name
     return f"{name}[{','.join(str(int(i)) for i in np.unravel_index(k, shape))}]"
 
 
-def _copy_params(params) -> dict[str, np.ndarray]:
+def copy_params(params) -> dict[str, np.ndarray]:
+    """A float64 copy of a non-empty dict of name -> array of real numbers (nodes give their
+    data); anything else is a ``TypeError`` naming the parameter."""
     if not isinstance(params, Mapping) or not params:
         raise TypeError(
             f"params must be a non-empty dict of name -> array, got {type(params).__name__}"
         )
     out = {}
     for name, value in params.items():
+        if not isinstance(name, str):
+            raise TypeError(f"params' names must be strings, got {type(name).__name__} {name!r}")
         if isinstance(value, Node):
             value = value.data
-        try:
-            array = np.array(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"parameter {name!r} must be an array of numbers, got {type(value).__name__}"
-            ) from None
-        out[name] = array
+        array = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+        if array is None or array.dtype.kind not in "biuf" or array.dtype == bool:
+            kind = (
+                type(value).__name__
+                if array is None
+                else f"{type(value).__name__} of {array.dtype}"
+            )
+            raise TypeError(f"parameter {name!r} must be an array of real numbers, got {kind}")
+        out[name] = np.array(array, dtype=np.float64)
     return out
 
 
-def _fresh(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def fresh(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Copies of every array: what each call of the user's code gets."""
     return {k: v.copy() for k, v in params.items()}
 
 
-def _loss_value(loss: Callable, params: dict) -> float:
-    value = loss(params)
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        array = None
-    if array is None or array.size != 1:
-        raise TypeError(
-            f"loss(params) must return one number, got {type(value).__name__}"
-            + (f" of shape {array.shape}" if array is not None else "")
+def numeric_gradients(
+    loss: Callable, base: dict[str, np.ndarray], tolerance: Tolerance
+) -> dict[str, np.ndarray]:
+    """Central differences of ``loss`` at ``base``, entry by entry, for every parameter."""
+    numeric = {}
+    for name, value in base.items():
+        g = np.empty(value.shape)
+        for k in range(value.size):
+
+            def moved(h, name=name, k=k):
+                shifted = fresh(base)
+                shifted[name].flat[k] += h
+                return loss_number(loss(shifted))
+
+            g.flat[k] = tolerance.central_difference(moved)
+        numeric[name] = g
+    return numeric
+
+
+def compare_parameters(
+    yours: dict[str, np.ndarray], numeric: dict[str, np.ndarray], tolerance: Tolerance
+) -> tuple[list[CheckRow], list[ParameterSummary]]:
+    """Rows for every entry and a summary per parameter: ``yours`` against ``numeric``."""
+    rows, summaries = [], []
+    for name, target in numeric.items():
+        mine_rows = [
+            tolerance.row(entry_label(name, target.shape, k), yours[name].flat[k], target.flat[k])
+            for k in range(target.size)
+        ]
+        rows += mine_rows
+        wrong = [r for r in mine_rows if not r.ok]
+        summaries.append(
+            ParameterSummary(
+                name,
+                len(mine_rows),
+                len(wrong),
+                max((r.abs_error for r in mine_rows), default=0.0),
+                max((r.rel_error for r in (wrong or mine_rows)), default=0.0),
+            )
         )
-    return float(array.reshape(-1)[0])
+    return rows, summaries
 
 
 def _user_grads(grads: Callable, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The user's gradients, every problem named at once: missing, unexpected, misshapen or
     non-numeric entries."""
-    given = grads(_fresh(params))
+    given = grads(fresh(params))
     if not isinstance(given, Mapping):
         raise TypeError(
             f"grads(params) must return a dict of name -> array, got {type(given).__name__}"
@@ -461,37 +503,12 @@ def check_gradients(
     ``grads(params)`` a dict of arrays of the same names and shapes (both the user's own numpy
     functions; each call gets fresh copies, so functions that update weights in place do no
     harm). Missing, unexpected and misshapen gradients are named, all at once, in a
-    ``GradientMismatchError`` (a ``ValueError``)."""
-    if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps}")
-    base = _copy_params(params)
+    ``GradientMismatchError`` (a ``ValueError``); a loss that is not one real number is a
+    ``BadLossError`` (a ``TypeError``)."""
+    tolerance = Tolerance(eps, atol, rtol)
+    base = copy_params(params)
     yours = _user_grads(grads, base)
-    rows, summaries = [], []
-    for name, value in base.items():
-        first = len(rows)
-        for k in range(value.size):
-            plus, minus = _fresh(base), _fresh(base)
-            plus[name].flat[k] += eps
-            minus[name].flat[k] -= eps
-            numeric = (_loss_value(loss, plus) - _loss_value(loss, minus)) / (2 * eps)
-            mine = float(yours[name].flat[k])
-            err = abs(mine - numeric)
-            ok = bool(err <= atol + rtol * abs(numeric))
-            label = _entry_label(name, value.shape, k)
-            rows.append(GradientRow(label, mine, numeric, err, _rel(err, numeric), ok))
-        mine_rows = rows[first:]
-        wrong = [r for r in mine_rows if not r.ok]
-        summaries.append(
-            ParameterSummary(
-                name,
-                len(mine_rows),
-                len(wrong),
-                max((r.abs_error for r in mine_rows), default=0.0),
-                max((r.rel_error for r in wrong), default=0.0)
-                if wrong
-                else max((r.rel_error for r in mine_rows), default=0.0),
-            )
-        )
-    report = GradientCheckReport(rows, summaries, eps, atol, rtol)
-    _maybe_raise(report, raise_on_failure)
+    rows, summaries = compare_parameters(yours, numeric_gradients(loss, base, tolerance), tolerance)
+    report = GradientCheckReport(rows, summaries, tolerance)
+    raise_if_failed(report, raise_on_failure)
     return report

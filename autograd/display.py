@@ -92,17 +92,30 @@ class Report:
     def failures(self) -> list:
         return [r for r in self.rows if not r.ok]
 
+    def cells(self, rows) -> list[tuple]:
+        """The table's cells of ``rows``, one per header (a report whose rows carry more fields
+        than it shows, or shows them in another order, says so here)."""
+        n = len(self.headers)
+        return [tuple(r)[:n] for r in rows]
+
+    def table(self, rows=None) -> str:
+        """``rows`` (default: all) as an aligned plain-text table under ``headers``."""
+        return text_table(self.headers, self.cells(self.rows if rows is None else rows))
+
     def summary(self) -> str:  # pragma: no cover - each report says its own
         raise NotImplementedError
 
     def __str__(self) -> str:
-        return text_table(self.headers, self.rows) + "\n" + self.summary()
+        return self.table() + "\n" + self.summary()
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
         return html_table(
-            self.headers, self.rows, caption=self.summary(), bad_rows=[not r.ok for r in self.rows]
+            self.headers,
+            self.cells(self.rows),
+            caption=self.summary(),
+            bad_rows=[not r.ok for r in self.rows],
         )
 
 

@@ -1,31 +1,31 @@
 """Gradient checking by central differences, for Value and Tensor inputs.
 
 For every input element x_k and every output element y_j the numeric derivative is
-``(f(x + eps e_k) - f(x - eps e_k)) / (2 eps)`` and the analytic one comes from ``backward``.
-An element passes when ``|analytic - numeric| <= atol + rtol * |numeric|``: the rule and defaults
-of torch.autograd.gradcheck, in float64.
+``(f(x + eps e_k) - f(x - eps e_k)) / (2 eps)`` and the analytic one comes from ``backward``;
+both the difference and the pass rule are ``autograd.tolerance``'s, shared by every check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 import numpy as np
 
 from .display import Report
 from .graph import Node, no_grad
+from .tolerance import CheckRow, Tolerance
 
-__all__ = ["gradcheck", "numerical_grad", "GradcheckError", "GradcheckReport", "GradcheckRow"]
+__all__ = [
+    "gradcheck",
+    "numerical_grad",
+    "GradcheckError",
+    "GradcheckReport",
+    "GradcheckRow",
+    "failure_message",
+]
 
 
-class GradcheckRow(NamedTuple):
-    label: str
-    analytic: float
-    numeric: float
-    abs_error: float
-    rel_error: float
-    ok: bool
+GradcheckRow = CheckRow  # the one row type of every check (the old name kept for imports)
 
 
 class GradcheckError(AssertionError):
@@ -42,17 +42,15 @@ class GradcheckReport(Report):
 
     headers = ("input", "analytic", "numeric", "abs error", "rel error", "ok")
 
-    def __init__(self, rows: list[GradcheckRow], atol: float, rtol: float, eps: float) -> None:
+    def __init__(self, rows: list[CheckRow], tolerance: Tolerance, what: str = "gradcheck") -> None:
         super().__init__(rows)
-        self.atol, self.rtol, self.eps = atol, rtol, eps
+        self.tolerance, self.what = tolerance, what
+        self.atol, self.rtol, self.eps = tolerance.atol, tolerance.rtol, tolerance.eps
 
     def summary(self) -> str:
         bad = len(self.failures())
         verdict = "passed" if not bad else f"FAILED ({bad} of {len(self.rows)})"
-        return (
-            f"gradcheck {verdict}: {len(self.rows)} derivatives, eps={self.eps:g}, "
-            f"atol={self.atol:g}, rtol={self.rtol:g}"
-        )
+        return f"{self.what} {verdict}: {len(self.rows)} derivatives, {self.tolerance.describe()}"
 
 
 # -- element access, the same for Value (one float) and Tensor (an ndarray) ---------------------
@@ -116,7 +114,7 @@ def numerical_grad(
     """Central-difference gradient of a one-element output ``f(*inputs)`` with respect to each
     input: a float for a Value, an array of the input's shape for a Tensor. Inputs are restored."""
     inputs = _check_inputs(inputs)
-    jac = _numeric_jacobian(f, inputs, eps)
+    jac = _numeric_jacobian(f, inputs, Tolerance(eps=eps))
     if jac and jac[0].shape[0] != 1:
         raise ValueError(
             f"numerical_grad needs a one-element output, got {jac[0].shape[0]} "
@@ -131,7 +129,7 @@ def numerical_grad(
     return grads
 
 
-def _numeric_jacobian(f, inputs: list[Node], eps: float) -> list[np.ndarray]:
+def _numeric_jacobian(f, inputs: list[Node], tolerance: Tolerance) -> list[np.ndarray]:
     """Per input, an array (output elements, input elements) of central differences."""
     jac = []
     with no_grad():
@@ -139,14 +137,15 @@ def _numeric_jacobian(f, inputs: list[Node], eps: float) -> list[np.ndarray]:
             columns = []
             for k in range(_size(node)):
                 x = _get(node, k)
+
+                def moved(h, node=node, k=k, x=x):
+                    _set(node, k, x + h)
+                    return _flat(_call(f, inputs))
+
                 try:
-                    _set(node, k, x + eps)
-                    plus = _flat(_call(f, inputs))
-                    _set(node, k, x - eps)
-                    minus = _flat(_call(f, inputs))
+                    columns.append(tolerance.central_difference(moved))
                 finally:
                     _set(node, k, x)
-                columns.append((plus - minus) / (2.0 * eps))
             jac.append(np.stack(columns, axis=1))
     return jac
 
@@ -197,11 +196,10 @@ def gradcheck(
     True
     """
     inputs = _check_inputs(inputs)
-    if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps}")
+    tolerance = Tolerance(eps, atol, rtol)
     out = _call(f, inputs)
     analytic = _analytic_jacobian(out, inputs)
-    numeric = _numeric_jacobian(f, inputs, eps)
+    numeric = _numeric_jacobian(f, inputs, tolerance)
     n_out = _size(out)
     rows = []
     for position, (node, a, n) in enumerate(zip(inputs, analytic, numeric)):
@@ -210,19 +208,25 @@ def gradcheck(
                 label = _element_label(node, k, position)
                 if n_out > 1:
                     label = f"d out[{j}] / d {label}"
-                an, nu = float(a[j, k]), float(n[j, k])
-                err = abs(an - nu)
-                rel = err / abs(nu) if nu != 0 else (0.0 if err == 0 else float("inf"))
-                ok = bool(err <= atol + rtol * abs(nu))  # nan compares False: a nan fails
-                rows.append(GradcheckRow(label, an, nu, err, rel, ok))
-    report = GradcheckReport(rows, atol, rtol, eps)
-    if raise_on_failure and not report.ok:
-        bad = report.failures()
-        listed = "; ".join(
-            f"{r.label}: analytic {r.analytic:.10g} vs numeric {r.numeric:.10g}" for r in bad[:10]
-        )
-        more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
-        raise GradcheckError(
-            f"gradcheck failed for {len(bad)} of {len(rows)} derivatives: {listed}{more}", report
-        )
+                rows.append(tolerance.row(label, a[j, k], n[j, k]))
+    report = GradcheckReport(rows, tolerance)
+    raise_if_failed(report, raise_on_failure)
     return report
+
+
+def failure_message(report: Report, limit: int = 20) -> str:
+    """The summary, then the failing rows as a table (at most ``limit``): the one failure
+    format of every check, what an assertion shows."""
+    bad = report.failures()
+    lines = [report.summary()]
+    if bad:
+        lines.append(report.table(bad[:limit]))
+        if len(bad) > limit:
+            lines.append(f"... and {len(bad) - limit} more failing rows")
+    return "\n".join(lines)
+
+
+def raise_if_failed(report: Report, raise_on_failure: bool) -> None:
+    """Raise ``GradcheckError`` with ``failure_message`` when asked and the report failed."""
+    if raise_on_failure and not report.ok:
+        raise GradcheckError(failure_message(report), report)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .display import format_number, html_table
-from .gradcheck import GradcheckReport, GradcheckRow
+from .gradcheck import GradcheckReport
 from .graph import Node, prepare_backward, topological_order
+from .tolerance import Tolerance
 
 __all__ = ["Step", "ForwardStep", "backward_steps", "forward_steps", "node_names"]
 
@@ -140,6 +141,7 @@ class Step:
         from .tensor import TENSOR_FORWARD, Tensor
         from .value import FORWARD
 
+        tolerance = Tolerance(eps, atol, rtol)
         node = self.node
         table = TENSOR_FORWARD if isinstance(node, Tensor) else FORWARD
         if node.op not in table:
@@ -150,28 +152,22 @@ class Step:
         rng = np.random.default_rng(0)
         for i, parent in enumerate(node.parents):
             label = f"d{self._name(node)}/d{self._name(parent)}"
-            if isinstance(node, Tensor):
-                direction = rng.standard_normal(np.shape(datas[i]))
-                plus, minus = list(datas), list(datas)
-                plus[i], minus[i] = datas[i] + eps * direction, datas[i] - eps * direction
-                diff = (
-                    np.asarray(forward(plus, node.param)) - np.asarray(forward(minus, node.param))
-                ) / (2 * eps)
+            tensor = isinstance(node, Tensor)
+            direction = rng.standard_normal(np.shape(datas[i])) if tensor else 1.0
+
+            def moved(h, i=i, direction=direction):
+                args = list(datas)
+                args[i] = datas[i] + h * direction
+                return np.asarray(forward(args, node.param))
+
+            diff = tolerance.central_difference(moved)
+            if tensor:
                 numeric = float(np.sum(np.asarray(self.upstream) * diff))
                 analytic = float(np.sum(self.contributions[i] * direction))
             else:
-                plus, minus = list(datas), list(datas)
-                plus[i], minus[i] = datas[i] + eps, datas[i] - eps
-                numeric = (forward(plus, node.param) - forward(minus, node.param)) / (2 * eps)
-                analytic = float(node._local[i])
-            err = abs(analytic - numeric)
-            rel = err / abs(numeric) if numeric else (0.0 if err == 0 else float("inf"))
-            rows.append(
-                GradcheckRow(
-                    label, analytic, numeric, err, rel, bool(err <= atol + rtol * abs(numeric))
-                )
-            )
-        return GradcheckReport(rows, atol, rtol, eps)
+                numeric, analytic = float(diff), float(node._local[i])
+            rows.append(tolerance.row(label, analytic, numeric))
+        return GradcheckReport(rows, tolerance, what=f"step {self.index + 1} check")
 
 
 def backward_steps(root: Node, grad=None) -> Iterator[Step]:

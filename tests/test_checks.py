@@ -41,9 +41,9 @@ def test_check_op_passes_a_right_op_on_grid_and_random_points():
     )
     report = check_op(softplus)
     assert report.ok and report.points == 24 and report.skipped == 0  # 16 on the grid + 8
-    assert report.rows[0].point == "x=-3" and report.rows[0].derivative == "dsoftplus_c/dx"
-    assert all(-3 <= float(r.point[2:]) <= 3 for r in report.rows)
-    assert not any(r.point == "x=0" for r in report.rows)  # the grid steps over the kink at 0
+    assert report.rows[0].where == "x=-3" and report.rows[0].label == "dsoftplus_c/dx"
+    assert all(-3 <= float(r.where[2:]) <= 3 for r in report.rows)
+    assert not any(r.where == "x=0" for r in report.rows)  # the grid steps over the kink at 0
     assert str(report).splitlines()[-1].endswith(": passed")
 
 
@@ -51,7 +51,7 @@ def test_check_op_names_the_wrong_derivative_and_raises_on_request():
     report = check_op(half_square)
     assert not report.ok and len(report.failures()) == len(report.rows) == 24
     row = report.rows[0]
-    assert (row.point, row.declared, row.numeric) == ("x=-3", -3.0, pytest.approx(-6.0))
+    assert (row.where, row.analytic, row.numeric) == ("x=-3", -3.0, pytest.approx(-6.0))
     assert "FAILED (24 of 24); worst at x=-3: dhalf_square/dx declared -3, numeric -6" in (
         report.summary()
     )
@@ -66,14 +66,14 @@ def test_check_op_skips_points_where_the_forward_is_not_finite():
     report = check_op(Value.log)
     assert report.ok and report.skipped > 0
     assert report.points + report.skipped == 24
-    assert all(float(r.point[2:]) > 0 for r in report.rows)
+    assert all(float(r.where[2:]) > 0 for r in report.rows)
 
 
 def test_check_op_on_builtins_with_domains_points_and_arity():
     assert check_op(lambda a, b: a / b, domain=[(-3, 3), (0.2, 3)]).ok
     report = check_op(Value.__mul__, points=[(1.0, 2.0), (3.0, -1.0)])
-    assert [r.point for r in report.rows] == ["x=1, other=2"] * 2 + ["x=3, other=-1"] * 2
-    assert [r.declared for r in report.rows] == [2.0, 1.0, -1.0, 3.0]
+    assert [r.where for r in report.rows] == ["x=1, other=2"] * 2 + ["x=3, other=-1"] * 2
+    assert [r.analytic for r in report.rows] == [2.0, 1.0, -1.0, 3.0]
     with pytest.raises(ValueError, match="takes 2"):
         check_op(Value.__mul__, points=[(1.0,)])
     with pytest.raises(ValueError, match="finite low < high"):
@@ -115,12 +115,12 @@ def test_check_gradients_passes_right_gradients_entry_by_entry():
     original = {k: v.copy() for k, v in params.items()}
     report = check_gradients(loss, lambda p: {"W": 2 * A * p["W"], "b": c}, params)
     assert report.ok and report.wrong == []
-    assert [r.entry for r in report.rows] == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]"] + [
+    assert [r.label for r in report.rows] == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]"] + [
         "b[0]",
         "b[1]",
         "b[2]",
     ]
-    assert report.rows[1].yours == pytest.approx(-0.8) and report.rows[1].numeric == (
+    assert report.rows[1].analytic == pytest.approx(-0.8) and report.rows[1].numeric == (
         pytest.approx(-0.8)
     )
     assert all(np.array_equal(params[k], original[k]) for k in params)  # nothing mutated
@@ -153,7 +153,7 @@ def test_check_gradients_names_missing_unexpected_and_misshapen_gradients():
         GradientMismatchError, match=r"\(3, 2\), the parameter \(2, 3\) \(transposed"
     ):
         check_gradients(lambda p: 0.0, lambda p: {"W": np.zeros((3, 2))}, rect)
-    with pytest.raises(TypeError, match="must return one number"):
+    with pytest.raises(TypeError, match="must return one real number"):
         check_gradients(lambda p: p["W"], lambda p: {"W": np.zeros((2, 3))}, rect)
     with pytest.raises(TypeError, match="non-empty dict"):
         check_gradients(loss, lambda p: {}, [])
