@@ -24,9 +24,11 @@ from .graph import (
     topological_order,
 )
 from .rendering import RendererMissingError, find_renderer, render
+from .stepcheck import StepCheckReport, check_step
 from .stepper import Stepper, stepper
 from .steps import ForwardStep, Step, backward_steps, forward_steps
 from .tensor import Tensor, concatenate, stack
+from .tolerance import CheckRow, Tolerance
 from .value import Value, dot, sum_values
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "GradientCheckReport",
     "OpCheckReport",
     "check_gradients",
+    "check_step",
+    "StepCheckReport",
     "check_op",
     "define_op",
     "define_tensor_op",
@@ -50,6 +54,8 @@ __all__ = [
     "GradcheckReport",
     "Node",
     "Tensor",
+    "Tolerance",
+    "CheckRow",
     "Value",
     "TooManyNodesError",
     "avg_pool2d",

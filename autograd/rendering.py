@@ -14,6 +14,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from .files import write_file
+
 __all__ = ["find_renderer", "use_renderer", "render", "render_svg", "RendererMissingError"]
 
 NO_RENDERER = (
@@ -80,15 +82,10 @@ def render(root_or_graph, path: str | os.PathLike, format: str = "svg", **draw_o
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot render to {path}: directory {path.parent} does not exist")
     if use_renderer() is None:
-        source = path.with_suffix(".gv")
-        source.write_text(graph.source)
+        source = write_file(path.with_suffix(".gv"), graph.source)
         warnings.warn(
             f"{NO_RENDERER}, then render the source with `dot -Tsvg {source} -o out.svg`",
             stacklevel=2,
         )
         return source
-    data = graph.pipe(format=format)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return path
+    return write_file(path, graph.pipe(format=format))

@@ -32,13 +32,13 @@ import html
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .display import format_number
 from .drawing import _preview, collapse_depth, draw, layout
+from .files import write_file
 from .graph import Node, topological_order
 from .rendering import render_svg
 from .steps import backward_steps, forward_steps
@@ -222,16 +222,7 @@ class Stepper:
             raise FileNotFoundError(
                 f"cannot save to {path}: directory {path.parent} does not exist"
             )
-        page = self.html()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(page)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_file(path, self.html())
 
     # -- the notebook -----------------------------------------------------------------------------
     def widget(self):

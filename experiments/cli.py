@@ -47,6 +47,7 @@ def _number(convert, accept, expected: str):
 _positive_int = _number(int, lambda v: v >= 1, "a positive integer")
 _non_negative_int = _number(int, lambda v: v >= 0, "an integer >= 0")
 _positive_float = _number(float, lambda v: 0 < v < float("inf"), "a positive number")
+_non_negative_float = _number(float, lambda v: 0 <= v < float("inf"), "a number >= 0")
 
 
 def _list_of(convert, accept, expected: str):
@@ -210,17 +211,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     ck = sub.add_parser(
         "check",
-        help="check a hand-written backward: FILE.py defines params, loss(params), grads(params)",
-        description="Check hand-written gradients against central differences of the loss. "
-        "FILE.py defines `params` (a dict of float arrays, or a function returning one), "
-        "`loss(params) -> float` and `grads(params) -> {name: array}`. Exit status: 0 when "
-        "every gradient is right, 1 when one is wrong, 2 when the file cannot be used.",
+        help="check a learner's training step or gradients: FILE.py or a folder of them",
+        description="Check training steps and hand-written gradients against central "
+        "differences of the loss. A step file defines `params` (a dict of float arrays, or a "
+        "function returning one), `loss(params) -> float` and `step(params)` (one training step "
+        "that updates the arrays in place or returns the updated dict; an optional `lr` is its "
+        "step size); a gradient file defines `params`, `loss` and `grads(params) -> {name: "
+        "array}`. Each file runs in a process of its own, in its own folder, with a timeout and "
+        "a memory limit: this keeps one broken file from stopping the others, but is not a "
+        "sandbox, so check only files you would run yourself. Exit status: 0 when every file is "
+        "right, 1 when some step or gradient is wrong, 2 when some file could not be checked.",
     )
-    ck.add_argument("file", type=Path, help="a Python file following the convention above")
+    ck.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="a .py file, or a folder of them"
+    )
     ck.add_argument("--eps", type=_positive_float, default=1e-6)
-    ck.add_argument("--atol", type=_positive_float, default=1e-5)
-    ck.add_argument("--rtol", type=_positive_float, default=1e-3)
+    ck.add_argument("--atol", type=_non_negative_float, default=1e-5)
+    ck.add_argument("--rtol", type=_non_negative_float, default=1e-3)
+    ck.add_argument(
+        "--timeout", type=_positive_float, default=60.0, help="seconds per file (default 60)"
+    )
+    ck.add_argument(
+        "--memory", type=_positive_int, default=4096, help="MB of memory per file (default 4096)"
+    )
     ck.add_argument("--failures-only", action="store_true", help="list only the wrong entries")
+    ck.add_argument("--json", type=Path, metavar="OUT", help="write one record per file")
+    ck.add_argument("--csv", type=Path, metavar="OUT", help="write one row per file")
 
     sp = sub.add_parser(
         "step",
@@ -455,63 +471,70 @@ def cmd_lab1(args) -> int:
     return 0
 
 
-CHECK_CONVENTION = (
-    "the file must define `params` (a dict of float arrays, or a function returning one), "
-    "`loss(params)` and `grads(params)`"
-)
-
-
-class _BadFile(ValueError):
-    """The checked file cannot be used: exit status 2."""
-
-
-def _load_check_file(path: Path) -> tuple:
-    import runpy
-
-    if not path.is_file():
-        raise _BadFile(f"{path}: no such file")
-    try:
-        names = runpy.run_path(str(path), run_name="__gradstep_check__")
-    except (Exception, SystemExit) as e:  # the user's code: anything it raises is reported
-        raise _BadFile(f"{path}: running it raised {type(e).__name__}: {e}") from None
-    missing = [n for n in ("params", "loss", "grads") if n not in names]
-    if missing:
-        raise _BadFile(f"{path} defines no {', '.join(missing)}: {CHECK_CONVENTION}")
-    params, loss, grads = names["params"], names["loss"], names["grads"]
-    for name, fn in (("loss", loss), ("grads", grads)):
-        if not callable(fn):
-            raise _BadFile(f"{path}: `{name}` is not a function: {CHECK_CONVENTION}")
-    if callable(params):
-        try:
-            params = params()
-        except Exception as e:  # noqa: BLE001 - the user's code
-            raise _BadFile(f"{path}: params() raised {type(e).__name__}: {e}") from None
-    return params, loss, grads
-
-
 def cmd_check(args) -> int:
-    from autograd import check_gradients
-    from autograd.checks import GradientMismatchError
-    from autograd.display import text_table
+    from autograd.files import check_writable_file
 
-    try:
-        params, loss, grads = _load_check_file(args.file)
-    except _BadFile as e:
-        print(f"gradstep: error: {e}", file=sys.stderr)
-        return 2
-    try:
-        report = check_gradients(loss, grads, params, eps=args.eps, atol=args.atol, rtol=args.rtol)
-    except GradientMismatchError as e:
-        print(f"gradstep check: {args.file}: {e}")
-        return 1
-    except Exception as e:  # noqa: BLE001 - the user's loss or grads raised
-        print(f"gradstep: error: {args.file}: {type(e).__name__}: {e}", file=sys.stderr)
-        return 2
-    rows = report.failures() if args.failures_only else report.rows
-    if rows:
-        print(text_table(report.headers, rows))
-    print(report.summary())
-    return 0 if report.ok else 1
+    from .checkfiles import check_file, check_files, exit_status, find_check_files
+
+    for option, path, suffix in (("--json", args.json, ".json"), ("--csv", args.csv, ".csv")):
+        if path is not None:
+            _check_output_file(option, path, (suffix,))
+            check_writable_file(path, option)
+    files = find_check_files(args.paths)
+    options = dict(
+        timeout=args.timeout, memory_mb=args.memory, eps=args.eps, atol=args.atol, rtol=args.rtol
+    )
+    if len(files) == 1 and args.paths[0].is_file():
+        verdicts = [check_file(files[0], **options)]
+        verdicts[0].file = str(files[0])
+        _print_one(verdicts[0], args.failures_only)
+    else:
+        verdicts = check_files(files, progress=_print_batch_line, **options)
+        _print_batch_summary(verdicts)
+    _write_check_outputs(verdicts, args)
+    return exit_status(verdicts)
+
+
+def _print_one(verdict, failures_only: bool) -> None:
+    """One file: its output, then its table and summary (or the one-line reason it failed)."""
+    if verdict.output:
+        print(f"--- output of {verdict.file} ---\n{verdict.output}\n---")
+    if verdict.status == "error":
+        print(f"gradstep: error: {verdict.file}: {verdict.message}", file=sys.stderr)
+        return
+    report = verdict.report
+    table = report.get("failures" if failures_only else "table")
+    if table and (not failures_only or verdict.status == "wrong"):
+        print(table)
+    print(report.get("summary") or f"gradstep check: {verdict.file}: {verdict.message}")
+
+
+def _print_batch_line(verdict) -> None:
+    from .checkfiles import verdict_line, wrong_parameters
+
+    print(verdict_line(verdict), flush=True)
+    for line in wrong_parameters(verdict) + verdict.notes:
+        print(f"       {line}")
+    if verdict.output:
+        lines = verdict.output.splitlines()
+        shown = lines[:5] + ([f"... ({len(lines) - 5} more lines)"] if len(lines) > 5 else [])
+        print("       output: " + "\n               ".join(shown))
+
+
+def _print_batch_summary(verdicts) -> None:
+    from .checkfiles import summary_table
+
+    print()
+    print(summary_table(verdicts))
+
+
+def _write_check_outputs(verdicts, args) -> None:
+    from .checkfiles import write_outputs
+
+    write_outputs(verdicts, args.json, args.csv)
+    for path in (args.json, args.csv):
+        if path is not None:
+            print(f"wrote {path}")
 
 
 def cmd_sweep(args) -> int:

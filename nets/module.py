@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
+
+from autograd.files import replacing_file
 
 _MAGIC = "gradstep-parameters-v1"
 
@@ -185,14 +186,8 @@ class Module:
                 f"cannot save to {path}: directory {path.parent} does not exist"
             )
         meta = json.dumps({"format": _MAGIC, "config": self.config()})
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, __gradstep__=np.array(meta), **self.state_dict())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replacing_file(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, __gradstep__=np.array(meta), **self.state_dict())
         return path
 
     def load(self, path: str | os.PathLike) -> None:

@@ -23,10 +23,11 @@ A ``nets.Sequential`` (and so a ``CNN``) maps layer i to index i: ``Conv2d`` -> 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from autograd.files import replacing_file
 
 from .activations import LEAKY_SLOPE
 from .layers import (
@@ -186,9 +187,7 @@ def export_torch(net: Module, path: str | os.PathLike) -> Path:
         raise FileNotFoundError(f"cannot export to {path}: directory {path.parent} does not exist")
     module = to_torch(net)
     # torch.export wants its archive's name to end in .pt2, so the temporary name keeps the suffix
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
+    with replacing_file(path, suffix=path.suffix) as tmp:
         if path.suffix == ".pt":
             torch.save(module.state_dict(), tmp)
         else:
@@ -197,10 +196,6 @@ def export_torch(net: Module, path: str | os.PathLike) -> Path:
             batch = torch.export.Dim("batch", min=1)
             program = torch.export.export(module, (example,), dynamic_shapes=({0: batch},))
             torch.export.save(program, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

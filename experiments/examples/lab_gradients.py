@@ -1,11 +1,12 @@
-"""The lab's 2-4-4-1 sigmoid network with a hand-written backward, in the lab's style (numpy
-only, no bias, summed cross-entropy), laid out for ``gradstep check``:
+"""The lab's 2-4-4-1 sigmoid network with its gradients written as a function (numpy only, no
+bias, summed cross-entropy), the other form ``gradstep check`` reads:
 
-    gradstep check experiments/examples/lab_backprop.py
+    gradstep check experiments/examples/lab_gradients.py
 
-The convention ``gradstep check`` reads: the file defines ``params`` (a dict of float arrays,
-or a function returning one), ``loss(params) -> float`` and ``grads(params) -> {name: array}``
-with the same names and shapes as ``params``. Everything else in the file is yours.
+A gradient file defines ``params`` (a dict of float arrays, or a function returning one),
+``loss(params) -> float`` and ``grads(params) -> {name: array}`` with the same names and shapes
+as ``params``, and updates nothing. (A training step as the lab writes it, updating the weights
+in place, is checked as it is: see ``lab_step.py``.) Everything else in the file is yours.
 """
 
 import numpy as np
