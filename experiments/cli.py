@@ -5,7 +5,7 @@
     gradstep graph [--collapse neuron] [--out graph.svg]  draw the network for one sample
     gradstep step [--data xor] [--out steps.html]         a page to click through backward
     gradstep export model.npz --torch model.pt            a saved network out to PyTorch
-    gradstep check FILE.py                                check a hand-written backward
+    gradstep check PATH... [--json grades.json]           check training steps and gradients
     gradstep sweep --lr 0.01,0.1 --hidden 2,4 --seeds 10  heatmaps over settings and seeds
     gradstep bench [--quick]                              speed, as ratios measured in one run
     gradstep demo                                         a short engine demonstration
