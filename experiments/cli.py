@@ -306,11 +306,8 @@ def cmd_graph(args) -> int:
     from autograd import render
     from autograd.drawing import TooManyNodesError
 
-    fmt = args.out.suffix.lstrip(".") or "svg"
-    if fmt not in ("svg", "png", "pdf"):
-        raise ValueError(f"--out must end in .svg, .png or .pdf, got {args.out}")
-    if not args.out.parent.is_dir():
-        raise ValueError(f"--out {args.out}: directory {args.out.parent} does not exist")
+    _check_output_file("--out", args.out, (".svg", ".png", ".pdf"))
+    fmt = args.out.suffix.lstrip(".")
     net, x, _, about = _network_on_one_point(args)
     out = net(list(x[0]))
     root = out[0] if isinstance(out, list) else out
@@ -379,11 +376,31 @@ def _check_writable_prefix(prefix: Path) -> None:
 
 
 def _check_output_file(option: str, path: Path, suffixes: tuple[str, ...]) -> None:
+    """Before any work: the suffix, the folder, a directory in the way, a folder we cannot
+    write to."""
+    from autograd.files import check_writable_file
+
     if path.suffix not in suffixes:
         raise ValueError(f"{option} {path}: expected a file ending in {' or '.join(suffixes)}")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ValueError(f"{option} {path}: directory {folder} does not exist")
+    try:
+        check_writable_file(path, option)
+    except (FileNotFoundError, IsADirectoryError) as e:
+        raise ValueError(str(e)) from None
+
+
+# bytes per number held: a float64 on the array engines, a graph node (~200 B) on the Value engine
+_BYTES_PER_NUMBER = {"numpy": 1, "tensor": 1, "value": 25}
+
+
+def _check_training_memory(args) -> None:
+    """Refuse --sizes/--n that cannot fit before the data or the network are made."""
+    from nets.budget import check_memory
+    from nets.population import estimate_bytes
+
+    points = 21 if args.data == "xor" else args.n
+    need = estimate_bytes(args.sizes, 1, points, args.bias) * _BYTES_PER_NUMBER[args.engine]
+    check_memory(need, f"training a {'-'.join(map(str, args.sizes))} network on {points} points",
+                 "use smaller --sizes or --n")  # fmt: skip
 
 
 def cmd_train(args) -> int:
@@ -399,6 +416,7 @@ def cmd_train(args) -> int:
         _check_output_file("--save", args.save, (".npz",))
     if args.sizes[0] != 2:
         raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
+    _check_training_memory(args)
     X, y = load_dataset(args.data, n=args.n, seed=args.data_seed)
     model = make_mlp(
         args.engine,
@@ -472,14 +490,11 @@ def cmd_lab1(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from autograd.files import check_writable_file
-
     from .checkfiles import check_file, check_files, exit_status, find_check_files
 
     for option, path, suffix in (("--json", args.json, ".json"), ("--csv", args.csv, ".csv")):
         if path is not None:
             _check_output_file(option, path, (suffix,))
-            check_writable_file(path, option)
     files = find_check_files(args.paths)
     options = dict(
         timeout=args.timeout, memory_mb=args.memory, eps=args.eps, atol=args.atol, rtol=args.rtol

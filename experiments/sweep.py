@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -20,14 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from nets import estimate_bytes
+from nets.budget import check_memory
+from nets.population import estimate_bytes
 
 from . import plots
 from .outdir import check_output_dir, replacing
 from .progress import RunsProgress
 from .runs import CONVERGED_MSE, REPORT_SETTING, Setting, settings_dict, train_runs
 
-__all__ = ["SweepGrid", "run_sweep", "memory_limit_bytes", "cell_table", "check_sweep_dir"]
+__all__ = ["SweepGrid", "run_sweep", "cell_table", "check_sweep_dir"]
 
 _MARKER = "sweep.csv"
 
@@ -93,14 +93,6 @@ class SweepGrid:
         )
 
 
-def memory_limit_bytes() -> int:
-    """Half of the machine's physical memory: what a sweep may take at once."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return 4 << 30
-
-
 def check_sweep_dir(out: Path) -> None:
     """New, empty, or an earlier sweep's output (replaced whole); anything else is refused."""
     check_output_dir(out, (_MARKER, "results.json"), "sweep output")
@@ -128,13 +120,11 @@ def run_sweep(
 ) -> dict:
     """Train the grid (in ``jobs`` worker processes, or in ``pool``'s); write the folder when
     ``out`` is given; return the results."""
-    need, limit = grid.peak_bytes(), memory_limit_bytes()
-    if need > limit:
-        raise ValueError(
-            f"this sweep would hold about {need / 2**30:.1f} GiB at once (its largest population),"
-            f" more than the {limit / 2**30:.1f} GiB allowed (half of this machine's memory); "
-            "use fewer learning rates or seeds"
-        )
+    check_memory(
+        grid.peak_bytes(),
+        "this sweep (its largest population)",
+        "use fewer learning rates or seeds",
+    )
     if out is not None:
         check_sweep_dir(out)
     start = time.perf_counter()

@@ -20,6 +20,42 @@ __all__ = ["CNN"]
 _POOLS = {"max": MaxPool2d, "avg": AvgPool2d, "none": None}
 
 
+def cnn_layers(
+    image_shape: tuple,
+    channels: Sequence[int],
+    kernel: int,
+    pool: str,
+    pool_size: int,
+    hidden: Sequence[int],
+    outputs: int,
+    activation: str,
+    output_activation: str,
+) -> list:
+    """The CNN's layers (nothing allocated): its blocks, flatten, the dense layers."""
+    if len(image_shape) != 3 or min(image_shape) < 1:
+        raise ValueError(f"image_shape must be (channels, height, width), got {image_shape}")
+    if pool not in _POOLS:
+        raise ValueError(f"unknown pool {pool!r}; choose one of {', '.join(_POOLS)}")
+    if kernel < 1 or kernel % 2 == 0:
+        raise ValueError(f"kernel must be an odd size >= 1 (same padding), got {kernel}")
+    layers = []
+    c = image_shape[0]
+    for out in channels:
+        layers += [Conv2d(c, out, kernel, padding=kernel // 2), ActivationLayer(activation)]
+        if _POOLS[pool] is not None:
+            layers.append(_POOLS[pool](pool_size))
+        c = out
+    layers.append(Flatten())
+    shape = image_shape
+    for layer in layers:  # the flattened width, for the first dense layer
+        shape = layer.output_shape(shape)
+    widths = [int(np.prod(shape)), *hidden, outputs]
+    for k, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:]), start=1):
+        layers.append(Linear(n_in, n_out))
+        layers.append(ActivationLayer(output_activation if k == len(widths) - 1 else activation))
+    return layers
+
+
 class CNN(Sequential):
     """conv -> activation -> pool blocks, flatten, dense layers; see the module docstring."""
 
@@ -37,29 +73,10 @@ class CNN(Sequential):
         seed: int | None = 0,
     ) -> None:
         image_shape = tuple(int(v) for v in image_shape)
-        if len(image_shape) != 3 or min(image_shape) < 1:
-            raise ValueError(f"image_shape must be (channels, height, width), got {image_shape}")
-        if pool not in _POOLS:
-            raise ValueError(f"unknown pool {pool!r}; choose one of {', '.join(_POOLS)}")
-        if kernel < 1 or kernel % 2 == 0:
-            raise ValueError(f"kernel must be an odd size >= 1 (same padding), got {kernel}")
-        layers = []
-        c = image_shape[0]
-        for out in channels:
-            layers += [Conv2d(c, out, kernel, padding=kernel // 2), ActivationLayer(activation)]
-            if _POOLS[pool] is not None:
-                layers.append(_POOLS[pool](pool_size))
-            c = out
-        layers.append(Flatten())
-        shape = image_shape
-        for layer in layers:  # the flattened width, for the first dense layer
-            shape = layer.output_shape(shape)
-        widths = [int(np.prod(shape)), *hidden, outputs]
-        for k, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:]), start=1):
-            layers.append(Linear(n_in, n_out))
-            layers.append(
-                ActivationLayer(output_activation if k == len(widths) - 1 else activation)
-            )
+        layers = cnn_layers(
+            image_shape, channels, kernel, pool, pool_size, hidden, outputs, activation,
+            output_activation,
+        )  # fmt: skip
         super().__init__(layers, image_shape, seed=seed)
         self.image_shape, self.channels = image_shape, tuple(channels)
         self._args = {

@@ -52,6 +52,10 @@ class Layer:
         """Fresh parameters ({"W": ..., "b": ...}) for an input of ``shape``; none by default."""
         return {}
 
+    def parameter_shapes(self) -> dict[str, tuple]:
+        """The shapes ``init`` gives, known without allocating anything."""
+        return {}
+
     def __call__(self, h: Tensor, params: dict[str, Tensor]) -> Tensor:  # pragma: no cover
         raise NotImplementedError
 
@@ -100,16 +104,16 @@ class Conv2d(Layer):
             )
         return (self.out_channels, h, w)
 
+    def parameter_shapes(self):
+        shapes = {"W": (self.out_channels, self.in_channels, self.kernel, self.kernel)}
+        return {**shapes, "b": (self.out_channels,)} if self.bias else shapes
+
     def init(self, shape, rng):
+        shapes = self.parameter_shapes()
         fan_in = self.in_channels * self.kernel**2
-        params = {
-            "W": rng.standard_normal(
-                (self.out_channels, self.in_channels, self.kernel, self.kernel)
-            )
-            * np.sqrt(2.0 / fan_in)
-        }
+        params = {"W": rng.standard_normal(shapes["W"]) * np.sqrt(2.0 / fan_in)}
         if self.bias:
-            params["b"] = np.zeros(self.out_channels)
+            params["b"] = np.zeros(shapes["b"])
         return params
 
     def __call__(self, h, params):
@@ -193,13 +197,17 @@ class Linear(Layer):
             )
         return (self.outputs,)
 
+    def parameter_shapes(self):
+        shapes = {"W": (self.inputs, self.outputs)}
+        return {**shapes, "b": (self.outputs,)} if self.bias else shapes
+
     def init(self, shape, rng):
+        shapes = self.parameter_shapes()
         params = {
-            "W": rng.standard_normal((self.inputs, self.outputs))
-            * np.sqrt(2.0 / (self.inputs + self.outputs))
+            "W": rng.standard_normal(shapes["W"]) * np.sqrt(2.0 / (self.inputs + self.outputs))
         }
         if self.bias:
-            params["b"] = np.zeros(self.outputs)
+            params["b"] = np.zeros(shapes["b"])
         return params
 
     def __call__(self, h, params):
@@ -229,6 +237,25 @@ class ActivationLayer(Layer):
         return f"ActivationLayer({self.activation.name!r})"
 
 
+def layer_names(layers: Sequence[Layer]) -> list[str]:
+    """``conv1``, ``act1``, ``conv2``, ...: each layer's name, by kind and count."""
+    counts: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        counts[layer.kind] = counts.get(layer.kind, 0) + 1
+        names.append(f"{layer.kind}{counts[layer.kind]}")
+    return names
+
+
+def sequential_parameter_shapes(layers: Sequence[Layer]) -> dict[str, tuple]:
+    """The parameters ``Sequential(layers, ...)`` makes, by name, without allocating them."""
+    return {
+        f"{name}.{k}": shape
+        for name, layer in zip(layer_names(layers), layers)
+        for k, shape in layer.parameter_shapes().items()
+    }
+
+
 class Sequential(TensorNetwork, Module):
     """Layers applied in order to inputs of ``input_shape`` (one sample, no batch axis)."""
 
@@ -246,11 +273,8 @@ class Sequential(TensorNetwork, Module):
         rng = np.random.default_rng(seed)
         params: dict[str, np.ndarray] = {}
         self._names: list[tuple[str, dict[str, str]]] = []
-        counts: dict[str, int] = {}
         shape = self.input_shape
-        for layer in self.layers:
-            counts[layer.kind] = counts.get(layer.kind, 0) + 1
-            name = f"{layer.kind}{counts[layer.kind]}"
+        for name, layer in zip(layer_names(self.layers), self.layers):
             local = layer.init(shape, rng)
             params.update({f"{name}.{k}": v for k, v in local.items()})
             self._names.append((name, {k: f"{name}.{k}" for k in local}))

@@ -16,6 +16,8 @@ import numpy as np
 
 from autograd.files import replacing_file
 
+from .budget import check_memory
+
 _MAGIC = "gradstep-parameters-v1"
 
 
@@ -208,8 +210,18 @@ def read_parameter_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.nda
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no parameter file at {path}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory, not a parameter file (.npz)")
+    with open(path, "rb") as f:
+        if f.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
+            raise ValueError(f"{path} is not a gradstep parameter file (.npz): not a zip archive")
     try:
         with np.load(path, allow_pickle=False) as data:
+            if not hasattr(data, "zip"):
+                raise ValueError("a single array, not an archive of named arrays")
+            # compressed members can unpack to far more than the file's size: check first
+            unpacked = sum(info.file_size for info in data.zip.infolist())
+            check_memory(unpacked, f"{path}'s arrays", "it is not a file gradstep wrote")
             arrays = {k: data[k] for k in data.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         raise ValueError(f"{path} is not a gradstep parameter file (.npz): {e}") from None

@@ -1,0 +1,172 @@
+"""Hostile and careless input: files that ask for more than they hold, writes that must not follow
+links or leave debris, outputs that cannot be written, found before the work starts."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autograd.files import check_writable_file, replacing_file, write_file
+from nets import load_network, make_mlp
+from nets.cnn import CNN
+from nets.module import _MAGIC
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def gradstep(*args, cwd=REPO):
+    return subprocess.run(
+        [sys.executable, "-m", "experiments", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def hostile_file(path, config, **arrays):
+    meta = json.dumps({"format": _MAGIC, "config": config})
+    np.savez(path, __gradstep__=np.array(meta), **arrays)
+    return path
+
+
+# -- a small file must not allocate a large network ---------------------------------------------
+def test_a_config_asking_for_more_than_the_file_holds_is_refused_before_building(tmp_path):
+    """A 1 KB file declaring layers of 30,000 units: refused, naming the mismatch, without
+    building the network (which would allocate about 7 GB)."""
+    config = {
+        "class": "NumpyMLP",
+        "layer_sizes": [2, 30000, 30000, 1],
+        "activation": "sigmoid",
+        "output_activation": "sigmoid",
+        "bias": True,
+        "seed": 0,
+        "init": "lab",
+    }
+    path = hostile_file(tmp_path / "evil.npz", config, W1=np.zeros((2, 4)))
+    assert path.stat().st_size < 2048
+    with pytest.raises(ValueError, match=r"W1: config \(2, 30000\), stored \(2, 4\)"):
+        load_network(path)
+    cnn = {"class": "CNN", "image_shape": [1, 12, 12], "channels": [30000, 30000], "seed": 0}
+    with pytest.raises(ValueError, match="does not match the arrays it holds"):
+        load_network(hostile_file(tmp_path / "cnn.npz", cnn))
+    layers = [{"type": "Linear", "inputs": 2, "outputs": 10**6, "bias": True}]
+    seq = {"class": "Sequential", "layers": layers, "input_shape": [2], "seed": 0}
+    with pytest.raises(ValueError, match=r"dense1.W: config \(2, 1000000\), stored none"):
+        load_network(hostile_file(tmp_path / "seq.npz", seq))
+    result = gradstep("export", str(path), "--torch", str(tmp_path / "m.pt"))
+    assert result.returncode == 2 and "refusing to build it" in result.stderr
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_saved_networks_of_every_kind_still_load(tmp_path):
+    net = make_mlp("numpy", layer_sizes=(2, 3, 1), bias=False, seed=1)
+    cnn = CNN(channels=(2,), hidden=(3,))
+    for name, model in (("mlp.npz", net), ("cnn.npz", cnn)):
+        loaded = load_network(model.save(tmp_path / name))
+        assert loaded.describe() == model.describe()
+        for k, v in model.state_dict().items():
+            assert np.array_equal(loaded.state_dict()[k], v)
+
+
+def test_a_compressed_archive_that_unpacks_past_memory_is_refused(tmp_path):
+    """Zeros compress about 1000:1: the members' unpacked sizes are read from the archive's
+    directory and checked before any array is read."""
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, __gradstep__=np.array("{}"), W1=np.zeros(100_000))
+    assert path.stat().st_size < 5_000  # 800 KB of zeros in a few KB
+    with pytest.MonkeyPatch.context() as mp:  # a machine whose budget is 100 KB
+        mp.setattr("nets.budget.memory_limit_bytes", lambda: 100_000)
+        with pytest.raises(ValueError, match="arrays would hold about .*not a file gradstep wrote"):
+            load_network(path)
+
+
+def test_files_that_are_not_archives_are_named_plainly(tmp_path):
+    text = tmp_path / "notes.npz"
+    text.write_text("these are my notes\n")
+    with pytest.raises(ValueError, match=r"not a gradstep parameter file \(.npz\): not a zip"):
+        load_network(text)
+    result = gradstep("export", str(text), "--torch", str(tmp_path / "m.pt"))
+    assert result.returncode == 2 and "pickle" not in result.stderr
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        load_network(tmp_path)
+
+
+def test_train_refuses_sizes_and_points_that_cannot_fit():
+    big = gradstep("train", "--sizes", "2-300000-300000-1", "--epochs", "1", "--quiet")
+    assert big.returncode == 2 and "use smaller --sizes or --n" in big.stderr
+    assert "MemoryError" not in big.stderr and big.stderr.count("\n") == 1
+    many = gradstep("train", "--data", "linear", "--n", "4000000000", "--epochs", "1")
+    assert many.returncode == 2 and "on 4000000000 points would hold about" in many.stderr
+
+
+# -- one write helper ---------------------------------------------------------------------------
+def test_writes_never_follow_a_planted_symlink(tmp_path):
+    """Someone plants links at every name the old code used for its temporary file: the target
+    they point to is never written, the output is, and no temporary file is left."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = tmp_path / "graph.svg"
+    for name in (".graph.svg.tmp", ".graph.svg.0.tmp"):
+        (tmp_path / name).symlink_to(victim)
+    write_file(out, "<svg/>")
+    assert victim.read_text() == "precious" and out.read_text() == "<svg/>"
+    leftovers = {p.name for p in tmp_path.iterdir()} - {"victim.txt", "graph.svg"}
+    assert leftovers == {".graph.svg.tmp", ".graph.svg.0.tmp"}  # only the planted links
+
+
+def test_written_files_get_the_umasks_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        mode = stat.S_IMODE(write_file(tmp_path / "a.html", "x").stat().st_mode)
+        os.umask(0o077)
+        private = stat.S_IMODE(write_file(tmp_path / "b.html", "x").stat().st_mode)
+    finally:
+        os.umask(old)
+    assert (mode, private) == (0o644, 0o600)
+    net = make_mlp("numpy", layer_sizes=(2, 2, 1), seed=0)
+    os.umask(0o022)
+    try:
+        saved = net.save(tmp_path / "m.npz")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o644
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_debris(tmp_path):
+    out = tmp_path / "page.html"
+    out.write_text("old")
+    with pytest.raises(RuntimeError), replacing_file(out) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+    assert out.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_check_writable_file_names_what_is_in_the_way(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(FileNotFoundError, match="directory .*afile does not exist"):
+        check_writable_file(tmp_path / "afile" / "x.svg", "--out")
+    with pytest.raises(IsADirectoryError, match="is a directory; give a file name"):
+        check_writable_file(tmp_path, "--out")
+    assert check_writable_file(tmp_path / "x.svg") == tmp_path / "x.svg"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # the probe is gone
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_the_work(tmp_path):
+    """A directory where a file should go, or a missing folder: one line, exit 2, before any
+    training or rendering, and nothing left behind."""
+    (tmp_path / "d.npz").mkdir()
+    (tmp_path / "s.html").mkdir()
+    (tmp_path / "g.svg").mkdir()
+    cases = [
+        (["train", "--epochs", "100000000", "--quiet", "--save", str(tmp_path / "d.npz")], "d.npz"),
+        (["step", "--out", str(tmp_path / "s.html")], "s.html"),
+        (["graph", "--out", str(tmp_path / "g.svg")], "g.svg"),
+        (["step", "--out", str(tmp_path / "none" / "s.html")], "does not exist"),
+    ]
+    for args, message in cases:
+        result = gradstep(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr and result.stderr.count("\n") == 1
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["d.npz", "g.svg", "s.html"]
