@@ -144,9 +144,10 @@ class Value(Node):
         return Value._make(-self.data, (self,), "neg", (-1.0,))
 
     def __abs__(self) -> Value:
-        """d/dx |x| = sign(x) (0 at 0, as in PyTorch)"""
+        """d/dx |x| = sign(x) (0 at 0, as in PyTorch; nan at nan)"""
         x = self.data
-        return Value._make(abs(x), (self,), "abs", (1.0 if x > 0 else -1.0 if x < 0 else 0.0,))
+        sign = 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x  # nan at nan
+        return Value._make(abs(x), (self,), "abs", (sign,))
 
     # Reflected forms: ``2 * v``, ``1 - v``, ``2 ** v``.
     def __radd__(self, other) -> Value:
@@ -191,16 +192,18 @@ class Value(Node):
         return Value._make(s, (self,), "sigmoid", (s * (1.0 - s),))
 
     def relu(self) -> Value:
-        """relu(x) = max(0, x), d/dx = 1 if x > 0 else 0"""
+        """relu(x) = max(0, x), d/dx = 1 if x > 0 else 0 (nan in, nan out)"""
         x = self.data
-        return Value._make(x if x > 0 else 0.0, (self,), "relu", (1.0 if x > 0 else 0.0,))
+        if x > 0:
+            return Value._make(x, (self,), "relu", (1.0,))
+        zero = x if x != x else 0.0  # nan in, nan out
+        return Value._make(zero, (self,), "relu", (zero,))
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """leaky_relu(x) = x if x > 0 else slope*x, d/dx = 1 if x > 0 else slope"""
         x, slope = self.data, float(slope)
-        return Value._make(
-            x if x > 0 else slope * x, (self,), "leaky_relu", (1.0 if x > 0 else slope,), slope
-        )
+        local = 1.0 if x > 0 else slope if x == x else x  # nan in, nan out
+        return Value._make(x if x > 0 else slope * x, (self,), "leaky_relu", (local,), slope)
 
     def identity(self) -> Value:
         """A no-op node (d/dx x = 1): the lab's "without activation" keeps one node per layer."""
@@ -312,12 +315,12 @@ _P_FLOOR = math.exp(LOG_FLOOR)
 
 def _clamped_log(x: float) -> float:
     """ln(max(x, e^-100)): the same clamp as numeric.clamped_log."""
-    return math.log(x if x > _P_FLOOR else _P_FLOOR)
+    return math.log(_P_FLOOR if x < _P_FLOOR else x)  # a nan stays nan
 
 
 def _sigmoid(x: float) -> float:
     # The same formula as numeric.sigmoid, so the scalar and array engines agree to the ulp.
-    return 1.0 / (1.0 + math.exp(-(x if x > SIGMOID_FLOOR else SIGMOID_FLOOR)))
+    return 1.0 / (1.0 + math.exp(-(SIGMOID_FLOOR if x < SIGMOID_FLOOR else x)))  # nan stays nan
 
 
 FORWARD.update(
@@ -333,7 +336,7 @@ FORWARD.update(
         "log": lambda d, p: _log(d[0]),
         "tanh": lambda d, p: math.tanh(d[0]),
         "sigmoid": lambda d, p: _sigmoid(d[0]),
-        "relu": lambda d, p: max(d[0], 0.0),
+        "relu": lambda d, p: d[0] if d[0] > 0 or d[0] != d[0] else 0.0,
         "leaky_relu": lambda d, p: d[0] if d[0] > 0 else p * d[0],
         "identity": lambda d, p: d[0],
         "bce": lambda d, p: -(p * _clamped_log(d[0]) + (1.0 - p) * _clamped_log(1.0 - d[0])),

@@ -26,7 +26,7 @@ from autograd import Tensor, avg_pool2d, conv2d, flatten, max_pool2d, scope
 from autograd.conv import conv_output_size
 
 from .activations import get_activation
-from .module import Module
+from .module import Module, require_finite
 from .tensornet import TensorNetwork
 
 __all__ = [
@@ -302,6 +302,7 @@ class Sequential(TensorNetwork, Module):
             y = y.reshape(-1, 1)
         if y.shape != (X.shape[0], self.outputs):
             raise ValueError(f"y has shape {y.shape}; expected {(X.shape[0], self.outputs)}")
+        require_finite(X, y)
         return X, y
 
     def _forward(self, X: np.ndarray) -> Tensor:

@@ -29,7 +29,7 @@ from autograd.value import _dot
 from .activations import get_activation
 from .init import check_layer_sizes, init_parameters, parameter_shapes
 from .losses import LOSSES, REDUCTIONS, check_loss, value_loss
-from .module import FlatBuffer, Gradients, Module, make_layout
+from .module import FlatBuffer, Gradients, Module, make_layout, require_finite
 from .tensornet import TensorNetwork
 
 __all__ = ["MLP", "ValueMLP", "TensorMLP", "NumpyMLP", "ENGINES", "make_mlp"]
@@ -106,6 +106,7 @@ class MLP(Module):
                 )
             )
         ):
+            require_finite(X, y)
             return X, y
         X = _as_float_array(X, "X")
         if X.ndim == 1 and self.layer_sizes[0] > 1 and X.shape[0] == self.layer_sizes[0]:
@@ -117,6 +118,7 @@ class MLP(Module):
         if X.shape[0] == 0:
             raise ValueError("X holds no samples")
         if y is None:
+            require_finite(X, None)
             return X, None
         y = _as_float_array(y, "y")
         outputs = self.layer_sizes[-1]
@@ -127,6 +129,7 @@ class MLP(Module):
                 f"y has shape {y.shape}; with X of {X.shape[0]} samples and "
                 f"{outputs} output(s) it should be {(X.shape[0], outputs)}"
             )
+        require_finite(X, y)
         return X, y
 
 

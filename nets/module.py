@@ -24,6 +24,18 @@ _MAGIC = "gradstep-parameters-v1"
 Layout = tuple  # ((name, start, stop, shape), ...) in state_dict order
 
 
+def require_finite(X: np.ndarray, y: np.ndarray | None) -> None:
+    """A batch holding nan or inf trains nothing but nan: refuse it, naming where."""
+    for name, a in (("X", X), ("y", y)):
+        if a is not None and not np.isfinite(a).all():
+            bad = np.argwhere(~np.isfinite(a))[0]
+            where = ", ".join(map(str, bad))
+            raise ValueError(
+                f"{name} holds nan or inf (first at {name}[{where}] = {a[tuple(bad)]}); "
+                "clean the data first"
+            )
+
+
 def make_layout(shapes: dict[str, tuple]) -> Layout:
     """Where each named array lies in the flat vector: state_dict order, each raveled."""
     layout, start = [], 0

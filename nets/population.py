@@ -33,7 +33,7 @@ from .activations import get_activation
 from .init import INITS, check_layer_sizes, init_parameters, parameter_shapes
 from .losses import LOSSES, REDUCTIONS, check_loss
 from .mlp import NumpyMLP, architecture, output_delta, through_activation
-from .module import Gradients, make_layout
+from .module import Gradients, make_layout, require_finite
 
 __all__ = ["Population", "PopulationGradients", "estimate_bytes"]
 
@@ -177,6 +177,7 @@ class Population:
             y = np.broadcast_to(y, (R, *y.shape))
         if y.shape != (R, X.shape[1], n_out):
             raise ValueError(f"y has shape {y.shape}; expected {(R, X.shape[1], n_out)}")
+        require_finite(X, y)
         return X, y
 
     def _buffers(self, n: int) -> None:
