@@ -88,7 +88,7 @@ def test_train_runs_keeps_order_and_data_per_seed():
         (["--hidden", "0"], "argument --hidden: expected positive integers, got 0"),
         (["--activation", "gelu"], "argument --activation: expected names from"),
         (["--seeds", "0"], "argument --seeds: expected a positive integer, got 0"),
-        (["--seeds", "100000000"], "GiB at once (its largest population), more than the"),
+        (["--seeds", "100000000"], "sweep (its largest population) would hold about"),
     ],
 )
 def test_sweep_errors_are_one_line_exit_2_and_write_nothing(tmp_path, args, message):
