@@ -57,6 +57,11 @@ def _check_name(name) -> str:
             f"op name {name!r} is a built-in op of gradstep; choose another name "
             f"(e.g. {name + '_mine'!r})"
         )
+    if not name.isidentifier():
+        raise ValueError(
+            f"an op's name must be a plain identifier (letters, digits, _), got {name!r:.60}: "
+            "it is shown in steps, drawings and pages"
+        )
     return name
 
 

@@ -131,8 +131,27 @@ def _natural(text: str):
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
 
 
+def plain_label(text: str) -> str:
+    """User text (op names, labels, scopes, titles) as a plain-text Graphviz label: never read
+    as an HTML-like label (``<<table href=...>>`` would become a live link in the SVG), its
+    backslashes never read as Graphviz escapes."""
+    import graphviz
+
+    return graphviz.escape(str(text))
+
+
 def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
+    """A Graphviz/SVG id for a scope, injective so that ``layer-1`` and ``layer_1`` stay two
+    boxes: letters and digits kept, ``/`` as ``__``, any other character as ``_x<hex>_``."""
+    return "".join(
+        ch if ch.isascii() and ch.isalnum() else "__" if ch == "/" else f"_x{ord(ch):x}_"
+        for ch in name
+    )
+
+
+def _box_id(box: str) -> str:
+    """The Graphviz node name of a collapsed scope's box."""
+    return "scope_" + _safe(box[6:])
 
 
 # -- deciding what goes where ---------------------------------------------------------------------
@@ -263,7 +282,7 @@ def draw(
         graph_attr={
             "rankdir": rankdir,
             "fontsize": "10",
-            "label": title,
+            "label": plain_label(title),
             "labelloc": "t",
             "ordering": "out",
             "newrank": "true",
@@ -323,7 +342,7 @@ class _Writer:
         if isinstance(item, str):  # a collapsed scope
             attrs = {"id": f"gss{_safe(item[6:])}"} if self.ids else {}
             label = _table(self.box_lines(item), COLOURS["collapsed"], rounded=True)
-            graph.node(_safe(item), label=label, shape="plain", **attrs)
+            graph.node(_box_id(item), label=label, shape="plain", **attrs)
             return
         node = item
         k = pic.position[id(node)]
@@ -339,7 +358,7 @@ class _Writer:
             op_attrs = {"id": f"gsop{node.id}"} if self.ids else {}
             graph.node(
                 f"n{k}op",
-                label=node.op,
+                label=plain_label(node.op),
                 shape="ellipse",
                 fillcolor=COLOURS[self.status.get(id(node), "op")],
                 style="filled",
@@ -384,11 +403,15 @@ class _Writer:
             self.stack(graph, inputs)
             # collapsed scopes and expanded ones (clusters, by their first op) in this scope:
             # one column in natural order (neuron0 above neuron1, collapsed or not)
-            siblings = [(b[6:], (_safe(b), {id(n) for n in self.collapsed[b]})) for b in boxes]
+            siblings = [(b[6:], (_box_id(b), {id(n) for n in self.collapsed[b]})) for b in boxes]
             children = children_of(scope) if cluster else []
             for child in children:
                 with graph.subgraph(name=f"cluster_{_safe(child)}") as sub:
-                    sub.attr(label=child.rsplit("/", 1)[-1], style="rounded", color="#999999")
+                    sub.attr(
+                        label=plain_label(child.rsplit("/", 1)[-1]),
+                        style="rounded",
+                        color="#999999",
+                    )
                     add_scope(sub, child)
                 anchor = self.anchor(child)
                 if anchor is not None:
@@ -461,8 +484,8 @@ class _Writer:
                 pb = pic.box[id(parent)]
                 if b.startswith("scope:") and pb == b:
                     continue
-                src = _safe(pb) if pb.startswith("scope:") else pb
-                dst = _safe(b) if b.startswith("scope:") else f"{b}op"
+                src = _box_id(pb) if pb.startswith("scope:") else pb
+                dst = _box_id(b) if b.startswith("scope:") else f"{b}op"
                 plain = not (b.startswith("scope:") or pb.startswith("scope:"))
                 key = (src, dst, i) if plain else (src, dst)
                 if key in seen:
@@ -481,7 +504,7 @@ class _Writer:
                     term = _chain_label(node, i)
                     current = step is not None and node is step.node
                     if term and (mode == "all" or (mode == "step" and current)):
-                        attrs["label"] = term
+                        attrs["label"] = plain_label(term)
                     elif term:
                         attrs["tooltip"] = term
                 self.dot.edge(src, dst, **attrs)

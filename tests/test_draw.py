@@ -88,9 +88,9 @@ def test_collapse_by_neuron_and_layer():
     out = net([0.1, 0.9])
     out.backward()
     by_neuron = draw(out, collapse="neuron").source
-    boxes = re.findall(r"^\s*scope_(layer\d_neuron\d) \[", by_neuron, re.M)
+    boxes = re.findall(r"^\s*scope_(layer\d__neuron\d) \[", by_neuron, re.M)
     assert sorted(boxes) == sorted(
-        [f"layer{k}_neuron{j}" for k, n in ((1, 4), (2, 4), (3, 1)) for j in range(n)]
+        [f"layer{k}__neuron{j}" for k, n in ((1, 4), (2, 4), (3, 1)) for j in range(n)]
     )
     assert "2 nodes, 3 parameters" in by_neuron and "a3[0] = 0.4204, grad 1.0000" in by_neuron
     assert "W1[0,0]" not in by_neuron  # drawn inside its neuron
@@ -99,8 +99,8 @@ def test_collapse_by_neuron_and_layer():
     by_layer = draw(out, collapse="layer").source
     assert len(re.findall(r"^\s*scope_layer\d \[", by_layer, re.M)) == 3
     expanded = draw(out, collapse="neuron", expand=["layer1/neuron0"]).source
-    assert "scope_layer1_neuron0 [" not in expanded and "z1[0]" in expanded
-    assert "subgraph cluster_layer1_neuron0" in expanded
+    assert "scope_layer1__neuron0 [" not in expanded and "z1[0]" in expanded
+    assert "subgraph cluster_layer1__neuron0" in expanded
 
 
 def test_max_nodes_guard_says_what_to_collapse():
@@ -212,9 +212,9 @@ def test_collapsed_network_reads_left_to_right_neurons_in_order_from_the_top():
     out.backward()
     pos = plain_positions(draw(out, collapse="neuron"))
     for k, n in ((1, 4), (2, 4)):
-        ys = [pos[f"scope_layer{k}_neuron{j}"][1] for j in range(n)]
+        ys = [pos[f"scope_layer{k}__neuron{j}"][1] for j in range(n)]
         assert ys == sorted(ys, reverse=True), f"layer {k} neurons top to bottom: {ys}"
-    xs = [pos[f"scope_layer{k}_neuron0"][0] for k in (1, 2, 3)]
+    xs = [pos[f"scope_layer{k}__neuron0"][0] for k in (1, 2, 3)]
     assert xs == sorted(xs)  # layers left to right
     inputs = [name for name in pos if name.startswith("n")]
     assert pos[inputs[0]][1] > pos[inputs[1]][1]  # x[0] above x[1]
@@ -230,7 +230,7 @@ def test_full_network_keeps_each_neurons_parameters_inside_its_cluster():
     src = graph.source
     for k, n_in, n in ((1, 2, 4), (2, 4, 4), (3, 4, 1)):
         for j in range(n):
-            body = src.split(f"subgraph cluster_layer{k}_neuron{j} {{", 1)[1].split("}", 1)[0]
+            body = src.split(f"subgraph cluster_layer{k}__neuron{j} {{", 1)[1].split("}", 1)[0]
             labels = re.findall(r"<td>([Wb]\d\[[\d,]+\])</td>", body)
             expected = [f"W{k}[{i},{j}]" for i in range(n_in)] + [f"b{k}[{j}]"]
             assert sorted(labels) == sorted(expected)

@@ -207,3 +207,47 @@ def test_training_data_holding_nan_is_refused_by_name(engine):
         net.loss_and_grads(X, y)
     with pytest.raises(ValueError, match="y holds nan or inf"):
         train(net, X[:1], np.array([[np.inf]]), epochs=2, quiet=True)
+
+
+# -- user text is data, never markup ------------------------------------------------------------
+LINK = '<<table><tr><td href="javascript:alert(1)">click</td></tr></table>>'
+
+
+def test_op_names_that_are_not_identifiers_are_refused():
+    from autograd import define_op, define_tensor_op
+
+    for name in (LINK, "<b>", "my op", "a-b"):
+        with pytest.raises(ValueError, match="must be a plain identifier"):
+            define_op(name, lambda x: x, lambda x, out: (1.0,))
+        with pytest.raises(ValueError, match="must be a plain identifier"):
+            define_tensor_op(name, lambda x: x, lambda g, x, out: (g,))
+
+
+def test_labels_scopes_and_titles_shaped_like_markup_stay_text(tmp_path):
+    """A label, a scope and a title of the form <<table href=...>>: drawn as plain text, no
+    link in the SVG or the stepper page, and no crash from Graphviz."""
+    from autograd import Value, draw, render, scope, stepper
+
+    with scope("<b>scope</b>"):
+        x = Value(2.0, label=LINK)
+        y = (x * x).tanh()
+    y.backward()
+    for collapse in (None, 1):
+        dot = draw(y, title=LINK, collapse=collapse)
+        svg = render(dot, tmp_path / f"g{collapse}.svg").read_text()
+        assert "xlink:href" not in svg and "<a " not in svg
+        assert "javascript:alert(1)" in svg  # shown, as text
+    page = stepper(y, title=LINK).save(tmp_path / "steps.html").read_text()
+    assert 'href="javascript' not in page and "xlink:href" not in page
+
+
+def test_scopes_that_differ_only_in_punctuation_stay_apart():
+    from autograd import Value, draw, scope
+
+    with scope("layer-1"):
+        a = Value(1.0, label="a") * 2
+    with scope("layer_1"):
+        b = Value(2.0, label="b") * 3
+    src = draw(a + b, collapse=1).source
+    assert "scope_layer_x2d_1 [" in src and "scope_layer_x5f_1 [" in src
+    assert src.count("nodes, 1 parameters") == 2
