@@ -212,17 +212,30 @@ def from_torch(module, input_shape=None, engine: str = "numpy") -> Module:
     all of them at once, in a ``ValueError``."""
     torch = import_torch()
     nn = torch.nn
-    if isinstance(module, nn.Linear):
+    if isinstance(module, nn.Linear) and not isinstance(module, nn.Sequential):
         module = nn.Sequential(module)
     if not isinstance(module, nn.Sequential):
         raise TypeError(
             f"from_torch takes an nn.Sequential (or one nn.Linear), got {type(module).__name__}"
         )
-    children = list(module.named_children())
+    if _own_forward(module, nn.Sequential) or _hooked(module):
+        raise ValueError(
+            f"from_torch cannot reproduce {type(module).__name__}: it changes how nn.Sequential "
+            "computes (its own forward, or hooks)"
+        )
+    # every entry, repeats included (named_children() lists a module used twice only once)
+    children = [(name, child) for name, child in module._modules.items() if child is not None]
     if not children:
         raise ValueError("from_torch got an empty nn.Sequential")
-    layers, problems = [], []
+    layers, problems, first_use = [], [], {}
     for name, child in children:
+        if id(child) in first_use and list(child.parameters()):
+            problems.append(
+                f"{name}: the same {type(child).__name__} as {first_use[id(child)]} (its weights "
+                "shared by two layers; gradstep's layers each own theirs)"
+            )
+            continue
+        first_use.setdefault(id(child), name)
         try:
             layers.append(_gradstep_layer(nn, child))
         except _Unsupported as e:
@@ -281,8 +294,23 @@ class _Unsupported(Exception):
     pass
 
 
+def _own_forward(m, base) -> bool:
+    """A subclass that computes something else than ``base`` (its own ``forward``)."""
+    return type(m).forward is not base.forward
+
+
+def _hooked(m) -> bool:
+    return bool(m._forward_hooks or m._forward_pre_hooks)
+
+
+_EXACT = ("Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten")
+
+
 def _gradstep_layer(nn, m) -> Layer:
     kind = type(m).__name__
+    base = next((getattr(nn, k) for k in _EXACT if isinstance(m, getattr(nn, k))), None)
+    if (base is not None and _own_forward(m, base)) or _hooked(m):
+        raise _Unsupported(f"{kind} (its own forward or hooks: gradstep cannot reproduce it)")
     if isinstance(m, nn.Linear):
         return Linear(m.in_features, m.out_features, bias=m.bias is not None)
     if isinstance(m, nn.Conv2d):

@@ -285,6 +285,44 @@ def test_from_torch_names_every_layer_it_cannot_take():
         from_torch(torch.nn.Sequential(torch.nn.Conv2d(1, 1, (3, 1))), input_shape=(1, 4, 4))
 
 
+def test_from_torch_refuses_what_it_cannot_reproduce_exactly():
+    """A module used twice (shared weights), subclasses with their own forward, hooks: each
+    would become a different model, so each is refused, naming the module."""
+    nn = torch.nn
+    lin = nn.Linear(2, 2)
+    with pytest.raises(ValueError, match=r"2: the same Linear as 0 \(its weights shared"):
+        from_torch(nn.Sequential(lin, nn.Tanh(), lin))
+
+    class Doubled(nn.Linear):
+        def forward(self, x):
+            return 2 * super().forward(x)
+
+    class Reversed(nn.Sequential):
+        def forward(self, x):
+            for m in reversed(self):
+                x = m(x)
+            return x
+
+    class Plain(nn.Linear):  # a subclass that computes what nn.Linear does: accepted
+        pass
+
+    with pytest.raises(ValueError, match="0: Doubled \\(its own forward or hooks"):
+        from_torch(nn.Sequential(Doubled(2, 1)))
+    with pytest.raises(ValueError, match="cannot reproduce Reversed"):
+        from_torch(Reversed(nn.Linear(2, 2), nn.Linear(2, 1)))
+    hooked = nn.Linear(2, 1)
+    hooked.register_forward_hook(lambda m, i, o: o * 3)
+    with pytest.raises(ValueError, match="0: Linear \\(its own forward or hooks"):
+        from_torch(nn.Sequential(hooked))
+    torch.manual_seed(0)
+    plain = nn.Sequential(Plain(2, 3), nn.Tanh(), nn.Linear(3, 1)).double()
+    X = np.random.default_rng(0).standard_normal((4, 2))
+    assert rel_diff(from_torch(plain).predict(X), plain(torch.tensor(X)).detach().numpy()) <= 1e-12
+    shared_act = nn.Tanh()  # a parameter-free module used twice is the same computation
+    ok = nn.Sequential(nn.Linear(2, 3), shared_act, nn.Linear(3, 1), shared_act).double()
+    assert rel_diff(from_torch(ok).predict(X), ok(torch.tensor(X)).detach().numpy()) <= 1e-12
+
+
 def test_train_save_export_and_load_in_plain_pytorch(tmp_path):
     """The issue's round trip: `gradstep train --save`, `gradstep export` to .pt and .pt2, then
     a fresh process that imports only torch loads both and predicts what gradstep predicts."""
