@@ -620,11 +620,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command not in commands:
         parser.print_help()
         return 0
+    from .workers import Terminated, terminate_as_interrupt
+
+    terminate_as_interrupt()  # SIGTERM cleans up as Ctrl-C does
+    named = (ValueError, PermissionError, FileNotFoundError, IsADirectoryError, ImportError)
     try:
         return commands[args.command](args)
-    except (ValueError, PermissionError, FileNotFoundError, ImportError, RendererMissing) as e:
+    except (*named, RendererMissing) as e:
         print(f"gradstep: error: {e}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("gradstep: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("gradstep: interrupted", file=sys.stderr)
         return 130

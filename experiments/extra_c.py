@@ -6,7 +6,6 @@ same 21 XOR points with fresh pixel noise, or new bars."""
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from . import plots
 from .datasets import load_dataset
 from .images import IMAGE_SETS, bars, image_set, points_to_images
 from .train import accuracy
+from .workers import worker_pool
 
 TEST_SEED_OFFSET = 1000
 LR = 0.01
@@ -85,11 +85,8 @@ def _job(args):
 
 def run_convolution(seeds: list[int], epochs: int, jobs: int) -> dict:
     work = [(name, seed, epochs) for name in IMAGE_SETS for seed in seeds]
-    if jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            runs = list(pool.map(_job, work))
-    else:
-        runs = [_job(w) for w in work]
+    with worker_pool(jobs) as pool:
+        runs = list(pool.map(_job, work)) if pool is not None else [_job(w) for w in work]
     results: dict = {"epochs": epochs, "optimizer": f"adam lr={LR}", "sets": {}}
     for (name, _, _), run in zip(work, runs):
         results["sets"].setdefault(name, []).append(run)

@@ -31,6 +31,7 @@ from .progress import RunsProgress
 from .runs import CONVERGED_MSE, REPORT_SETTING, Setting, settings_dict, summarize, train_runs
 from .sweep import SweepGrid, heatmap_figure, run_sweep
 from .train import accuracy, mse
+from .workers import worker_pool
 
 
 @dataclass
@@ -246,8 +247,7 @@ def run_lab(
     )
     phases: dict[str, float] = {}
     # With 2 workers: the convolution extra starts first in one, the MLP populations share both.
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
-    try:
+    with worker_pool(jobs) as pool:
         if pool is not None:
             conv_future = pool.submit(extra_c.run_convolution, seed_list, conv_epochs, 1)
             derivation_future = pool.submit(derivation_check, seed_list)
@@ -309,9 +309,6 @@ def run_lab(
                     for r in v["runs"]:
                         r.pop("state", None)
             (tmp / "results.json").write_text(json.dumps(payload, indent=1))
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
     log(
         f"wrote {out / 'report.md'}, {out / 'results.json'} and {len(figures)} figures "
         f"in {time.perf_counter() - start:.1f} s (its MLP training one network at a time with "

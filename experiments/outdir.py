@@ -1,12 +1,18 @@
-"""Output folders that are written whole or not at all (``gradstep lab1``, ``gradstep sweep``).
+"""Output folders written whole or not at all (``gradstep lab1``, ``gradstep sweep``), without
+ever deleting what gradstep did not write.
 
 ``check_output_dir`` refuses a folder that is neither new, empty, nor an earlier output of the
-same command (so a mistyped ``--out`` never deletes unrelated files) and probes that the place
-is writable; ``replacing(out)`` gives a temporary folder beside ``out`` that becomes ``out`` when
-the block ends, or is removed when it fails."""
+same command (so a mistyped ``--out`` is never written into) and probes that the place is
+writable. ``replacing(out)`` gives a temporary folder beside ``out`` (``out`` may be a symlink
+to a folder: its target is used); when the block ends the new files move into ``out``, replacing
+the files an earlier run wrote (listed in ``out/.gradstep-files``) and leaving every other file
+there alone; when the block fails (an error, Ctrl-C, SIGTERM) the temporary folder is removed.
+A temporary folder left by a run that was killed outright is removed by the next run.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -14,11 +20,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["check_output_dir", "replacing"]
+__all__ = ["check_output_dir", "replacing", "MANIFEST"]
+
+MANIFEST = ".gradstep-files"  # the files gradstep wrote into an output folder
 
 
 def check_output_dir(out: Path, markers: Iterable[str], what: str) -> None:
     """``out`` may be new, empty, or hold every file of ``markers`` (an earlier ``what``)."""
+    out = Path(out)
     if out.exists():
         if not out.is_dir():
             raise ValueError(f"--out {out} exists and is not a directory")
@@ -39,16 +48,78 @@ def check_output_dir(out: Path, markers: Iterable[str], what: str) -> None:
         ) from None
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _stale_prefix(out: Path) -> str:
+    return f".{out.name}.gradstep-"
+
+
+def _remove_stale(out: Path) -> None:
+    """Temporary folders of earlier runs that were killed before they could clean up (their
+    process is gone)."""
+    for tmp in out.parent.glob(_stale_prefix(out) + "*"):
+        pid = tmp.name.rsplit("-", 2)[-2] if tmp.name.count("-") >= 2 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _written_before(out: Path) -> set[str]:
+    try:
+        names = json.loads((out / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return set()
+    return {n for n in names if isinstance(n, str) and "/" not in n and n not in ("", ".", "..")}
+
+
+def _move_in(tmp: Path, out: Path) -> None:
+    """Move every file of ``tmp`` into the existing ``out``, replacing what gradstep wrote there
+    before and only that; other files in ``out`` are left as they are."""
+    new = {p.name for p in tmp.iterdir()}
+    for name in _written_before(out) - new:  # an earlier run's file this run does not write
+        old = out / name
+        if old.is_file() and not old.is_symlink():
+            old.unlink()
+    for name in sorted(new):
+        target = out / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        os.replace(tmp / name, target)
+    (out / MANIFEST).write_text(json.dumps(sorted(new)))
+    tmp.rmdir()
+
+
 @contextmanager
 def replacing(out: Path) -> Iterator[Path]:
-    """A temporary folder beside ``out``; on success it replaces ``out`` whole."""
+    """A temporary folder beside ``out`` whose files move into ``out`` on success."""
+    out = Path(out)
+    if out.is_symlink() and out.is_dir():
+        out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    _remove_stale(out)
+    prefix = f"{_stale_prefix(out)}{os.getpid()}-"
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's own 0700 would become out's
         yield tmp
         if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+            _move_in(tmp, out)
+        else:
+            (tmp / MANIFEST).write_text(json.dumps(sorted(p.name for p in tmp.iterdir())))
+            os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -13,7 +13,7 @@ import csv
 import json
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from . import plots
 from .outdir import check_output_dir, replacing
 from .progress import RunsProgress
 from .runs import CONVERGED_MSE, REPORT_SETTING, Setting, settings_dict, train_runs
+from .workers import worker_pool
 
 __all__ = ["SweepGrid", "run_sweep", "cell_table", "check_sweep_dir"]
 
@@ -134,13 +135,8 @@ def run_sweep(
         f"gradstep sweep: {len(work)} runs ({len(cells)} settings x {grid.seeds} seeds, "
         f"{grid.epochs:,} epochs each) on {grid.data}"
     )
-    own = ProcessPoolExecutor(max_workers=jobs) if pool is None and jobs > 1 else None
-    try:
-        with RunsProgress(len(work), progress) as bar:
-            runs = train_runs(work, bar, pool=pool or own)
-    finally:
-        if own is not None:
-            own.shutdown(cancel_futures=True)
+    with worker_pool(jobs if pool is None else 1) as own, RunsProgress(len(work), progress) as bar:
+        runs = train_runs(work, bar, pool=pool or own)
     results = {
         "data": grid.data,
         "epochs": grid.epochs,

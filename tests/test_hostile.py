@@ -251,3 +251,122 @@ def test_scopes_that_differ_only_in_punctuation_stay_apart():
     src = draw(a + b, collapse=1).source
     assert "scope_layer_x2d_1 [" in src and "scope_layer_x5f_1 [" in src
     assert src.count("nodes, 1 parameters") == 2
+
+
+# -- output folders: never delete what gradstep did not write; no orphans ------------------------
+def test_an_output_folder_keeps_files_gradstep_did_not_write(tmp_path):
+    from experiments.outdir import MANIFEST, replacing
+
+    out = tmp_path / "out"
+    with replacing(out) as tmp:
+        (tmp / "report.md").write_text("first")
+        (tmp / "old_figure.png").write_text("png")
+    (out / "my_notes.txt").write_text("mine")
+    with replacing(out) as tmp:
+        (tmp / "report.md").write_text("second")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted([MANIFEST, "my_notes.txt", "report.md"])  # old_figure: ours, gone
+    assert (out / "report.md").read_text() == "second"
+    assert (out / "my_notes.txt").read_text() == "mine"
+    with pytest.raises(RuntimeError), replacing(out) as tmp:
+        (tmp / "report.md").write_text("half")
+        raise RuntimeError("interrupted")
+    assert (out / "report.md").read_text() == "second"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
+
+
+def test_an_output_folder_reached_through_a_symlink_gets_the_results(tmp_path):
+    from experiments.outdir import replacing
+
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    with replacing(link) as tmp:
+        (tmp / "results.json").write_text("{}")
+    assert (real / "results.json").read_text() == "{}" and link.is_symlink()
+
+
+def test_output_folders_get_the_umasks_permissions_and_stale_temps_go(tmp_path):
+    from experiments.outdir import replacing
+
+    stale = tmp_path / ".out.gradstep-999999999-abc"  # a run killed outright: its pid is gone
+    stale.mkdir()
+    (stale / "half.png").write_text("x")
+    old = os.umask(0o022)
+    try:
+        with replacing(tmp_path / "out") as tmp:
+            (tmp / "a.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+SLOW_SWEEP = ["sweep", "--data", "linear", "--n", "100", "--lr", "0.1,0.2", "--hidden", "2,3",
+              "--seeds", "2", "--epochs", "2000000", "--jobs", "2", "--quiet"]  # fmt: skip
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found |= {int(c) for c in f.read().split()}
+    return found
+
+
+def _wait_for_workers(process, count=2, timeout=30.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        kids = _children(process.pid)
+        if len(kids) >= count:
+            return kids
+        time.sleep(0.1)
+    raise AssertionError(f"the sweep did not start {count} workers")
+
+
+def _gone(pids, timeout=10.0) -> bool:
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        alive = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().split(") ")[1].split()[0] != "Z":
+                        alive.append(pid)
+            except FileNotFoundError:
+                pass
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_a_killed_sweep_leaves_no_workers_and_no_temporary_folder(tmp_path, sig):
+    """SIGTERM cleans up as Ctrl-C does (workers killed, exit 143); after SIGKILL the workers
+    die with their parent (PR_SET_PDEATHSIG) and the next run removes the temporary folder."""
+    import signal
+
+    out = tmp_path / "sweep"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "experiments", *SLOW_SWEEP, "--out", str(out)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    workers = _wait_for_workers(process)
+    process.send_signal(getattr(signal, sig))
+    _, err = process.communicate(timeout=30)
+    assert _gone(workers), f"workers {workers} outlived gradstep after {sig}"
+    assert not out.exists()
+    if sig == "SIGTERM":
+        assert process.returncode == 143 and err.strip().endswith("gradstep: terminated")
+        assert list(tmp_path.iterdir()) == []
+    quick = gradstep("sweep", "--lr", "0.1", "--hidden", "2", "--seeds", "1", "--epochs", "10",
+                     "--quiet", "--jobs", "1", "--out", str(out))  # fmt: skip
+    assert quick.returncode == 0, quick.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep"]

@@ -27,6 +27,7 @@ def test_sweep_writes_heatmaps_results_and_csv(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "gradstep sweep: 8 runs (4 settings x 2 seeds, 300 epochs each) on xor" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == [
+        ".gradstep-files",  # what gradstep wrote: a rerun replaces only these
         "heatmap_sigmoid_sgd.png",
         "results.json",
         "sweep.csv",
