@@ -52,7 +52,25 @@ MAX_EDGE_LABELS = 24
 
 
 class TooManyNodesError(ValueError):
-    """The graph is larger than ``max_nodes``; the message says what to collapse instead."""
+    """The graph is larger than ``max_nodes``. ``drawn`` is its size, ``fits`` the collapse
+    settings that would bring it under the limit, with their sizes; ``advice(...)`` phrases
+    them in the caller's own options (``draw`` has ``only_from=``, the stepper and the command
+    line do not)."""
+
+    def __init__(self, drawn: int, max_nodes: int, fits: dict[str, int], more: str) -> None:
+        self.drawn, self.max_nodes, self.fits = drawn, max_nodes, fits
+        super().__init__(self.advice(more))
+
+    def advice(self, more: str, collapse: str = "collapse={!r}", limit: str = "max_nodes") -> str:
+        """The message: how big, which collapse settings fit (in the caller's spelling), what
+        else the caller can do."""
+        tips = [f"{collapse.format(name)} gives {count}" for name, count in self.fits.items()]
+        tips += [more] if more else []
+        tips.append(f"or raise {limit}")
+        return (
+            f"the graph would draw {self.drawn} boxes and ops ({limit}={self.max_nodes}): "
+            + "; ".join(tips)
+        )
 
 
 def role(node: Node, root: Node) -> str:
@@ -169,6 +187,7 @@ class Layout:
     box: dict[int, str]
     home: dict[int, str]
     consumers: dict[int, list[Node]]
+    depth: int | None = None  # the collapse depth it was laid out with
 
     def collapsed(self) -> dict[str, list[Node]]:
         out: dict[str, list[Node]] = {}
@@ -210,7 +229,7 @@ def layout(root, collapse=None, expand=(), only_from=None, cluster=True) -> Layo
             box[id(node)] = f"scope:{key}"
         else:
             box[id(node)] = f"n{position[id(node)]}"
-    return Layout(root, order, nodes, names, position, box, home, consumers)
+    return Layout(root, order, nodes, names, position, box, home, consumers, depth)
 
 
 def _homes(nodes: list[Node], root: Node, consumers) -> dict[int, str]:
@@ -271,11 +290,10 @@ def draw(
 
     use_renderer()  # so notebook display of the result finds the same renderer as render()
     pic = picture if picture is not None else layout(root, collapse, expand, only_from, cluster)
-    drawn = len(set(pic.box.values())) + sum(
-        1 for n in pic.nodes if n.parents and not pic.box[id(n)].startswith("scope:")
-    )
+    drawn = _drawn(pic)
     if drawn > max_nodes:
-        raise TooManyNodesError(_too_many(pic.nodes, drawn, max_nodes))
+        fits = _collapses_that_fit(root, pic, max_nodes, expand, only_from, cluster)
+        raise TooManyNodesError(drawn, max_nodes, fits, "or keep only_from=[some parameters]")
     status = _step_status(pic.order, step) if step is not None else {}
     dot = graphviz.Digraph(
         name="gradstep",
@@ -538,18 +556,21 @@ def _step_status(order: list[Node], step: Step) -> dict[int, str]:
     return status
 
 
-def _too_many(nodes: list[Node], drawn: int, max_nodes: int) -> str:
-    options = []
-    for name, depth in (("neuron", 2), ("layer", 1)):
-        keys = {_scope_key(n.scope, depth) for n in nodes}
-        loose = sum(1 for n in nodes if _scope_key(n.scope, depth) is None)
-        count = (
-            len(keys - {None})
-            + loose
-            + sum(1 for n in nodes if n.parents and _scope_key(n.scope, depth) is None)
-        )
-        options.append(f"collapse={name!r} gives {count}")
-    return (
-        f"the graph would draw {drawn} boxes and ops (max_nodes={max_nodes}): "
-        f"{'; '.join(options)}; or keep only_from=[some parameters], or raise max_nodes"
+def _drawn(pic: Layout) -> int:
+    """Boxes and op ellipses a picture draws."""
+    return len(set(pic.box.values())) + sum(
+        1 for n in pic.nodes if n.parents and not pic.box[id(n)].startswith("scope:")
     )
+
+
+def _collapses_that_fit(root, pic: Layout, max_nodes: int, expand, only_from, cluster):
+    """The collapse settings, coarser than the picture's own, whose picture is within the limit
+    (laid out for real: the count is the one ``draw`` would check)."""
+    fits = {}
+    for name, depth in (("neuron", 2), ("layer", 1)):
+        if pic.depth is not None and pic.depth <= depth:
+            continue
+        count = _drawn(layout(root, depth, expand, only_from, cluster))
+        if count <= max_nodes:
+            fits[name] = count
+    return fits

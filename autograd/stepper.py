@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from .display import format_number
-from .drawing import _preview, collapse_depth, draw, layout
+from .drawing import TooManyNodesError, _preview, _safe, collapse_depth, draw, layout
 from .files import write_file
 from .graph import Node, topological_order
 from .rendering import render_svg
@@ -168,7 +168,10 @@ class Stepper:
         """Graphviz lays the graph out once, boxes sized for the final grads (the widest text
         they will show), then the SVG gets the attributes the script steps through."""
         pic = layout(root, collapse, expand)
-        graph = draw(root, edge_labels=False, ids=True, max_nodes=max_nodes, picture=pic)
+        try:
+            graph = draw(root, edge_labels=False, ids=True, max_nodes=max_nodes, picture=pic)
+        except TooManyNodesError as e:
+            raise TooManyNodesError(e.drawn, e.max_nodes, e.fits, "") from None
         svg = render_svg(graph)
         self.svg = _annotate(svg, pic, self._initial_grad, self._initial_data)
         self._trace["terms"] = _edge_terms(pic)
@@ -368,10 +371,6 @@ def _role(node: Node, pic) -> str:
     if node.parents:
         return "value"
     return {"const": "constant", "input": "input"}.get(node.op, "parameter")
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in name)
 
 
 def _edge_terms(pic) -> dict[str, str]:

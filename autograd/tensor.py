@@ -228,6 +228,8 @@ class Tensor(Node):
             y = _to_array(y)
         if y.shape != p.shape:
             raise ValueError(f"bce target shape {y.shape} differs from {_name(self)} {p.shape}")
+        if y.size and not (y.min() >= 0.0 and y.max() <= 1.0):
+            raise ValueError("bce targets must lie in [0, 1] (and not be nan)")
         return _make(_bce(p, y), (self,), "bce", _bce_back, (p, y), y)
 
     # -- linear algebra, reductions and shapes -----------------------------------------------

@@ -214,6 +214,8 @@ class Value(Node):
         L = -(y ln p + (1 - y) ln(1 - p)), each log clamped at -100 so log(0) is never taken;
         dL/dp = (p - y) / max(p (1 - p), 1e-12), the same clamped form as torch's BCELoss."""
         p, y = self.data, _to_float(target)
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(f"bce target must be in [0, 1], got {y}")
         out = -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
         return Value._make(out, (self,), "bce", ((p - y) / max(p * (1.0 - p), BCE_EPS),), y)
 

@@ -325,7 +325,7 @@ def cmd_graph(args) -> int:
             title=about,
         )
     except TooManyNodesError as e:
-        raise ValueError(str(e)) from None
+        raise ValueError(e.advice("", collapse="--collapse {}", limit="--max-nodes")) from None
     print(f"graph: {path}")
     return 0
 

@@ -26,7 +26,7 @@ from autograd import Tensor, avg_pool2d, conv2d, flatten, max_pool2d, scope
 from autograd.conv import conv_output_size
 
 from .activations import get_activation
-from .module import Module, require_finite
+from .module import Module, as_float_array, require_finite
 from .tensornet import TensorNetwork
 
 __all__ = [
@@ -289,7 +289,7 @@ class Sequential(TensorNetwork, Module):
 
     def check_batch(self, X, y=None):
         if not (type(X) is np.ndarray and X.dtype == np.float64):
-            X = np.asarray(X, dtype=np.float64)
+            X = as_float_array(X, "X")
         if X.shape[1:] != self.input_shape or X.shape[0] == 0:
             raise ValueError(
                 f"X has shape {X.shape}; {self.describe()} takes (n, "
@@ -297,7 +297,7 @@ class Sequential(TensorNetwork, Module):
             )
         if y is None:
             return X, None
-        y = np.asarray(y, dtype=np.float64)
+        y = as_float_array(y, "y")
         if y.ndim == 1 and self.outputs == 1:
             y = y.reshape(-1, 1)
         if y.shape != (X.shape[0], self.outputs):

@@ -26,6 +26,17 @@ def check_loss(loss: str, reduction: str) -> None:
         raise ValueError(f"unknown reduction {reduction!r}; choose one of {', '.join(REDUCTIONS)}")
 
 
+def check_targets(loss: str, y: np.ndarray | None) -> None:
+    """bce is defined for targets in [0, 1] (probabilities, usually 0/1 labels): refuse others
+    by name instead of training on a loss that has no minimum."""
+    if loss == "bce" and y is not None and y.size and (y.min() < 0 or y.max() > 1):
+        bad = np.argwhere((y < 0) | (y > 1))[0]
+        where = ", ".join(map(str, bad))
+        raise ValueError(
+            f"bce needs targets in [0, 1]; y[{where}] is {y[tuple(bad)]:g} (use mse, or rescale y)"
+        )
+
+
 def value_loss(outputs: list[list[Value]], y: np.ndarray, loss: str, reduction: str) -> Value:
     """The loss as one Value graph over every sample's outputs; terms are labelled
     ``bce[i]`` / ``se[i]`` (sample i; ``[i,k]`` with several outputs) and the result ``L``."""

@@ -28,8 +28,8 @@ from autograd.value import _dot
 
 from .activations import get_activation
 from .init import check_layer_sizes, init_parameters, parameter_shapes
-from .losses import LOSSES, REDUCTIONS, check_loss, value_loss
-from .module import FlatBuffer, Gradients, Module, make_layout, require_finite
+from .losses import LOSSES, REDUCTIONS, check_loss, check_targets, value_loss
+from .module import FlatBuffer, Gradients, Module, as_float_array, make_layout, require_finite
 from .tensornet import TensorNetwork
 
 __all__ = ["MLP", "ValueMLP", "TensorMLP", "NumpyMLP", "ENGINES", "make_mlp"]
@@ -108,7 +108,7 @@ class MLP(Module):
         ):
             require_finite(X, y)
             return X, y
-        X = _as_float_array(X, "X")
+        X = as_float_array(X, "X")
         if X.ndim == 1 and self.layer_sizes[0] > 1 and X.shape[0] == self.layer_sizes[0]:
             X = X.reshape(1, -1)
         if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
@@ -120,7 +120,7 @@ class MLP(Module):
         if y is None:
             require_finite(X, None)
             return X, None
-        y = _as_float_array(y, "y")
+        y = as_float_array(y, "y")
         outputs = self.layer_sizes[-1]
         if y.ndim == 1 and outputs == 1:
             y = y.reshape(-1, 1)
@@ -255,6 +255,7 @@ class ValueMLP(MLP):
         """The loss over the batch as one Value graph (every sample's nodes in it)."""
         check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
+        check_targets(loss, y)
         outputs = [self.forward_sample(list(row)) for row in X.tolist()]
         with scope("loss"):
             return value_loss(outputs, y, loss, reduction)
@@ -422,12 +423,14 @@ class NumpyMLP(FlatBuffer, MLP):
         overflows to inf for z < -709, which gives the right 0 but a warning outside it."""
         check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
+        check_targets(loss, y)
         return lambda: self._backward_checked(X, y, loss, reduction, False)[1]
 
     def _backward(self, X, y, loss, reduction, want_loss: bool):
         if loss not in LOSSES or reduction not in REDUCTIONS:
             check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
+        check_targets(loss, y)
         with np.errstate(over="ignore"):
             return self._backward_checked(X, y, loss, reduction, want_loss)
 
@@ -531,15 +534,3 @@ def make_mlp(engine: str, **kwargs) -> MLP:
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     return ENGINES[engine](**kwargs)
-
-
-def _as_float_array(x, name: str) -> np.ndarray:
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
-    try:
-        array = np.asarray(x)
-    except ValueError as e:
-        raise ValueError(f"{name} must be a rectangular array of numbers: {e}") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
-    return array.astype(np.float64, copy=False)

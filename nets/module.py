@@ -24,6 +24,20 @@ _MAGIC = "gradstep-parameters-v1"
 Layout = tuple  # ((name, start, stop, shape), ...) in state_dict order
 
 
+def as_float_array(x, name: str) -> np.ndarray:
+    """``x`` as a float64 array of real numbers; strings, None, complex and object arrays are
+    refused by name (never cast with a warning)."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
+    try:
+        array = np.asarray(x)
+    except ValueError as e:
+        raise ValueError(f"{name} must be a rectangular array of numbers: {e}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+    return array.astype(np.float64, copy=False)
+
+
 def require_finite(X: np.ndarray, y: np.ndarray | None) -> None:
     """A batch holding nan or inf trains nothing but nan: refuse it, naming where."""
     for name, a in (("X", X), ("y", y)):

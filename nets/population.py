@@ -31,9 +31,9 @@ from autograd.numeric import LOG_FLOOR
 
 from .activations import get_activation
 from .init import INITS, check_layer_sizes, init_parameters, parameter_shapes
-from .losses import LOSSES, REDUCTIONS, check_loss
+from .losses import LOSSES, REDUCTIONS, check_loss, check_targets
 from .mlp import NumpyMLP, architecture, output_delta, through_activation
-from .module import Gradients, make_layout, require_finite
+from .module import Gradients, as_float_array, make_layout, require_finite
 
 __all__ = ["Population", "PopulationGradients", "estimate_bytes"]
 
@@ -162,7 +162,7 @@ class Population:
         """X as (R, n, inputs) float64 (a shared (n, inputs) batch is broadcast, not copied) and
         y as (R, n, outputs); errors name the mismatch."""
         R, n_in, n_out = len(self), self.layer_sizes[0], self.layer_sizes[-1]
-        X = np.asarray(X, dtype=np.float64)
+        X = as_float_array(X, "X")
         if X.ndim == 2:
             X = np.broadcast_to(X, (R, *X.shape))
         if X.ndim != 3 or X.shape[0] != R or X.shape[2] != n_in or X.shape[1] == 0:
@@ -172,7 +172,7 @@ class Population:
             )
         if y is None:
             return X, None
-        y = np.asarray(y, dtype=np.float64)
+        y = as_float_array(y, "y")
         if y.ndim == 2:
             y = np.broadcast_to(y, (R, *y.shape))
         if y.shape != (R, X.shape[1], n_out):
@@ -234,6 +234,7 @@ class Population:
         by the next call (an optimizer step reads them before that)."""
         check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
+        check_targets(loss, y)
         return lambda: self._backward(X, y, loss, reduction, False, checked=True)[1]
 
     def _backward(self, X, y, loss, reduction, want_loss: bool, checked: bool = False):
@@ -241,6 +242,7 @@ class Population:
             if loss not in LOSSES or reduction not in REDUCTIONS:
                 check_loss(loss, reduction)
             X, y = self.check_batch(X, y)
+            check_targets(loss, y)
         with np.errstate(over="ignore"):
             p = self._forward(X)
         L = self.depth

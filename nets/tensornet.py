@@ -10,7 +10,7 @@ import numpy as np
 
 from autograd import Tensor, no_grad, scope
 
-from .losses import check_loss, tensor_loss
+from .losses import check_loss, check_targets, tensor_loss
 from .module import FlatBuffer, Gradients, make_layout
 
 __all__ = ["TensorNetwork"]
@@ -58,6 +58,7 @@ class TensorNetwork(FlatBuffer):
         """The loss over the batch as a Tensor graph (the loss ops in scope ``loss``)."""
         check_loss(loss, reduction)
         X, y = self.check_batch(X, y)
+        check_targets(loss, y)
         p = self._forward(X)
         with scope("loss"):
             return tensor_loss(p, y, loss, reduction)

@@ -370,3 +370,64 @@ def test_a_killed_sweep_leaves_no_workers_and_no_temporary_folder(tmp_path, sig)
                      "--quiet", "--jobs", "1", "--out", str(out))  # fmt: skip
     assert quick.returncode == 0, quick.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep"]
+
+
+# -- smaller ones -------------------------------------------------------------------------------
+def test_bce_refuses_targets_outside_zero_one_in_every_engine():
+    from autograd import Tensor, Value
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    y = np.array([[1.0], [2.0]])
+    for engine in ("value", "tensor", "numpy"):
+        net = make_mlp(engine, layer_sizes=(2, 2, 1), seed=0)
+        with pytest.raises(ValueError, match=r"bce needs targets in \[0, 1\]; y\[1, 0\] is 2"):
+            net.loss_and_grads(X, y, loss="bce")
+        net.loss_and_grads(X, y, loss="mse")  # any real target is fine for mse
+    pop = nets_population((2, 2, 1))
+    with pytest.raises(ValueError, match="bce needs targets in"):
+        pop.loss_and_grads(X, -y, loss="bce")
+    with pytest.raises(ValueError, match=r"bce target must be in \[0, 1\], got 1.5"):
+        Value(0.5).bce(1.5)
+    with pytest.raises(ValueError, match=r"bce targets must lie in \[0, 1\]"):
+        Tensor(np.array([0.5])).bce(np.array([np.nan]))
+
+
+def nets_population(sizes):
+    from nets import Population
+
+    return Population(sizes, seeds=(0, 1))
+
+
+def test_complex_input_is_refused_by_every_network_not_cast():
+    from nets import Sequential
+    from nets.layers import ActivationLayer, Linear
+
+    X = np.array([[1 + 1j, 0.0]])
+    y = np.array([[1.0]])
+    seq = Sequential([Linear(2, 1), ActivationLayer("sigmoid")], (2,))
+    for net in (seq, nets_population((2, 1)), make_mlp("numpy", layer_sizes=(2, 1))):
+        with pytest.raises(TypeError, match="X must hold numbers, got dtype complex128"):
+            net.loss_and_grads(X, y)
+
+
+def test_too_many_nodes_advice_fits_the_caller_and_the_limit(tmp_path):
+    from autograd import TooManyNodesError, draw, stepper
+    from nets import ValueMLP
+
+    out = ValueMLP((2, 4, 4, 1), seed=0)([0.1, 0.9])
+    with pytest.raises(TooManyNodesError) as info:
+        draw(out, max_nodes=5)
+    message = str(info.value)
+    assert "collapse='layer' gives 4" in message and "neuron" not in message  # 11 > 5
+    assert "only_from=" in message
+    with pytest.raises(TooManyNodesError) as info:
+        stepper(out, max_nodes=12)
+    assert "collapse='neuron' gives 11" in str(info.value) and "only_from" not in str(info.value)
+    result = gradstep(
+        "graph", "--collapse", "none", "--max-nodes", "12", "--out", str(tmp_path / "g.svg")
+    )
+    assert result.returncode == 2
+    assert "--collapse neuron gives 11; --collapse layer gives 4; or raise --max-nodes" in (
+        result.stderr
+    )
+    assert "only_from" not in result.stderr
