@@ -211,7 +211,9 @@ def test_graph_command_errors(tmp_path):
     result = gradstep(
         "graph", "--collapse", "none", "--max-nodes", "10", "--out", str(tmp_path / "g.svg")
     )
-    assert result.returncode == 2 and "--collapse layer gives 4; or raise --max-nodes" in result.stderr
+    assert (
+        result.returncode == 2 and "--collapse layer gives 4; or raise --max-nodes" in result.stderr
+    )
     assert list(tmp_path.iterdir()) == []
 
 
