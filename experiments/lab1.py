@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograd.files import write_file
 from nets import NumpyMLP
 
 from . import extra_c, labcode
@@ -294,7 +295,7 @@ def run_lab(
             meta["seconds"] = time.perf_counter() - start
             report = write_report(results, derivation, figures, meta, sweep)
             report += "\n".join(extra_c.section(convolution, figures))
-            (tmp / "report.md").write_text(report)
+            write_file(tmp / "report.md", report)
             payload = {
                 "meta": meta,
                 "converged_mse": CONVERGED_MSE,
@@ -308,7 +309,7 @@ def run_lab(
                 for v in variants.values():
                     for r in v["runs"]:
                         r.pop("state", None)
-            (tmp / "results.json").write_text(json.dumps(payload, indent=1))
+            write_file(tmp / "results.json", json.dumps(payload, indent=1))
     log(
         f"wrote {out / 'report.md'}, {out / 'results.json'} and {len(figures)} figures "
         f"in {time.perf_counter() - start:.1f} s (its MLP training one network at a time with "

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from autograd.files import write_file
+
 __all__ = ["check_output_dir", "replacing", "MANIFEST"]
 
 MANIFEST = ".gradstep-files"  # the files gradstep wrote into an output folder
@@ -98,7 +100,7 @@ def _move_in(tmp: Path, out: Path) -> None:
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)
         os.replace(tmp / name, target)
-    (out / MANIFEST).write_text(json.dumps(sorted(new)))
+    write_file(out / MANIFEST, json.dumps(sorted(new)))
     tmp.rmdir()
 
 
@@ -118,7 +120,7 @@ def replacing(out: Path) -> Iterator[Path]:
         if out.exists():
             _move_in(tmp, out)
         else:
-            (tmp / MANIFEST).write_text(json.dumps(sorted(p.name for p in tmp.iterdir())))
+            write_file(tmp / MANIFEST, json.dumps(sorted(p.name for p in tmp.iterdir())))
             os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

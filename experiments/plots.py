@@ -179,7 +179,12 @@ def heatmaps(
 
 
 def _save(fig, path) -> Path:
+    from autograd.files import replacing_file
+
     path = Path(path)
-    fig.savefig(path, dpi=110)
-    _plt().close(fig)
+    try:
+        with replacing_file(path, suffix=path.suffix) as tmp:  # the suffix names the format
+            fig.savefig(tmp, dpi=110)
+    finally:
+        _plt().close(fig)
     return path

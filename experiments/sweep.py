@@ -10,6 +10,7 @@ activation and optimizer."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograd.files import write_file
 from nets.budget import check_memory
 from nets.population import estimate_bytes
 
@@ -216,15 +218,16 @@ def _write(results: dict, out: Path) -> None:
                     heatmap_figure(results, act, opt, tmp / f"heatmap_{act}_{opt}.png").name
                 )
         results = {**results, "figures": figures}
-        (tmp / "results.json").write_text(json.dumps(results, indent=1))
-        with open(tmp / _MARKER, "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["data", "activation", "optimizer", "hidden", "lr", "seed",
-                             "final_mse", "final_accuracy", "epochs_to_converge"])  # fmt: skip
-            for c in results["cells"]:
-                for r in c["runs"]:
-                    writer.writerow([
-                        results["data"], c["activation"], c["optimizer"], c["hidden"], c["lr"],
-                        r["seed"], r["final_loss"], r["final_accuracy"],
-                        "" if r["epochs_to_converge"] is None else r["epochs_to_converge"],
-                    ])  # fmt: skip
+        write_file(tmp / "results.json", json.dumps(results, indent=1))
+        table = io.StringIO(newline="")
+        writer = csv.writer(table)
+        writer.writerow(["data", "activation", "optimizer", "hidden", "lr", "seed",
+                         "final_mse", "final_accuracy", "epochs_to_converge"])  # fmt: skip
+        for c in results["cells"]:
+            for r in c["runs"]:
+                writer.writerow([
+                    results["data"], c["activation"], c["optimizer"], c["hidden"], c["lr"],
+                    r["seed"], r["final_loss"], r["final_accuracy"],
+                    "" if r["epochs_to_converge"] is None else r["epochs_to_converge"],
+                ])  # fmt: skip
+        write_file(tmp / _MARKER, table.getvalue())
