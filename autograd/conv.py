@@ -11,6 +11,12 @@ height, width) and weights (out, in, kh, kw):
 - ``avg_pool2d(x, kernel, stride)``: each window element gets g / (kernel * kernel).
 - ``flatten(x)``: (batch, ...) -> (batch, features).
 
+Each is a record of ``autograd.ops``. Their gradients are ops too, so a convolution network is
+differentiable to any order: conv2d's vector-Jacobian products are ``conv2d_input_grad`` and
+``conv2d_weight_grad``, and the three ops' gradients are each other; max pooling's is a scatter
+to the maxima (whose gradient reads them back), average pooling's spreads g over its windows
+(whose gradient is average pooling again).
+
 ``value_conv2d`` builds the same convolution for one small single-channel image out of Value
 nodes (one ``dot`` node per output pixel), to draw, step through and cross-check.
 """
@@ -22,8 +28,9 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .graph import scope
-from .tensor import TENSOR_FORWARD, Tensor, _make, _name
+from .graph import Node, scope
+from .ops import apply, data_of, define, scatter, shape_of
+from .tensor import Tensor, _make, _name
 from .value import Value, _dot
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "flatten", "value_conv2d", "conv_output_size"]
@@ -90,18 +97,16 @@ def conv2d(
     stride = _positive_int("stride", stride)
     padding = _positive_int("padding", padding, 0)
     _check_conv(x, w, b, stride, padding)
-    out, cols = _conv_forward(x.data, w.data, None if b is None else b.data, stride, padding)
+    out, _ = _conv_forward(x.data, w.data, None if b is None else b.data, stride, padding)
     parents = (x, w) if b is None else (x, w, b)
-    ctx = (cols, w.data, x.shape, stride, padding, b is not None)
-    return _make(out, parents, "conv2d", _conv_back, ctx, (stride, padding))
+    return _make(out, parents, CONV2D, (stride, padding))
 
 
-def _conv_back(ctx, g):
-    cols, w, x_shape, stride, padding, has_bias = ctx
+def _input_grad_array(g, w, x_shape, stride: int, padding: int) -> np.ndarray:
+    """d(conv2d)/dx applied to g: each window's share g * w, added back where it was read."""
     N, C, H, W = x_shape
     kh, kw = w.shape[2], w.shape[3]
     Ho, Wo = g.shape[2], g.shape[3]
-    dw = np.tensordot(g, cols, axes=([0, 2, 3], [0, 2, 3]))  # (O, C, kh, kw)
     dcols = np.tensordot(g, w, axes=([1], [0]))  # (N, Ho, Wo, C, kh, kw)
     dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
     for i in range(kh):  # each kernel offset sends its share back to where it was read
@@ -110,8 +115,78 @@ def _conv_back(ctx, g):
                 :, :, :, :, i, j
             ].transpose(0, 3, 1, 2)
     dx = dxp[:, :, padding : padding + H, padding : padding + W] if padding else dxp
-    dx = np.ascontiguousarray(dx)
-    return (dx, dw, g.sum(axis=(0, 2, 3))) if has_bias else (dx, dw)
+    return np.ascontiguousarray(dx)
+
+
+def _weight_grad_array(x, g, w_shape, stride: int, padding: int) -> np.ndarray:
+    """d(conv2d)/dw applied to g: g times each window, summed over batch and positions."""
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding))) if padding else x
+    cols = _windows(xp, w_shape[2], w_shape[3], stride)
+    return np.tensordot(g, cols, axes=([0, 2, 3], [0, 2, 3]))  # (O, C, kh, kw)
+
+
+def _conv(x, w, stride: int, padding: int):
+    """conv2d of arrays or nodes (no bias, no checks): what the gradient rules call."""
+    if isinstance(x, Node) or isinstance(w, Node):
+        return apply(CONV2D, (x, w), (stride, padding))
+    return _conv_forward(x, w, None, stride, padding)[0]
+
+
+def conv2d_input_grad(g, w, x_shape: tuple, stride: int, padding: int):
+    """The gradient conv2d sends to its input, for arrays or nodes."""
+    if isinstance(g, Node) or isinstance(w, Node):
+        return apply(CONV2D_INPUT_GRAD, (g, w), (tuple(x_shape), stride, padding))
+    return _input_grad_array(g, w, x_shape, stride, padding)
+
+
+def conv2d_weight_grad(x, g, w_shape: tuple, stride: int, padding: int):
+    """The gradient conv2d sends to its weight, for arrays or nodes."""
+    if isinstance(x, Node) or isinstance(g, Node):
+        return apply(CONV2D_WEIGHT_GRAD, (x, g), (tuple(w_shape), stride, padding))
+    return _weight_grad_array(x, g, w_shape, stride, padding)
+
+
+def _conv_vjp(g, xs, out, p):
+    """d/dx: conv2d_input_grad(g, w); d/dw: conv2d_weight_grad(x, g); d/db: g summed."""
+    stride, padding = p
+    x, w = xs[0], xs[1]
+    dx = conv2d_input_grad(g, w, shape_of(x), stride, padding)
+    dw = conv2d_weight_grad(x, g, shape_of(w), stride, padding)
+    return (dx, dw, g.sum(axis=(0, 2, 3))) if len(xs) > 2 else (dx, dw)
+
+
+def _input_grad_vjp(h, xs, out, p):
+    """z = input_grad(g, w) is linear in g and in w: <h, z> = <g, conv2d(h, w)> =
+    <w, weight_grad(h, g)>."""
+    _, stride, padding = p
+    g, w = xs
+    return _conv(h, w, stride, padding), conv2d_weight_grad(h, g, shape_of(w), stride, padding)
+
+
+def _weight_grad_vjp(h, xs, out, p):
+    """u = weight_grad(x, g): <h, u> = <x, input_grad(g, h)> = <g, conv2d(x, h)>."""
+    _, stride, padding = p
+    x, g = xs
+    return conv2d_input_grad(g, h, shape_of(x), stride, padding), _conv(x, h, stride, padding)
+
+
+def _conv_array(xs, p):
+    return _conv_forward(xs[0], xs[1], xs[2] if len(xs) > 2 else None, *p)[0]
+
+
+CONV2D = define("conv2d", array=_conv_array, vjp=_conv_vjp, doc=_conv_vjp.__doc__)
+CONV2D_INPUT_GRAD = define(
+    "conv2d_input_grad",
+    array=lambda xs, p: _input_grad_array(xs[0], xs[1], *p),
+    vjp=_input_grad_vjp,
+    doc=_input_grad_vjp.__doc__,
+)
+CONV2D_WEIGHT_GRAD = define(
+    "conv2d_weight_grad",
+    array=lambda xs, p: _weight_grad_array(xs[0], xs[1], *p),
+    vjp=_weight_grad_vjp,
+    doc=_weight_grad_vjp.__doc__,
+)
 
 
 def _pool_args(x: Tensor, kernel, stride, what: str) -> tuple[int, int]:
@@ -133,46 +208,80 @@ def _pool_args(x: Tensor, kernel, stride, what: str) -> tuple[int, int]:
 def max_pool2d(x: Tensor, kernel: int = 2, stride: int | None = None) -> Tensor:
     """The largest value of each kernel x kernel window (stride defaults to kernel)."""
     kernel, stride = _pool_args(x, kernel, stride, "max_pool2d")
-    win = _windows(x.data, kernel, kernel, stride)
-    flat = win.reshape(*win.shape[:4], kernel * kernel)
-    arg = flat.argmax(axis=-1)
-    out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-    return _make(
-        out, (x,), "max_pool2d", _max_pool_back, (x.shape, arg, kernel, stride), (kernel, stride)
-    )
+    return _make(_max_pool_array((x.data,), (kernel, stride)), (x,), MAX_POOL2D, (kernel, stride))
 
 
-def _max_pool_back(ctx, g):
-    shape, arg, kernel, stride = ctx
-    N, C, Ho, Wo = g.shape
+def _max_pool_array(xs, p):
+    return _windows(xs[0], p[0], p[0], p[1]).max(axis=(-2, -1))
+
+
+def _maxima(x: np.ndarray, kernel: int, stride: int) -> tuple:
+    """Where each window's (first) maximum lies in x, as an index of x (one entry per output)."""
+    win = _windows(x, kernel, kernel, stride)
+    arg = win.reshape(*win.shape[:4], kernel * kernel).argmax(axis=-1)
+    N, C, Ho, Wo = arg.shape
     di, dj = np.divmod(arg, kernel)
     rows = np.arange(Ho)[None, None, :, None] * stride + di
     cols = np.arange(Wo)[None, None, None, :] * stride + dj
-    n = np.arange(N)[:, None, None, None]
-    c = np.arange(C)[None, :, None, None]
-    dx = np.zeros(shape)
-    np.add.at(dx, (np.broadcast_to(n, g.shape), np.broadcast_to(c, g.shape), rows, cols), g)
-    return (dx,)
+    n = np.broadcast_to(np.arange(N)[:, None, None, None], arg.shape)
+    c = np.broadcast_to(np.arange(C)[None, :, None, None], arg.shape)
+    return (n, c, rows, cols)
+
+
+def _max_pool_vjp(g, xs, out, p):
+    """The gradient goes to each window's (first) maximum: a scatter, whose gradient reads the
+    same places back."""
+    x = xs[0]
+    return (scatter(g, _maxima(data_of(x), *p), shape_of(x)),)
+
+
+MAX_POOL2D = define("max_pool2d", array=_max_pool_array, vjp=_max_pool_vjp,
+                    doc=_max_pool_vjp.__doc__)  # fmt: skip
 
 
 def avg_pool2d(x: Tensor, kernel: int = 2, stride: int | None = None) -> Tensor:
     """The mean of each kernel x kernel window (stride defaults to kernel)."""
     kernel, stride = _pool_args(x, kernel, stride, "avg_pool2d")
-    out = _windows(x.data, kernel, kernel, stride).mean(axis=(-2, -1))
-    return _make(
-        out, (x,), "avg_pool2d", _avg_pool_back, (x.shape, kernel, stride), (kernel, stride)
-    )
+    return _make(_avg_pool_array((x.data,), (kernel, stride)), (x,), AVG_POOL2D, (kernel, stride))
 
 
-def _avg_pool_back(ctx, g):
-    shape, kernel, stride = ctx
+def _avg_pool_array(xs, p):
+    return _windows(xs[0], p[0], p[0], p[1]).mean(axis=(-2, -1))
+
+
+def _spread_array(g, shape, kernel: int, stride: int) -> np.ndarray:
     Ho, Wo = g.shape[2], g.shape[3]
     dx = np.zeros(shape)
     share = g / (kernel * kernel)
     for i in range(kernel):
         for j in range(kernel):
             dx[:, :, i : i + stride * Ho : stride, j : j + stride * Wo : stride] += share
-    return (dx,)
+    return dx
+
+
+def _avg_pool_vjp(g, xs, out, p):
+    """Each window element gets g / (kernel * kernel)."""
+    kernel, stride = p
+    shape = shape_of(xs[0])
+    if isinstance(g, Node):
+        return (apply(AVG_POOL_SPREAD, (g,), (tuple(shape), kernel, stride)),)
+    return (_spread_array(g, shape, kernel, stride),)
+
+
+def _pool(h, kernel: int, stride: int):
+    if isinstance(h, Node):
+        return apply(AVG_POOL2D, (h,), (kernel, stride))
+    return _avg_pool_array((h,), (kernel, stride))
+
+
+AVG_POOL2D = define("avg_pool2d", array=_avg_pool_array, vjp=_avg_pool_vjp,
+                    doc=_avg_pool_vjp.__doc__)  # fmt: skip
+AVG_POOL_SPREAD = define(
+    "avg_pool2d_spread",
+    array=lambda xs, p: _spread_array(xs[0], *p),
+    vjp=lambda h, xs, out, p: (_pool(h, p[1], p[2]),),
+    doc="avg_pool2d's gradient spread over its windows; its own gradient is avg_pool2d",
+)
 
 
 def flatten(x: Tensor) -> Tensor:
@@ -182,15 +291,6 @@ def flatten(x: Tensor) -> Tensor:
     if x.data.ndim < 2:
         raise ValueError(f"flatten needs a batch axis and at least one more, got shape {x.shape}")
     return x.reshape(x.shape[0], -1)
-
-
-TENSOR_FORWARD.update(
-    {
-        "conv2d": lambda d, p: _conv_forward(d[0], d[1], d[2] if len(d) > 2 else None, *p)[0],
-        "max_pool2d": lambda d, p: _windows(d[0], p[0], p[0], p[1]).max(axis=(-2, -1)),
-        "avg_pool2d": lambda d, p: _windows(d[0], p[0], p[0], p[1]).mean(axis=(-2, -1)),
-    }
-)
 
 
 def value_conv2d(

@@ -1,11 +1,17 @@
 """User-defined ops: the same kind of node as the built-ins, so every tool serves them.
 
-``define_op(name, forward, local_grads)`` makes a Value op from two float functions, the way the
-built-ins in ``value.py`` are written: the forward result, and beside it d(out)/d(x_i) for each
-input, stored on the node as numbers. ``define_tensor_op(name, forward, vjp)`` makes a Tensor op
-from an array forward and its vector-Jacobian product. Both register the forward under ``name``
-so ``step.check()`` can re-run the op alone, and both check what the user's functions return,
-naming the op in every error.
+``define_op(name, forward, local_grads)`` makes a Value op from its forward and d(out)/d(x_i) for
+each input, the way the built-ins are written; ``define_tensor_op(name, forward, vjp)`` makes a
+Tensor op from an array forward and its vector-Jacobian product. Both go through the same door as
+the built-ins: one record in ``autograd.ops.OPS`` that every tool reads (``step.check()`` re-runs
+the node's own record, drawing and steps show its name), and both check what the user's
+functions return, naming the op in every error.
+
+Written with operators and the generic functions of ``autograd.ops`` (``exp``, ``log``, ``tanh``,
+``sigmoid``, ``div``, ...), a derivative works on numbers and on nodes alike, so the op is
+differentiable to any order (``grad(..., create_graph=True)``). One that only works on numbers
+(``math.exp(x)``) still gives first derivatives; asked for a graph it raises ``CustomOpError``
+saying how to write it.
 
     >>> import math
     >>> from autograd import Value, define_op
@@ -26,23 +32,23 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .graph import STATE, Node
-from .tensor import TENSOR_FORWARD, Tensor
-from .tensor import _make as _make_tensor
-from .value import FORWARD, Value
+from . import ops
+from .graph import Node
+from .tensor import Tensor
+from .value import Value
 
 __all__ = ["define_op", "define_tensor_op", "CustomOpError", "ValueOp", "TensorOp"]
-
-# Names defined through this module; every other name in the forward tables is a built-in.
-_USER_NAMES: set[str] = set()
-_RESERVED = frozenset({"", "input", "const"})  # the roles of leaves
 
 
 def is_builtin(name: str) -> bool:
     """True for an op name the engine itself uses (its ops and the roles of leaves)."""
-    return name in _RESERVED or (
-        (name in FORWARD or name in TENSOR_FORWARD) and name not in _USER_NAMES
-    )
+    return name in ops.LEAF_ROLES or (name in ops.OPS and not ops.OPS[name].user)
+
+
+HOW_TO_NEST = (
+    "write the derivative with operators and autograd.ops functions (exp, log, tanh, sigmoid, "
+    "div, ...), which take numbers and nodes alike, instead of math/numpy functions of numbers"
+)
 
 
 class CustomOpError(RuntimeError):
@@ -70,15 +76,29 @@ def _check_callable(what: str, fn, name: str) -> None:
         raise TypeError(f"op {name!r}: {what} must be callable, got {type(fn).__name__}")
 
 
-def _define(kind, table: dict, name, forward, derivative, derivative_name: str):
-    """Check and make an op; register its forward so tools can re-run it alone."""
+def _define(kind, name, forward, derivative, derivative_name: str):
+    """Check and make an op, registered as one record like every built-in."""
     name = _check_name(name)
     _check_callable("forward", forward, name)
     _check_callable(derivative_name, derivative, name)
-    op = kind(name, forward, derivative)
-    _USER_NAMES.add(name)
-    table[name] = lambda d, p: op._run_forward(tuple(d))
-    return op
+    return kind(name, forward, derivative)
+
+
+def _nodes(xs) -> bool:
+    return any(isinstance(x, Node) for x in xs)
+
+
+def _as_graph(name: str, rule, *args):
+    """The user's derivative run on nodes: a rule that only works on numbers is named."""
+    try:
+        return ops.differentiating(rule, *args)
+    except CustomOpError:
+        raise
+    except Exception as e:
+        raise CustomOpError(
+            f"op {name!r}: its derivative works on numbers only, so it cannot be differentiated "
+            f"again ({type(e).__name__}: {e}); {HOW_TO_NEST}"
+        ) from e
 
 
 def _real(x) -> bool:
@@ -97,15 +117,19 @@ class ValueOp:
         self.forward = forward
         self.local_grads = local_grads
         self.__doc__ = getattr(forward, "__doc__", None) or f"user-defined op {name!r}"
+        self.record = ops.define(
+            name,
+            scalar=lambda xs, p: self._run_forward(tuple(xs)),
+            local=lambda xs, out, p: self._run_local_grads(tuple(xs), out),
+            user=True,
+            doc=self.__doc__,
+        )
 
     def __call__(self, *args) -> Value:
         if not args:
             raise TypeError(f"op {self.name!r} needs at least one input")
         parents = tuple(_as_value(a, self.name, i) for i, a in enumerate(args))
-        xs = tuple(p.data for p in parents)
-        out = self._run_forward(xs)
-        local = self._run_local_grads(xs, out) if STATE.grad_enabled else ()
-        return Value._make(out, parents, self.name, local)
+        return Value.apply(self.record, parents)
 
     def _run_forward(self, xs: tuple) -> float:
         try:
@@ -121,14 +145,20 @@ class ValueOp:
             )
         return float(out)
 
-    def _run_local_grads(self, xs: tuple, out: float) -> tuple:
+    def _run_local_grads(self, xs: tuple, out) -> tuple:
+        if _nodes(xs):  # the derivative as a graph (grad(..., create_graph=True))
+            local = _as_graph(self.name, self.local_grads, *xs, out)
+            return self._checked_local(xs, local, nodes=True)
         try:
             local = self.local_grads(*xs, out)
         except Exception as e:
             raise CustomOpError(
                 f"op {self.name!r}: local_grads{(*xs, out)} raised {type(e).__name__}: {e}"
             ) from e
-        if len(xs) == 1 and _real(local):
+        return self._checked_local(xs, local, nodes=False)
+
+    def _checked_local(self, xs: tuple, local, nodes: bool) -> tuple:
+        if len(xs) == 1 and (_real(local) or isinstance(local, Value)):
             local = (local,)  # a unary op may return its one derivative bare
         if not isinstance(local, (tuple, list)) or len(local) != len(xs):
             got = f"{len(local)} values" if isinstance(local, (tuple, list)) else repr(local)
@@ -137,12 +167,12 @@ class ValueOp:
                 f"({len(xs)}), got {got}"
             )
         for i, d in enumerate(local):
-            if not _real(d):
+            if not (_real(d) or (nodes and isinstance(d, Value))):
                 raise CustomOpError(
                     f"op {self.name!r}: local_grads returned {type(d).__name__} {d!r:.40} "
                     f"for input {i}; expected a real number"
                 )
-        return tuple(float(d) for d in local)
+        return tuple(d if isinstance(d, Value) else float(d) for d in local)
 
     def __repr__(self) -> str:
         return f"<Value op {self.name!r}>"
@@ -168,52 +198,13 @@ def define_op(
     number). The returned function takes Values (and plain numbers, made constants) and returns
     a Value whose ``op`` is ``name``: drawing, ``backward_steps``, ``step.check()``,
     ``gradcheck``, ``check_op``, ``detect_anomaly``, ``no_grad`` and scopes treat it like any
-    built-in. A name the engine uses is refused; defining the same name again replaces it."""
-    return _define(ValueOp, FORWARD, name, forward, local_grads, "local_grads")
+    built-in. A name the engine uses is refused; defining the same name again replaces it (nodes
+    made before keep the op they were made with). Written with operators and ``autograd.ops``
+    functions, ``local_grads`` also runs on Values, and the op is differentiable to any order."""
+    return _define(ValueOp, name, forward, local_grads, "local_grads")
 
 
 # -- Tensor ops -----------------------------------------------------------------------------------
-class _Vjp:
-    """The backward of a user-defined Tensor op: calls the user's ``vjp`` and checks what it
-    returns. An object (not a closure over the node) so nodes keep no reference cycles."""
-
-    __slots__ = ("name", "vjp")
-
-    def __init__(self, name: str, vjp: Callable) -> None:
-        self.name, self.vjp = name, vjp
-
-    def __call__(self, ctx, g):
-        arrays, out = ctx
-        try:
-            grads = self.vjp(g, *arrays, out)
-        except Exception as e:
-            raise CustomOpError(f"op {self.name!r}: vjp raised {type(e).__name__}: {e}") from e
-        if len(arrays) == 1 and isinstance(grads, np.ndarray):
-            grads = (grads,)  # a unary op may return its one gradient bare
-        if not isinstance(grads, (tuple, list)) or len(grads) != len(arrays):
-            got = f"{len(grads)} gradients" if isinstance(grads, (tuple, list)) else repr(grads)
-            raise CustomOpError(
-                f"op {self.name!r}: vjp must return one gradient per input ({len(arrays)}), "
-                f"got {got:.80}"
-            )
-        checked = []
-        for i, (grad, x) in enumerate(zip(grads, arrays)):
-            try:
-                grad = np.asarray(grad, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise CustomOpError(
-                    f"op {self.name!r}: vjp returned {type(grad).__name__} for input {i}; "
-                    "expected an array of numbers"
-                ) from None
-            if grad.shape != x.shape:
-                raise CustomOpError(
-                    f"op {self.name!r}: vjp returned a gradient of shape {grad.shape} for "
-                    f"input {i}, whose shape is {x.shape}"
-                )
-            checked.append(grad)
-        return tuple(checked)
-
-
 class TensorOp:
     """A user-defined Tensor op (what ``define_tensor_op`` returns)."""
 
@@ -221,15 +212,19 @@ class TensorOp:
 
     def __init__(self, name: str, forward: Callable, vjp: Callable) -> None:
         self.name, self.forward, self.vjp = name, forward, vjp
-        self._back = _Vjp(name, vjp)
+        self.record = ops.define(
+            name,
+            array=lambda xs, p: self._run_forward(tuple(xs)),
+            vjp=lambda g, xs, out, p: self._run_vjp(g, tuple(xs), out),
+            user=True,
+            doc=getattr(forward, "__doc__", None) or f"user-defined op {name!r}",
+        )
 
     def __call__(self, *args) -> Tensor:
         if not args:
             raise TypeError(f"op {self.name!r} needs at least one input")
         parents = tuple(_as_tensor(a, self.name, i) for i, a in enumerate(args))
-        arrays = tuple(p.data for p in parents)
-        out = self._run_forward(arrays)
-        return _make_tensor(out, parents, self.name, self._back, (arrays, out))
+        return Tensor.apply(self.record, parents)
 
     def _run_forward(self, arrays: tuple) -> np.ndarray:
         try:
@@ -247,6 +242,43 @@ class TensorOp:
                 f"{type(out).__name__}"
             ) from None
         return out
+
+    def _run_vjp(self, g, arrays: tuple, out) -> tuple:
+        nodes = _nodes((g, *arrays))
+        if nodes:
+            grads = _as_graph(self.name, self.vjp, g, *arrays, out)
+        else:
+            try:
+                grads = self.vjp(g, *arrays, out)
+            except Exception as e:
+                raise CustomOpError(f"op {self.name!r}: vjp raised {type(e).__name__}: {e}") from e
+        if len(arrays) == 1 and isinstance(grads, (np.ndarray, Tensor)):
+            grads = (grads,)  # a unary op may return its one gradient bare
+        if not isinstance(grads, (tuple, list)) or len(grads) != len(arrays):
+            got = f"{len(grads)} gradients" if isinstance(grads, (tuple, list)) else repr(grads)
+            raise CustomOpError(
+                f"op {self.name!r}: vjp must return one gradient per input ({len(arrays)}), "
+                f"got {got:.80}"
+            )
+        return tuple(
+            self._checked_grad(i, grad, x, nodes) for i, (grad, x) in enumerate(zip(grads, arrays))
+        )
+
+    def _checked_grad(self, i: int, grad, x, nodes: bool):
+        if not (nodes and isinstance(grad, Tensor)):
+            try:
+                grad = np.asarray(grad, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise CustomOpError(
+                    f"op {self.name!r}: vjp returned {type(grad).__name__} for input {i}; "
+                    "expected an array of numbers"
+                ) from None
+        if grad.shape != x.shape:
+            raise CustomOpError(
+                f"op {self.name!r}: vjp returned a gradient of shape {grad.shape} for "
+                f"input {i}, whose shape is {x.shape}"
+            )
+        return grad
 
     def __repr__(self) -> str:
         return f"<Tensor op {self.name!r}>"
@@ -276,4 +308,4 @@ def define_tensor_op(
     returns, for each input, the gradient of the root with respect to it given ``grad_out`` (the
     root's gradient with respect to ``out``), each of its input's shape: a wrong count, shape or
     type is a ``CustomOpError`` at backward time naming the op (and both shapes)."""
-    return _define(TensorOp, TENSOR_FORWARD, name, forward, vjp, "vjp")
+    return _define(TensorOp, name, forward, vjp, "vjp")

@@ -53,6 +53,7 @@ class _State:
     grad_enabled: bool = True
     anomaly: bool = False
     scope: str = ""
+    differentiating: bool = False  # a derivative rule is running on nodes (ops.differentiating)
 
 
 STATE = _State()

@@ -1,10 +1,13 @@
 """Value: a float64 scalar node of the computation graph.
 
-Each operation below computes its result and, right beside it, its local derivatives: one float
-per parent, d(out)/d(parent), stored on the output node as ``_local``. Back-propagation then only
-multiplies: ``parent.grad += out.grad * local``. Storing numbers rather than a closure keeps nodes
-free of reference cycles (a closure on the node that refers back to the node would be a cycle, and
-cycles make CPython's garbage collector slow training down several times).
+Every operation is a record of ``autograd.ops`` (its forward and its derivative rule side by
+side): a Value op computes its result with the record's forward and, right then, its local
+derivatives with the record's rule on the inputs' floats, one number per parent, stored on the
+output node as ``_local``. Back-propagation then only multiplies: ``parent.grad += out.grad *
+local``. Storing numbers rather than a closure keeps nodes free of reference cycles (a closure on
+the node that refers back to the node would be a cycle, and cycles make CPython's garbage
+collector slow training down several times). Under ``grad(..., create_graph=True)`` the same rule
+runs on the nodes themselves, and the derivative becomes a graph.
 
 Arithmetic follows IEEE 754 like numpy: ``log(0) = -inf``, ``log(-1) = nan``, ``1/0 = inf``,
 ``exp(1000) = inf``; inside ``autograd.detect_anomaly()`` the first non-finite result raises.
@@ -14,33 +17,68 @@ from __future__ import annotations
 
 import math
 import numbers
-from operator import mul as _mul
+from collections.abc import Mapping
 
 import numpy as np
 
 from .graph import STATE, AnomalyError, Node, _ids
-from .numeric import BCE_EPS, LOG_FLOOR, SIGMOID_FLOOR
+from .ops import (
+    ABS,
+    ADD,
+    BCE,
+    CLIP,
+    DIV,
+    DOT,
+    EXP,
+    IDENTITY,
+    LEAKY_RELU,
+    LOG,
+    MUL,
+    NEG,
+    OPS,
+    POW,
+    RELU,
+    SIGMOID,
+    SUB,
+    SUM,
+    TANH,
+    NumbersOnlyError,
+    Op,
+)
 
 __all__ = ["Value", "FORWARD", "sum_values", "dot"]
 
-_inf, _nan = math.inf, math.nan
 
-# Forward function of every op, keyed by op name: f(parent data tuple, param) -> result.
-# Nodes store only the result and the local derivatives; this table lets tools re-run one op
-# alone (step.check compares the stored derivatives with central differences of it).
-FORWARD: dict = {}
+class _Forwards(Mapping):
+    """``FORWARD[name](data tuple, param)``: the forward of each registered op, read from its
+    record in ``autograd.ops.OPS`` (``FORWARD`` for floats, ``TENSOR_FORWARD`` for arrays)."""
 
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
 
-def _forward(op: str):
-    def register(fn):
-        FORWARD[op] = fn
+    def __getitem__(self, name: str):
+        fn = getattr(OPS[name], self.kind) if name in OPS else None
+        if fn is None:
+            raise KeyError(name)
         return fn
 
-    return register
+    def __iter__(self):
+        return (name for name, op in OPS.items() if getattr(op, self.kind) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+FORWARD = _Forwards("scalar")
 
 
 class Value(Node):
     """A scalar node: ``data`` is a Python float (float64), ``grad`` is d(root)/d(self).
+
+    Each op is a record of ``autograd.ops``: its forward gives ``data`` and its derivative rule,
+    evaluated on the inputs' floats, the local derivatives stored on the node (``_local``, one
+    number per parent). Back-propagation then only multiplies: ``parent.grad += out.grad *
+    local``. Numbers, not a closure: nodes hold no reference cycles.
 
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b + 1
@@ -64,7 +102,7 @@ class Value(Node):
 
     # -- node construction ------------------------------------------------------------------
     @staticmethod
-    def _make(data: float, parents: tuple, op: str, local: tuple, param=None) -> Value:
+    def _make(data: float, parents: tuple, op: Op, local: tuple, param=None) -> Value:
         """Make an op's output node (no input checks: every op passes float data)."""
         out = _new_value(Value)
         out.data = data
@@ -82,6 +120,17 @@ class Value(Node):
         return out
 
     @staticmethod
+    def apply(op: Op, parents: tuple, param=None) -> Value:
+        """``op`` on ``parents`` (Values; numbers become constants): its forward, and its
+        rule's local derivatives on the parents' floats."""
+        parents = tuple(p if type(p) is Value else _as_constant(p, op) for p in parents)
+        xs = tuple(p.data for p in parents)
+        out = op.scalar(xs, param)
+        return Value._make(
+            out, parents, op, op.local(xs, out, param) if STATE.grad_enabled else (), param
+        )
+
+    @staticmethod
     def input(x: float, label: str = "") -> Value:
         """A leaf holding data fed in, not a parameter (drawn as an input)."""
         out = Value(x, label)
@@ -95,59 +144,35 @@ class Value(Node):
         out.op = "const"
         return out
 
-    # -- arithmetic: forward and local derivatives side by side -----------------------------
+    # -- arithmetic: each op's forward and derivative rule live in its record (autograd.ops) --
     def __add__(self, other) -> Value:
-        """d/da (a + b) = 1, d/db (a + b) = 1"""
         other = _operand(other, "+")
-        if other is NotImplemented:
-            return other
-        return Value._make(self.data + other.data, (self, other), "+", (1.0, 1.0))
+        return other if other is NotImplemented else _binary(ADD, self, other)
 
     def __mul__(self, other) -> Value:
-        """d/da (a * b) = b, d/db (a * b) = a"""
         other = _operand(other, "*")
-        if other is NotImplemented:
-            return other
-        return Value._make(self.data * other.data, (self, other), "*", (other.data, self.data))
+        return other if other is NotImplemented else _binary(MUL, self, other)
 
     def __sub__(self, other) -> Value:
-        """d/da (a - b) = 1, d/db (a - b) = -1"""
         other = _operand(other, "-")
-        if other is NotImplemented:
-            return other
-        return Value._make(self.data - other.data, (self, other), "-", (1.0, -1.0))
+        return other if other is NotImplemented else _binary(SUB, self, other)
 
     def __truediv__(self, other) -> Value:
-        """d/da (a / b) = 1/b, d/db (a / b) = -a/b^2"""
         other = _operand(other, "/")
-        if other is NotImplemented:
-            return other
-        a, b = self.data, other.data
-        out = _div(a, b)
-        return Value._make(out, (self, other), "/", (_div(1.0, b), -_div(out, b)))
+        return other if other is NotImplemented else _binary(DIV, self, other)
 
     def __pow__(self, other) -> Value:
-        """d/dx x^p = p x^(p-1); for a Value exponent also d/dp x^p = x^p ln x (0 where x^p = 0)."""
-        x = self.data
         if isinstance(other, Value):
-            p = other.data
-            out = _pow(x, p)
-            dp = out * _log(x) if out != 0.0 else 0.0
-            return Value._make(out, (self, other), "**", (p * _pow(x, p - 1.0), dp))
+            return _binary(POW, self, other)
         if not _is_number(other):
             return _operand(other, "**")
-        p = float(other)
-        return Value._make(_pow(x, p), (self,), "**", (p * _pow(x, p - 1.0),), p)
+        return _unary(POW, self, float(other))
 
     def __neg__(self) -> Value:
-        """d/dx (-x) = -1"""
-        return Value._make(-self.data, (self,), "neg", (-1.0,))
+        return _unary(NEG, self)
 
     def __abs__(self) -> Value:
-        """d/dx |x| = sign(x) (0 at 0, as in PyTorch; nan at nan)"""
-        x = self.data
-        sign = 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x  # nan at nan
-        return Value._make(abs(x), (self,), "abs", (sign,))
+        return _unary(ABS, self)
 
     # Reflected forms: ``2 * v``, ``1 - v``, ``2 ** v``.
     def __radd__(self, other) -> Value:
@@ -172,52 +197,37 @@ class Value(Node):
 
     # -- functions -------------------------------------------------------------------------
     def exp(self) -> Value:
-        """d/dx e^x = e^x"""
-        out = _exp(self.data)
-        return Value._make(out, (self,), "exp", (out,))
+        return _unary(EXP, self)
 
     def log(self) -> Value:
-        """d/dx ln x = 1/x   (ln 0 = -inf, ln of a negative number = nan)"""
-        x = self.data
-        return Value._make(_log(x), (self,), "log", (_div(1.0, x),))
+        return _unary(LOG, self)
 
     def tanh(self) -> Value:
-        """d/dx tanh x = 1 - tanh(x)^2"""
-        t = math.tanh(self.data)
-        return Value._make(t, (self,), "tanh", (1.0 - t * t,))
+        return _unary(TANH, self)
 
     def sigmoid(self) -> Value:
-        """s(x) = 1 / (1 + e^-x), d/dx s(x) = s (1 - s); no overflow (see numeric.sigmoid)."""
-        s = _sigmoid(self.data)
-        return Value._make(s, (self,), "sigmoid", (s * (1.0 - s),))
+        return _unary(SIGMOID, self)
 
     def relu(self) -> Value:
-        """relu(x) = max(0, x), d/dx = 1 if x > 0 else 0 (nan in, nan out)"""
-        x = self.data
-        if x > 0:
-            return Value._make(x, (self,), "relu", (1.0,))
-        zero = x if x != x else 0.0  # nan in, nan out
-        return Value._make(zero, (self,), "relu", (zero,))
+        return _unary(RELU, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        """leaky_relu(x) = x if x > 0 else slope*x, d/dx = 1 if x > 0 else slope"""
-        x, slope = self.data, float(slope)
-        local = 1.0 if x > 0 else slope if x == x else x  # nan in, nan out
-        return Value._make(x if x > 0 else slope * x, (self,), "leaky_relu", (local,), slope)
+        return _unary(LEAKY_RELU, self, float(slope))
 
     def identity(self) -> Value:
-        """A no-op node (d/dx x = 1): the lab's "without activation" keeps one node per layer."""
-        return Value._make(self.data, (self,), "identity", (1.0,))
+        """A no-op node: the lab's "without activation" keeps one node per layer."""
+        return _unary(IDENTITY, self)
+
+    def clip(self, low: float, high: float) -> Value:
+        return _unary(CLIP, self, (float(low), float(high)))
 
     def bce(self, target: float) -> Value:
-        """Binary cross-entropy of this probability against a 0/1 target y:
-        L = -(y ln p + (1 - y) ln(1 - p)), each log clamped at -100 so log(0) is never taken;
-        dL/dp = (p - y) / max(p (1 - p), 1e-12), the same clamped form as torch's BCELoss."""
-        p, y = self.data, _to_float(target)
+        """Binary cross-entropy of this probability against a target y in [0, 1]:
+        L = -(y ln p + (1 - y) ln(1 - p)), each log clamped at -100 so log(0) is never taken."""
+        y = _to_float(target)
         if not 0.0 <= y <= 1.0:
             raise ValueError(f"bce target must be in [0, 1], got {y}")
-        out = -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
-        return Value._make(out, (self,), "bce", ((p - y) / max(p * (1.0 - p), BCE_EPS),), y)
+        return _unary(BCE, self, y)
 
     # -- the node protocol -----------------------------------------------------------------
     def _seed_grad(self, grad) -> None:
@@ -264,6 +274,11 @@ class Value(Node):
         return self.data >= _data(other)
 
     def __float__(self) -> float:
+        if STATE.differentiating:
+            raise NumbersOnlyError(
+                "a derivative rule took a number out of a node (float(x), math.exp(x)); write "
+                "it with operators and autograd.ops functions (exp, log, tanh, ...)"
+            )
         return self.data
 
     def __repr__(self) -> str:
@@ -279,71 +294,19 @@ class Value(Node):
 _new_value = object.__new__
 
 
-# -- forward functions, registered for tools that re-run one op --------------------------------
-def _div(a: float, b: float) -> float:
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a == 0.0 or a != a:
-            return _nan
-        return math.copysign(_inf, a) * math.copysign(1.0, b)
+def _unary(op: Op, node: Value, param=None) -> Value:
+    """``op`` on one Value: the record's forward and its rule on the float (the fast path)."""
+    xs = (node.data,)
+    out = op.scalar(xs, param)
+    local = op.local(xs, out, param) if STATE.grad_enabled else ()
+    return Value._make(out, (node,), op, local, param)
 
 
-def _pow(x: float, p: float) -> float:
-    try:
-        out = x**p
-    except ZeroDivisionError:  # 0.0 ** negative
-        return _inf if (p % 2 != 1 or math.copysign(1.0, x) > 0) else -_inf
-    except OverflowError:
-        return _inf if x > 0 or p % 2 == 0 else -_inf
-    return out if type(out) is float else _nan  # negative ** fraction gives complex in Python
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return _inf
-
-
-def _log(x: float) -> float:
-    if x > 0:
-        return math.log(x)
-    return -_inf if x == 0 else _nan
-
-
-_P_FLOOR = math.exp(LOG_FLOOR)
-
-
-def _clamped_log(x: float) -> float:
-    """ln(max(x, e^-100)): the same clamp as numeric.clamped_log."""
-    return math.log(_P_FLOOR if x < _P_FLOOR else x)  # a nan stays nan
-
-
-def _sigmoid(x: float) -> float:
-    # The same formula as numeric.sigmoid, so the scalar and array engines agree to the ulp.
-    return 1.0 / (1.0 + math.exp(-(SIGMOID_FLOOR if x < SIGMOID_FLOOR else x)))  # nan stays nan
-
-
-FORWARD.update(
-    {
-        "+": lambda d, p: d[0] + d[1],
-        "*": lambda d, p: d[0] * d[1],
-        "-": lambda d, p: d[0] - d[1],
-        "/": lambda d, p: _div(d[0], d[1]),
-        "**": lambda d, p: _pow(d[0], d[1] if p is None else p),
-        "neg": lambda d, p: -d[0],
-        "abs": lambda d, p: abs(d[0]),
-        "exp": lambda d, p: _exp(d[0]),
-        "log": lambda d, p: _log(d[0]),
-        "tanh": lambda d, p: math.tanh(d[0]),
-        "sigmoid": lambda d, p: _sigmoid(d[0]),
-        "relu": lambda d, p: d[0] if d[0] > 0 or d[0] != d[0] else 0.0,
-        "leaky_relu": lambda d, p: d[0] if d[0] > 0 else p * d[0],
-        "identity": lambda d, p: d[0],
-        "bce": lambda d, p: -(p * _clamped_log(d[0]) + (1.0 - p) * _clamped_log(1.0 - d[0])),
-    }
-)
+def _binary(op: Op, a: Value, b: Value) -> Value:
+    xs = (a.data, b.data)
+    out = op.scalar(xs, None)
+    local = op.local(xs, out, None) if STATE.grad_enabled else ()
+    return Value._make(out, (a, b), op, local)
 
 
 # -- input checks -------------------------------------------------------------------------------
@@ -375,6 +338,14 @@ def _as_value(x):
     if _is_number(x):
         return Value.constant(x)
     return NotImplemented
+
+
+def _as_constant(x, op) -> Value:
+    if isinstance(x, Value):
+        return x
+    if _is_number(x):
+        return Value.constant(x)
+    raise TypeError(f"op {str(op)!r} takes Values and numbers, got {type(x).__name__}")
 
 
 def _operand(x, symbol: str):
@@ -432,11 +403,7 @@ def sum_values(values, start: float = 0.0) -> Value:
             raise TypeError(
                 f"sum_values needs Values or numbers; item {i} is {type(values[i]).__name__}"
             )
-    total = sum([p.data for p in parents], float(start))
-    return Value._make(total, parents, "sum", (1.0,) * len(parents), float(start) or None)
-
-
-FORWARD["sum"] = lambda d, p: sum(d, 0.0 if p is None else p)
+    return Value.apply(SUM, parents, float(start) or None)
 
 
 def dot(weights, inputs, bias: Value | None = None) -> Value:
@@ -458,18 +425,7 @@ def dot(weights, inputs, bias: Value | None = None) -> Value:
 
 def _dot(weights: tuple, inputs: tuple, bias: Value | None) -> Value:
     """``dot`` without the checks, for networks that pass Values in tuples."""
-    wd = [w.data for w in weights]
-    xd = [x.data for x in inputs]
-    total = sum(map(_mul, wd, xd), 0.0)
-    if bias is None:
-        return Value._make(total, weights + inputs, "dot", (*xd, *wd))
-    return Value._make(total + bias.data, (*weights, *inputs, bias), "dot", (*xd, *wd, 1.0))
-
-
-def _dot_forward(d, p):
-    n = len(d) // 2
-    total = sum(map(_mul, d[:n], d[n : 2 * n]), 0.0)
-    return total + d[-1] if len(d) % 2 else total
-
-
-FORWARD["dot"] = _dot_forward
+    parents = weights + inputs if bias is None else (*weights, *inputs, bias)
+    xs = tuple([p.data for p in parents])
+    out = DOT.scalar(xs, None)
+    return Value._make(out, parents, DOT, DOT.local(xs, out, None) if STATE.grad_enabled else ())

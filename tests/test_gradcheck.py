@@ -2,16 +2,10 @@
 
 import pytest
 
-from autograd import GradcheckError, Value, gradcheck
-from autograd.value import FORWARD
+from autograd import GradcheckError, Value, define_op, gradcheck
 
-
-def wrong_square(x: Value) -> Value:
-    """A test-only op: forward x^2 with the classic slip d/dx = x instead of 2x."""
-    return Value._make(x.data**2, (x,), "wrong_square", (x.data,))
-
-
-FORWARD["wrong_square"] = lambda d, p: d[0] ** 2
+# A test-only op: forward x^2 with the classic slip d/dx = x instead of 2x.
+wrong_square = define_op("wrong_square", lambda x: x**2, lambda x, out: (x,))
 
 
 def test_report_rows_hold_analytic_numeric_and_errors():
@@ -77,7 +71,7 @@ def test_unlabelled_inputs_are_named_by_position():
 def test_tolerances_are_torchs_defaults_and_adjustable():
     x = Value(2.0, label="x")
     # d/dx of an op whose derivative is off by 1e-4 relative passes rtol=1e-3, fails rtol=1e-6
-    op = lambda v: Value._make(v.data * 3, (v,), "scaled", (3.0 * (1 + 1e-4),))  # noqa: E731
+    op = define_op("scaled", lambda v: v * 3, lambda v, out: (3.0 * (1 + 1e-4),))
     assert gradcheck(op, [x])
     assert not gradcheck(op, [x], rtol=1e-6, atol=0, raise_on_failure=False)
 
