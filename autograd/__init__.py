@@ -23,6 +23,7 @@ from .graph import (
     scope,
     topological_order,
 )
+from .higher import grad, gradgradcheck, hessian, hvp
 from .rendering import RendererMissingError, find_renderer, render
 from .stepcheck import StepCheckReport, check_step
 from .stepper import Stepper, stepper
@@ -72,6 +73,10 @@ __all__ = [
     "detect_anomaly",
     "dot",
     "gradcheck",
+    "grad",
+    "gradgradcheck",
+    "hessian",
+    "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",

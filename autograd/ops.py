@@ -354,8 +354,8 @@ def _pow_array(xs, p):
 def _pow_local(xs, out, p):
     """d/dx x^p = p x^(p-1); for a node exponent also d/dp x^p = x^p ln x (0 where x^p = 0)."""
     x = xs[0]
-    if p is not None:
-        return (p * power(x, p - 1.0),)
+    if p is not None:  # x^0 = 1 everywhere: its derivative is 0, also at x = 0 (as in torch)
+        return (p * power(x, p - 1.0),) if p != 0.0 else (0.0,)
     e = xs[1]
     return (e * power(x, e - 1.0), _exponent_grad(x, out))
 

@@ -246,8 +246,8 @@ class Tensor(Node):
         return _make(out, (self,), _ops.RESHAPE, shape)
 
     def transpose(self, *axes) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = () if axes[0] is None else tuple(axes[0])
         axes = tuple(axes) or None
         return _make(self.data.transpose(axes), (self,), _ops.TRANSPOSE, axes)
 
