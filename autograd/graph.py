@@ -90,6 +90,12 @@ class Node:
     def _backprop(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @staticmethod
+    def _backprop_all(nodes) -> None:
+        """``_backprop`` of each node in turn (a graph holds one node type: its root's)."""
+        for node in nodes:
+            node._backprop()
+
     def local_grads(self, upstream) -> tuple:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -151,8 +157,7 @@ def backward(root: Node, grad=None) -> None:
     any other Tensor root needs ``grad`` of its shape. Interior gradients are recomputed from zero;
     leaf gradients are added to."""
     with gc_paused():  # the walk makes no cycles; see gc_paused
-        for node in reversed(prepare_backward(root, grad)):
-            node._backprop()
+        type(root)._backprop_all(reversed(prepare_backward(root, grad)))
 
 
 def is_grad_enabled() -> bool:

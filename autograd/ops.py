@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from operator import mul as _mul
 
 import numpy as np
 
@@ -164,6 +165,8 @@ def div_float(a: float, b: float) -> float:
 
 def div(a, b):
     """a / b with IEEE results (1/0 = inf, 0/0 = nan), never an exception or a warning."""
+    if type(a) is float and type(b) is float:  # the Value fast path first
+        return div_float(a, b)
     if _is_node(a, b):
         return a / b
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
@@ -172,17 +175,26 @@ def div(a, b):
     return div_float(float(a), float(b))
 
 
-def exp_float(x: float) -> float:
+def _exp_scalar(xs, p) -> float:
     try:
-        return math.exp(x)
+        return math.exp(xs[0])
     except OverflowError:
         return _inf
 
 
-def log_float(x: float) -> float:
+def _log_scalar(xs, p) -> float:
+    x = xs[0]
     if x > 0:
         return math.log(x)
     return -_inf if x == 0 else _nan
+
+
+def exp_float(x: float) -> float:
+    return _exp_scalar((x,), None)
+
+
+def log_float(x: float) -> float:
+    return _log_scalar((x,), None)
 
 
 def pow_float(x: float, p: float) -> float:
@@ -195,9 +207,14 @@ def pow_float(x: float, p: float) -> float:
     return out if type(out) is float else _nan  # negative ** fraction gives complex in Python
 
 
-def sigmoid_float(x: float) -> float:
+def _sigmoid_scalar(xs, p) -> float:
     # the formula of numeric.sigmoid, so the scalar and array engines agree to the ulp
+    x = xs[0]
     return 1.0 / (1.0 + math.exp(-(SIGMOID_FLOOR if x < SIGMOID_FLOOR else x)))  # nan stays nan
+
+
+def sigmoid_float(x: float) -> float:
+    return _sigmoid_scalar((x,), None)
 
 
 _P_FLOOR = math.exp(LOG_FLOOR)
@@ -242,6 +259,8 @@ def sigmoid(x):
 
 def power(x, p):
     """x ** p with IEEE results for floats and arrays; for nodes, the ``**`` op."""
+    if type(x) is float and type(p) is float:
+        return pow_float(x, p)
     if _is_node(x, p):
         return x**p
     if isinstance(x, np.ndarray) or isinstance(p, np.ndarray):
@@ -262,6 +281,8 @@ def _zero_derivative(xs, out, param):
 
 def sign(x):
     """-1, 0 or 1 (nan for nan): d|x|/dx. Its own derivative is 0."""
+    if type(x) is float:
+        return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
     if isinstance(x, Node):
         return apply(SIGN, (x,))
     if isinstance(x, np.ndarray):
@@ -271,6 +292,8 @@ def sign(x):
 
 def positive(x):
     """1 where x > 0, else 0 (nan for nan): d relu(x)/dx. Its own derivative is 0."""
+    if type(x) is float:
+        return 1.0 if x > 0 else 0.0 if x == x else x
     if isinstance(x, Node):
         return apply(POSITIVE, (x,))
     if isinstance(x, np.ndarray):
@@ -280,6 +303,8 @@ def positive(x):
 
 def where_positive(x, a, b):
     """a where x > 0, else b (nan for nan); for nodes b + (a - b) positive(x)."""
+    if type(x) is float:
+        return a if x > 0 else b if x == x else x
     if isinstance(x, Node):
         return b + (a - b) * positive(x)
     if isinstance(x, np.ndarray):
@@ -404,7 +429,7 @@ def _leaky_scalar(xs, slope):
 
 
 ADD = define("+", scalar=lambda xs, p: xs[0] + xs[1], array=lambda xs, p: xs[0] + xs[1],
-             local=_one, infix=True, word="add", local_text=_unit,
+             local=lambda xs, out, p: (1.0, 1.0), infix=True, word="add", local_text=_unit,
              doc="d/da (a + b) = 1, d/db (a + b) = 1")  # fmt: skip
 SUB = define("-", scalar=lambda xs, p: xs[0] - xs[1], array=lambda xs, p: xs[0] - xs[1],
              local=lambda xs, out, p: (1.0, -1.0), infix=True, word="sub",
@@ -422,15 +447,15 @@ NEG = define("neg", scalar=lambda xs, p: -xs[0], array=lambda xs, p: -xs[0],
 ABS = define("abs", scalar=lambda xs, p: abs(xs[0]), array=lambda xs, p: np.abs(xs[0]),
              local=lambda xs, out, p: (sign(xs[0]),),
              doc="d/dx |x| = sign(x) (0 at 0, as in PyTorch)")  # fmt: skip
-EXP = define("exp", scalar=lambda xs, p: exp_float(xs[0]), array=lambda xs, p: exp(xs[0]),
+EXP = define("exp", scalar=_exp_scalar, array=lambda xs, p: exp(xs[0]),
              local=lambda xs, out, p: (out,), doc="d/dx e^x = e^x")  # fmt: skip
-LOG = define("log", scalar=lambda xs, p: log_float(xs[0]), array=lambda xs, p: log(xs[0]),
+LOG = define("log", scalar=_log_scalar, array=lambda xs, p: log(xs[0]),
              local=lambda xs, out, p: (div(1.0, xs[0]),),
              doc="d/dx ln x = 1/x (ln 0 = -inf, ln of a negative number = nan)")  # fmt: skip
 TANH = define("tanh", scalar=lambda xs, p: math.tanh(xs[0]), array=lambda xs, p: np.tanh(xs[0]),
               local=lambda xs, out, p: (1.0 - out * out,),
               doc="d/dx tanh x = 1 - tanh(x)^2")  # fmt: skip
-SIGMOID = define("sigmoid", scalar=lambda xs, p: sigmoid_float(xs[0]),
+SIGMOID = define("sigmoid", scalar=_sigmoid_scalar,
                  array=lambda xs, p: _sigmoid_array(xs[0]),
                  local=lambda xs, out, p: (out * (1.0 - out),),
                  doc="s(x) = 1 / (1 + e^-x), d/dx s(x) = s (1 - s); no overflow")  # fmt: skip
@@ -462,15 +487,20 @@ BETWEEN = define("between", scalar=lambda xs, p: between(xs[0], *p),
 
 # -- n-ary Value ops ------------------------------------------------------------------------------
 def _dot_scalar(xs, p):
-    n = len(xs) // 2
-    total = sum(map(float.__mul__, xs[:n], xs[n : 2 * n]), 0.0)
-    return total + xs[-1] if len(xs) % 2 else total
+    m = len(xs)
+    n = m >> 1
+    total = sum(map(_mul, xs[:n], xs[n : n + n]), 0.0)
+    return total + xs[-1] if m & 1 else total
 
 
 def _dot_local(xs, out, p):
     """z = sum_i w_i x_i (+ b): d z/d w_i = x_i, d z/d x_i = w_i, d z/d b = 1."""
-    n = len(xs) // 2
-    return (*xs[n : 2 * n], *xs[:n], 1.0) if len(xs) % 2 else (*xs[n:], *xs[:n])
+    m = len(xs)
+    n = m >> 1
+    return xs[n : n + n] + xs[:n] + _ONE if m & 1 else xs[n:] + xs[:n]
+
+
+_ONE = (1.0,)
 
 
 def _dot_text(names: list[str], i: int) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
+from operator import attrgetter
 
 import numpy as np
 
@@ -72,6 +73,68 @@ class _Forwards(Mapping):
 FORWARD = _Forwards("scalar")
 
 
+# -- the fast path: one node per op, its record's forward and rule on floats ---------------------
+def _node(data: float, parents: tuple, op, local: tuple, param=None):
+    """An op's output node (no input checks: every op passes float data)."""
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.id = next(_ids)
+    out.scope = STATE.scope
+    out.param = param
+    if STATE.grad_enabled:
+        out.parents, out.op, out._local = parents, op, local
+    else:
+        out.parents, out.op, out._local = (), "", ()
+    if STATE.anomaly and not math.isfinite(data):
+        raise AnomalyError(_anomaly_message(op, data, parents))
+    return out
+
+
+def _binary(op: Op, symbol: str):
+    """The Value method of a binary op: its record's forward and rule bound once, since a
+    network calls these thousands of times a step."""
+    scalar, local = op.scalar, op.local
+
+    def method(self, other):
+        if type(other) is not Value:
+            other = _operand(other, symbol)
+            if other is NotImplemented:
+                return other
+        xs = (self.data, other.data)
+        out = scalar(xs, None)
+        return _node(out, (self, other), op, local(xs, out, None))
+
+    method.__doc__ = op.doc
+    return method
+
+
+def _unary(op: Op):
+    """The Value method of a unary op without a parameter (see ``_binary``)."""
+    scalar, local = op.scalar, op.local
+
+    def method(self):
+        xs = (self.data,)
+        out = scalar(xs, None)
+        return _node(out, (self,), op, local(xs, out, None))  # (_node drops it under no_grad)
+
+    method.__doc__ = op.doc
+    return method
+
+
+def _with_param(op: Op, node, param):
+    xs = (node.data,)
+    out = op.scalar(xs, param)
+    return _node(out, (node,), op, op.local(xs, out, param) if STATE.grad_enabled else (), param)
+
+
+def _pow_binary(a, b):
+    xs = (a.data, b.data)
+    out = POW.scalar(xs, None)
+    return _node(out, (a, b), POW, POW.local(xs, out, None) if STATE.grad_enabled else ())
+
+
 class Value(Node):
     """A scalar node: ``data`` is a Python float (float64), ``grad`` is d(root)/d(self).
 
@@ -104,20 +167,7 @@ class Value(Node):
     @staticmethod
     def _make(data: float, parents: tuple, op: Op, local: tuple, param=None) -> Value:
         """Make an op's output node (no input checks: every op passes float data)."""
-        out = _new_value(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out.id = next(_ids)
-        out.scope = STATE.scope
-        out.param = param
-        if STATE.grad_enabled:
-            out.parents, out.op, out._local = parents, op, local
-        else:
-            out.parents, out.op, out._local = (), "", ()
-        if STATE.anomaly and not math.isfinite(data):
-            raise AnomalyError(_anomaly_message(op, data, parents))
-        return out
+        return _node(data, parents, op, local, param)
 
     @staticmethod
     def apply(op: Op, parents: tuple, param=None) -> Value:
@@ -126,7 +176,7 @@ class Value(Node):
         parents = tuple(p if type(p) is Value else _as_constant(p, op) for p in parents)
         xs = tuple(p.data for p in parents)
         out = op.scalar(xs, param)
-        return Value._make(
+        return _node(
             out, parents, op, op.local(xs, out, param) if STATE.grad_enabled else (), param
         )
 
@@ -144,35 +194,22 @@ class Value(Node):
         out.op = "const"
         return out
 
-    # -- arithmetic: each op's forward and derivative rule live in its record (autograd.ops) --
-    def __add__(self, other) -> Value:
-        other = _operand(other, "+")
-        return other if other is NotImplemented else _binary(ADD, self, other)
-
-    def __mul__(self, other) -> Value:
-        other = _operand(other, "*")
-        return other if other is NotImplemented else _binary(MUL, self, other)
-
-    def __sub__(self, other) -> Value:
-        other = _operand(other, "-")
-        return other if other is NotImplemented else _binary(SUB, self, other)
-
-    def __truediv__(self, other) -> Value:
-        other = _operand(other, "/")
-        return other if other is NotImplemented else _binary(DIV, self, other)
+    # -- arithmetic: each method reads its op's record (forward and rule side by side there) --
+    __add__ = _binary(ADD, "+")
+    __sub__ = _binary(SUB, "-")
+    __mul__ = _binary(MUL, "*")
+    __truediv__ = _binary(DIV, "/")
 
     def __pow__(self, other) -> Value:
         if isinstance(other, Value):
-            return _binary(POW, self, other)
+            return _pow_binary(self, other)
         if not _is_number(other):
             return _operand(other, "**")
-        return _unary(POW, self, float(other))
+        return _with_param(POW, self, float(other))
 
-    def __neg__(self) -> Value:
-        return _unary(NEG, self)
-
-    def __abs__(self) -> Value:
-        return _unary(ABS, self)
+    __pow__.__doc__ = POW.doc
+    __neg__ = _unary(NEG)
+    __abs__ = _unary(ABS)
 
     # Reflected forms: ``2 * v``, ``1 - v``, ``2 ** v``.
     def __radd__(self, other) -> Value:
@@ -196,30 +233,22 @@ class Value(Node):
         return other if other is NotImplemented else other**self
 
     # -- functions -------------------------------------------------------------------------
-    def exp(self) -> Value:
-        return _unary(EXP, self)
-
-    def log(self) -> Value:
-        return _unary(LOG, self)
-
-    def tanh(self) -> Value:
-        return _unary(TANH, self)
-
-    def sigmoid(self) -> Value:
-        return _unary(SIGMOID, self)
-
-    def relu(self) -> Value:
-        return _unary(RELU, self)
+    exp = _unary(EXP)
+    log = _unary(LOG)
+    tanh = _unary(TANH)
+    sigmoid = _unary(SIGMOID)
+    relu = _unary(RELU)
+    identity = _unary(IDENTITY)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        return _unary(LEAKY_RELU, self, float(slope))
+        return _with_param(LEAKY_RELU, self, float(slope))
 
-    def identity(self) -> Value:
-        """A no-op node: the lab's "without activation" keeps one node per layer."""
-        return _unary(IDENTITY, self)
+    leaky_relu.__doc__ = LEAKY_RELU.doc
 
     def clip(self, low: float, high: float) -> Value:
-        return _unary(CLIP, self, (float(low), float(high)))
+        return _with_param(CLIP, self, (float(low), float(high)))
+
+    clip.__doc__ = CLIP.doc
 
     def bce(self, target: float) -> Value:
         """Binary cross-entropy of this probability against a target y in [0, 1]:
@@ -227,7 +256,7 @@ class Value(Node):
         y = _to_float(target)
         if not 0.0 <= y <= 1.0:
             raise ValueError(f"bce target must be in [0, 1], got {y}")
-        return _unary(BCE, self, y)
+        return _with_param(BCE, self, y)
 
     # -- the node protocol -----------------------------------------------------------------
     def _seed_grad(self, grad) -> None:
@@ -244,6 +273,19 @@ class Value(Node):
             _check_contributions(self, self.local_grads(g))
         for parent, local in zip(self.parents, self._local):
             parent.grad += g * local
+
+    @staticmethod
+    def _backprop_all(nodes) -> None:
+        """The backward loop of a Value graph, ``_backprop`` written inline: a method call per
+        node is a large part of a scalar engine's backward."""
+        if STATE.anomaly:
+            for node in nodes:
+                node._backprop()
+            return
+        for node in nodes:
+            g = node.grad
+            for parent, local in zip(node.parents, node._local):
+                parent.grad += g * local
 
     def _apply(self, contributions) -> None:
         """Add each contribution into its parent's grad (what ``_backprop`` does, for stepping)."""
@@ -292,21 +334,8 @@ class Value(Node):
 
 
 _new_value = object.__new__
-
-
-def _unary(op: Op, node: Value, param=None) -> Value:
-    """``op`` on one Value: the record's forward and its rule on the float (the fast path)."""
-    xs = (node.data,)
-    out = op.scalar(xs, param)
-    local = op.local(xs, out, param) if STATE.grad_enabled else ()
-    return Value._make(out, (node,), op, local, param)
-
-
-def _binary(op: Op, a: Value, b: Value) -> Value:
-    xs = (a.data, b.data)
-    out = op.scalar(xs, None)
-    local = op.local(xs, out, None) if STATE.grad_enabled else ()
-    return Value._make(out, (a, b), op, local)
+_dot_scalar, _dot_local = DOT.scalar, DOT.local
+_get_data = attrgetter("data")
 
 
 # -- input checks -------------------------------------------------------------------------------
@@ -426,6 +455,6 @@ def dot(weights, inputs, bias: Value | None = None) -> Value:
 def _dot(weights: tuple, inputs: tuple, bias: Value | None) -> Value:
     """``dot`` without the checks, for networks that pass Values in tuples."""
     parents = weights + inputs if bias is None else (*weights, *inputs, bias)
-    xs = tuple([p.data for p in parents])
-    out = DOT.scalar(xs, None)
-    return Value._make(out, parents, DOT, DOT.local(xs, out, None) if STATE.grad_enabled else ())
+    xs = tuple(map(_get_data, parents))
+    out = _dot_scalar(xs, None)
+    return _node(out, parents, DOT, _dot_local(xs, out, None))
