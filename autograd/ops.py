@@ -489,7 +489,7 @@ BETWEEN = define("between", scalar=lambda xs, p: between(xs[0], *p),
 def _dot_scalar(xs, p):
     m = len(xs)
     n = m >> 1
-    total = sum(map(_mul, xs[:n], xs[n : n + n]), 0.0)
+    total = sum(map(_mul, xs, xs[n : n + n]), 0.0)  # map stops after the n weights
     return total + xs[-1] if m & 1 else total
 
 

@@ -92,6 +92,14 @@ def _node(data: float, parents: tuple, op, local: tuple, param=None):
     return out
 
 
+def _leaf(data: float, role: str, label: str):
+    """A leaf made by the engine itself (an input or a constant): its data already a float."""
+    out = _new_value(Value)
+    out.data, out.grad, out.parents, out.op, out.label = data, 0.0, (), role, label
+    out.id, out.scope, out._local, out.param = next(_ids), STATE.scope, (), None
+    return out
+
+
 def _binary(op: Op, symbol: str):
     """The Value method of a binary op: its record's forward and rule bound once, since a
     network calls these thousands of times a step."""
@@ -183,16 +191,12 @@ class Value(Node):
     @staticmethod
     def input(x: float, label: str = "") -> Value:
         """A leaf holding data fed in, not a parameter (drawn as an input)."""
-        out = Value(x, label)
-        out.op = "input"
-        return out
+        return _leaf(_to_float(x), "input", _check_label(label))
 
     @staticmethod
     def constant(x: float) -> Value:
         """A leaf for a plain number used in an expression (drawn as a constant)."""
-        out = Value(x)
-        out.op = "const"
-        return out
+        return _leaf(_to_float(x), "const", "")
 
     # -- arithmetic: each method reads its op's record (forward and rule side by side there) --
     __add__ = _binary(ADD, "+")

@@ -11,6 +11,8 @@ fast path (``NumpyMLP.loss_and_grads``) writes the same formulas out in place.""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from autograd import Tensor, Value, sum_values
@@ -37,15 +39,24 @@ def check_targets(loss: str, y: np.ndarray | None) -> None:
         )
 
 
+@lru_cache(maxsize=32)
+def _term_labels(loss: str, n: int, outputs: int) -> tuple[str, ...]:
+    """``se[0]``, ``se[1]``, ... (``[i,k]`` with several outputs), made once per batch shape."""
+    kind = "se" if loss == "mse" else "bce"
+    if outputs > 1:
+        return tuple(f"{kind}[{i},{k}]" for i in range(n) for k in range(outputs))
+    return tuple(f"{kind}[{i}]" for i in range(n))
+
+
 def value_loss(outputs: list[list[Value]], y: np.ndarray, loss: str, reduction: str) -> Value:
     """The loss as one Value graph over every sample's outputs; terms are labelled
     ``bce[i]`` / ``se[i]`` (sample i; ``[i,k]`` with several outputs) and the result ``L``."""
     terms = []
-    several = len(outputs[0]) > 1 if outputs else False
-    for i, (row, targets) in enumerate(zip(outputs, y)):
-        for k, (p, t) in enumerate(zip(row, targets)):
-            term = (p - float(t)) ** 2 if loss == "mse" else p.bce(float(t))
-            term.label = f"{'se' if loss == 'mse' else 'bce'}[{f'{i},{k}' if several else i}]"
+    labels = iter(_term_labels(loss, len(outputs), len(outputs[0]) if outputs else 0))
+    for row, targets in zip(outputs, y):
+        for p, t in zip(row, targets.tolist()):
+            term = (p - t) ** 2 if loss == "mse" else p.bce(t)
+            term.label = next(labels)
             terms.append(term)
     total = sum_values(terms)
     if reduction == "mean":

@@ -243,7 +243,7 @@ class ValueMLP(MLP):
                     STATE.scope = prefix + scope_name
                     z = _dot(weights, h, bias)
                     z.label = z_label
-                    a = act(z, *args)
+                    a = act(z, *args) if args else act(z)
                     a.label = a_label
                     nxt.append(a)
                 h = tuple(nxt)
