@@ -24,6 +24,7 @@ from autograd.files import write_file
 from nets import NumpyMLP
 
 from . import extra_c, labcode
+from .curvature import lab_curvature
 from .datasets import load_dataset
 from .lab1_report import write_figures, write_report
 from .outdir import check_output_dir as check_dir
@@ -274,6 +275,9 @@ def run_lab(
         t = time.perf_counter()
         serial = _serial_equivalent(exps, seed_list, grid)
         phases["serial_reference"] = time.perf_counter() - t
+        t = time.perf_counter()
+        curvature = lab_curvature(quick)
+        phases["curvature"] = time.perf_counter() - t
         with replacing(out) as tmp:
             t = time.perf_counter()
             figures = write_figures(results, tmp, pool)
@@ -293,7 +297,7 @@ def run_lab(
                 "serial_equivalent": serial,
             }
             meta["seconds"] = time.perf_counter() - start
-            report = write_report(results, derivation, figures, meta, sweep)
+            report = write_report(results, derivation, figures, meta, sweep, curvature)
             report += "\n".join(extra_c.section(convolution, figures))
             write_file(tmp / "report.md", report)
             payload = {
@@ -302,6 +306,7 @@ def run_lab(
                 "experiments": results,
                 "derivation_check": derivation,
                 "lr_hidden_sweep": sweep,
+                "curvature": curvature,
                 "convolution": convolution,
                 "figures": figures,
             }

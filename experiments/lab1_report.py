@@ -245,8 +245,63 @@ def _sweep_lines(sweep: dict | None, figures: dict) -> list[str]:
     return lines + [""]
 
 
+def _curvature_lines(curvature: dict | None) -> list[str]:
+    """Discussion A's learning rates against the loss's curvature, measured with the Hessian."""
+    if not curvature:
+        return []
+    rows = [
+        [label, r["epoch"], f"{r['loss']:.3f}", f"{r['lambda_max']:.3g}", f"{r['stable_lr']:.3g}",
+         f"{r['lr_over_stable']:.2f}"]
+        for label, runs in curvature.items()
+        for r in runs
+    ]  # fmt: skip
+    slow, fast = curvature.get("lr=0.05", []), curvature.get("lr=2", [])
+    lines = [
+        "#### Why lr 2 jumps: the curvature of the loss",
+        "",
+        "Gradient descent with step lr is stable along a direction of curvature λ (an eigenvalue "
+        "of the loss's Hessian) only while lr < 2/λ; past it each step overshoots the valley "
+        "floor. `autograd.hessian` gives the Hessian of the summed cross-entropy over all 28 "
+        "weights (seed 0, XOR) at checkpoints of the runs above; λ_max is its largest "
+        "eigenvalue, 2/λ_max the largest stable learning rate there, and lr·λ_max/2 above 1 "
+        "means the step overshoots along the sharpest direction:",
+        "",
+        _table(["run", "epoch", "loss", "λ_max", "2/λ_max", "lr·λ_max/2"], rows),
+        "",
+    ]
+    if slow and fast:
+        start = fast[0]
+        over = [r for r in slow if r["lr_over_stable"] >= 1]
+        after = fast[1] if len(fast) > 1 else fast[0]
+        lines.append(
+            f"- At the initial weights λ_max = {start['lambda_max']:.3g}, so steps up to "
+            f"{start['stable_lr']:.3g} are stable. lr 2 is {start['lr_over_stable']:.1f} times "
+            f"past that limit; after {after['epoch']} epochs its weights sit where λ_max = "
+            f"{after['lambda_max']:.2g}: the overshooting steps threw them into a nearly flat "
+            f"region, where gradients are small, and it ends at loss {fast[-1]['loss']:.3g} with "
+            f"λ_max {fast[-1]['lambda_max']:.1g}."
+        )
+        lines.append(
+            "- lr 0.05 stays below the limit at every checkpoint (lr·λ_max/2 at most "
+            f"{max(r['lr_over_stable'] for r in slow):.2f})"
+            + (
+                ": it descends smoothly"
+                if not over
+                else f", except at epochs {', '.join(str(r['epoch']) for r in over)}"
+            )  # fmt: skip
+            + f" and ends at loss {slow[-1]['loss']:.3g}."
+        )
+        lines.append("")
+    return lines
+
+
 def write_report(
-    results: dict, derivation: dict, figures: dict, meta: dict, sweep: dict | None = None
+    results: dict,
+    derivation: dict,
+    figures: dict,
+    meta: dict,
+    sweep: dict | None = None,
+    curvature: dict | None = None,
 ) -> str:
     seeds = meta["seeds"]
     s = REPORT_SETTING
@@ -354,6 +409,7 @@ def write_report(
         "",
         f"![learning rates]({figures['learning_rate_curve']})",
         "",
+        *_curvature_lines(curvature),
         "### B. Hidden units (XOR, both hidden layers the same width)",
         "",
         _table(VARIANT_HEADERS, _variant_rows(hidden)),

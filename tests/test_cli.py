@@ -256,3 +256,56 @@ def test_lab1_records_phase_times_and_the_lr_hidden_grid(quick_lab):
     assert "### A and B together: learning rate x hidden units (XOR)" in report
     assert "](lr_hidden_heatmap.png)" in report and (out / "lr_hidden_heatmap.png").exists()
     assert "Time by phase: MLP runs (as populations)" in report
+
+
+def test_lab1_measures_the_curvature_behind_the_learning_rate_discussion(quick_lab):
+    """results.json holds lambda_max and 2/lambda_max at checkpoints of the lr 0.05 and lr 2
+    runs (seed 0); the report's table and sentences are made from those numbers."""
+    out, results, _ = quick_lab
+    curvature = results["curvature"]
+    assert set(curvature) == {"lr=0.05", "lr=2"}
+    for label, rows in curvature.items():
+        lr = float(label[3:])
+        assert rows[0]["epoch"] == 0 and rows[-1]["epoch"] == 2000
+        for r in rows:
+            assert r["stable_lr"] == pytest.approx(2 / r["lambda_max"])
+            assert r["lr_over_stable"] == pytest.approx(lr * r["lambda_max"] / 2)
+    assert curvature["lr=2"][0]["lr_over_stable"] > 1 > curvature["lr=0.05"][0]["lr_over_stable"]
+    report = (out / "report.md").read_text()
+    assert "#### Why lr 2 jumps: the curvature of the loss" in report
+    start = curvature["lr=2"][0]
+    assert f"lr 2 is {start['lr_over_stable']:.1f} times past that limit" in report
+
+
+def test_sharpness_is_the_largest_hessian_eigenvalue_of_the_training_loss():
+    """At the lab's initial weights the Hessian from autograd equals a central difference of
+    the numpy fast path's gradient, and lambda_max is its largest eigenvalue."""
+    import numpy as np
+
+    from experiments.curvature import loss_hessian, sharpness_along
+    from experiments.runs import REPORT_SETTING, data_for
+    from nets import NumpyMLP
+
+    X, y = data_for(REPORT_SETTING, 0)
+    net = NumpyMLP((2, 4, 4, 1), bias=False, init="lab", seed=0)
+    state = net.state_dict()
+    H = loss_hessian(state, REPORT_SETTING, X, y)
+    flat = np.concatenate([v.reshape(-1) for v in state.values()])
+    eps, numeric = 1e-6, np.empty_like(H)
+
+    def grad_at(w):
+        offset, moved = 0, {}
+        for k, v in state.items():
+            moved[k] = w[offset : offset + v.size].reshape(v.shape)
+            offset += v.size
+        net.load_state_dict(moved)
+        g = net.loss_and_grads(X, y, loss="bce", reduction="sum")[1]
+        return np.concatenate([np.asarray(g[k]).reshape(-1) for k in state])
+
+    for j in range(len(flat)):
+        e = np.zeros_like(flat)
+        e[j] = eps
+        numeric[:, j] = (grad_at(flat + e) - grad_at(flat - e)) / (2 * eps)
+    np.testing.assert_allclose(H, numeric, rtol=1e-5, atol=1e-6)
+    (row,) = sharpness_along(REPORT_SETTING, 0, [0])
+    assert row["lambda_max"] == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-12)
