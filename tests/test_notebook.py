@@ -25,6 +25,15 @@ def test_notebook_executes(tmp_path):
     assert "dy/dx += dy/d(x*w) * w" in text  # stepping printed the chain rule
     assert "gradcheck passed: 37 derivatives" in text
     assert "final accuracy 100.00%" in text
+    # derivatives of derivatives: the formulas agree, and the curvature and Newton steps print
+    lines = dict(line.split(" = ", 1) for line in text.splitlines() if line.startswith("f'"))
+    for value in lines.values():
+        ours, formula = value.split("  (formula ")
+        assert ours == formula.rstrip(")")
+    assert "largest stable learning rate 2 / lam_max = " in text
+    assert "lr 2: lr * lam_max / 2 =" in text and "(overshoots the sharpest direction)" in text
+    assert "step   newton    gradient descent" in text
+    assert "W2: wrong in 16 of 16 entries: its step was computed after W3 was updated" in text
     assert any("image/svg+xml" in o.get("data", {}) for o in outputs)  # graphs rendered
     assert any("image/png" in o.get("data", {}) for o in outputs)  # plots shown
     # the steppers: a live widget where a kernel runs, a static picture and text elsewhere
