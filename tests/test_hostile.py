@@ -431,3 +431,27 @@ def test_too_many_nodes_advice_fits_the_caller_and_the_limit(tmp_path):
         result.stderr
     )
     assert "only_from" not in result.stderr
+
+
+def test_check_writable_file_refuses_a_folder_nobody_can_write():
+    """/proc takes no new files, not even from root (CI runs as root, where a chmod'ed folder
+    would still be writable): the probe finds it before any work."""
+    with pytest.raises(PermissionError, match="--out /proc/graph.svg: cannot write to /proc"):
+        check_writable_file("/proc/graph.svg", "--out")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_gradstep_check_takes_its_file_process_down(tmp_path):
+    """The checked file runs in a child of its own; SIGKILL of gradstep (no clean-up can run)
+    still ends it: the child asked the kernel for SIGKILL when its parent dies."""
+    import signal
+
+    (tmp_path / "forever.py").write_text("while True:\n    pass\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "experiments", "check", str(tmp_path / "forever.py")],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    workers = _wait_for_workers(process, count=1)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert _gone(workers), f"the checked file's process {workers} outlived gradstep"

@@ -221,8 +221,10 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab, tmp_path):
             expect(status).to_have_text(re.compile(r"^step 0: y = 0\.377541"))
             click(stepper.get_by_role("button", name="Next step"))
             expect(status).to_have_text("dy/dz += dy/dy * dy/dz = 1 * 0.235004 = 0.235004")
-            # the graph is drawn, not only the texts: the current node is in view
+            # the graph is drawn, not only the texts: the current node is in view (the widget
+            # scrolled back into view first: cells rendering elsewhere may have moved the page)
             assert float(stepper.locator(".gs-view").get_attribute("data-scale")) > 0
+            stepper.evaluate("element => element.scrollIntoView({block: 'center'})")
             expect(stepper.locator('g[data-state="current"]').first).to_be_in_viewport()
             stepper.press("ArrowRight")
             expect(status).to_have_text(re.compile(r"^dy/d\(x\*w\) \+= dy/dz \* 1"))
