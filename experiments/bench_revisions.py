@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +94,20 @@ def _numpy(tree: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@contextmanager
+def checked_out(rev: str) -> Iterator[Path]:
+    """``rev`` checked out in a temporary git worktree, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="gradstep-rev-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=REPO,
+                       check=True, capture_output=True)  # fmt: skip
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO,
+                           capture_output=True)  # fmt: skip
+
+
 def _instructions(tree: Path, name: str, given: str, steps: int) -> int:
     """Instructions of ``steps`` training steps under callgrind (whole process)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,45 +124,32 @@ def _instructions(tree: Path, name: str, given: str, steps: int) -> int:
 
 
 def instructions_per_step(rev: str) -> dict:
-    """Per Value training step, in each tree: (instructions of 4 steps - of 1 step) / 3, which
-    leaves out the interpreter's start and the imports."""
+    """Per Value training step, in each tree: (instructions of 11 steps - of 1 step) / 10, which
+    leaves out the interpreter's start and the imports (and averages the allocator's periodic
+    costs)."""
     given = _given()
-    with tempfile.TemporaryDirectory(prefix="gradstep-rev-") as tmp:
-        old = Path(tmp) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(old), rev], cwd=REPO,
-                       check=True, capture_output=True)  # fmt: skip
-        try:
-            counts = {}
-            for label, tree in ((rev, old), ("working tree", REPO)):
-                for name in ("gradstep", "gradstep-idiomatic"):
-                    one = _instructions(tree, name, given, 1)
-                    four = _instructions(tree, name, given, 4)
-                    counts[f"{name} @ {label}"] = (four - one) // 3
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=REPO,
-                           capture_output=True)  # fmt: skip
+    counts = {}
+    with checked_out(rev) as old:
+        for label, tree in ((rev, old), ("working tree", REPO)):
+            for name in ("gradstep", "gradstep-idiomatic"):
+                one = _instructions(tree, name, given, 1)
+                eleven = _instructions(tree, name, given, 11)
+                counts[f"{name} @ {label}"] = (eleven - one) // 10
     return counts
 
 
 def compare(rev: str, rounds: int) -> dict:
     given = _given()
-    with tempfile.TemporaryDirectory(prefix="gradstep-rev-") as tmp:
-        old = Path(tmp) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(old), rev], cwd=REPO,
-                       check=True, capture_output=True)  # fmt: skip
-        try:
-            trees = {f"{rev}": old, "working tree": REPO}
-            times: dict[str, list[float]] = {}
-            for _ in range(rounds):
-                times.setdefault("micrograd", []).append(_worker(REPO, "micrograd", given))
-                for label, tree in trees.items():
-                    for name in ("gradstep", "gradstep-idiomatic"):
-                        times.setdefault(f"{name} @ {label}", []).append(_worker(tree, name, given))
-                    for k, v in _numpy(tree).items():
-                        times.setdefault(f"numpy {k} @ {label}", []).append(v)
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=REPO,
-                           capture_output=True)  # fmt: skip
+    with checked_out(rev) as old:
+        trees = {f"{rev}": old, "working tree": REPO}
+        times: dict[str, list[float]] = {}
+        for _ in range(rounds):
+            times.setdefault("micrograd", []).append(_worker(REPO, "micrograd", given))
+            for label, tree in trees.items():
+                for name in ("gradstep", "gradstep-idiomatic"):
+                    times.setdefault(f"{name} @ {label}", []).append(_worker(tree, name, given))
+                for k, v in _numpy(tree).items():
+                    times.setdefault(f"numpy {k} @ {label}", []).append(v)
     return {k: statistics.median(v) for k, v in times.items()}
 
 

@@ -19,9 +19,9 @@ from dataclasses import replace
 import numpy as np
 
 from autograd import hessian
-from nets import NumpyMLP, TensorMLP
+from nets import TensorMLP
 
-from .runs import Setting, data_for
+from .runs import Setting, data_for, model_for
 from .train import train
 
 __all__ = ["loss_hessian", "sharpness_along", "newton_and_gradient_descent"]
@@ -53,14 +53,7 @@ def sharpness_along(setting: Setting, seed: int, checkpoints: Sequence[int]) -> 
     """Per checkpoint epoch: the training loss, the largest and smallest Hessian eigenvalue,
     and the largest stable learning rate 2 / lam_max."""
     X, y = data_for(setting, seed)
-    model = NumpyMLP(
-        setting.layer_sizes,
-        activation=setting.activation,
-        output_activation=setting.output_activation,
-        bias=setting.bias,
-        seed=seed,
-        init=setting.init,
-    )
+    model = model_for(setting, seed)
     rows, done = [], 0
     for epoch in sorted(set(checkpoints)):
         if epoch > done:
@@ -91,9 +84,7 @@ def newton_and_gradient_descent(
     damping keeping the step finite where H is not positive definite) against ``steps`` plain
     gradient steps of size ``lr``: the training loss after each step."""
     X, y = data_for(setting, seed)
-    start = NumpyMLP(setting.layer_sizes, activation=setting.activation,
-                     output_activation=setting.output_activation, bias=setting.bias, seed=seed,
-                     init=setting.init).state_dict()  # fmt: skip
+    start = model_for(setting, seed).state_dict()
     curves = {}
     for method in ("newton", "gradient descent"):
         state = {k: v.copy() for k, v in start.items()}

@@ -25,6 +25,7 @@ __all__ = [
     "Setting",
     "REPORT_SETTING",
     "data_for",
+    "model_for",
     "run_one",
     "train_runs",
     "plan_groups",
@@ -60,10 +61,9 @@ def data_for(setting: Setting, seed: int):
     return load_dataset(setting.dataset, n=setting.n, seed=seed)
 
 
-def run_one(setting: Setting, seed: int) -> dict:
-    """Train one seed of one setting with the numpy fast path; return its measured numbers."""
-    X, y = data_for(setting, seed)
-    model = NumpyMLP(
+def model_for(setting: Setting, seed: int) -> NumpyMLP:
+    """The setting's network with seed ``seed``'s initial weights (the numpy fast path)."""
+    return NumpyMLP(
         setting.layer_sizes,
         activation=setting.activation,
         output_activation=setting.output_activation,
@@ -71,6 +71,12 @@ def run_one(setting: Setting, seed: int) -> dict:
         seed=seed,
         init=setting.init,
     )
+
+
+def run_one(setting: Setting, seed: int) -> dict:
+    """Train one seed of one setting with the numpy fast path; return its measured numbers."""
+    X, y = data_for(setting, seed)
+    model = model_for(setting, seed)
     lines: list[str] = []
     history = train(
         model,

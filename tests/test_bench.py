@@ -47,3 +47,23 @@ def test_stepper_bench_quick_reports_size_build_and_step(capsys):
     assert [r[0] for r in rows] == ["2-4-4-1,", "2-4-4-1,", "2-8-8-1"]
     assert rows[0][3:5] == ["61", "21"]  # nodes and steps of the full 2-4-4-1 graph
     assert sum("target" in line for line in lines) == 2 + 1
+
+
+def test_bench_revisions_checks_out_a_revision_and_reports_ratios():
+    """The revision comparison: REV checked out in a temporary worktree (removed afterwards),
+    and the report's ratios computed from the medians (made-up figures: no timing asserted)."""
+    from experiments.bench_revisions import checked_out, report
+
+    with checked_out("HEAD") as tree:
+        assert (tree / "autograd" / "ops.py").is_file()
+        kept = tree
+    assert not kept.exists()
+    med = {"micrograd": 100.0}
+    for label, scale in (("OLD", 1.0), ("working tree", 0.5)):
+        med.update({f"gradstep @ {label}": 10 * scale, f"gradstep-idiomatic @ {label}": 20 * scale,
+                    f"numpy loop @ {label}": 4 * scale, f"numpy calls @ {label}": 8 * scale,
+                    f"numpy lab @ {label}": 4.0})  # fmt: skip
+    lines = report("OLD", med)
+    assert "OLD: micrograd / ValueMLP step 10.00x, micrograd / idiomatic 5.00x" in lines[-6]
+    assert "working tree: micrograd / ValueMLP step 20.00x" in lines[-5]
+    assert lines[-4] == "gradstep: working tree / OLD = 0.500 (below 1: faster now)"
