@@ -13,11 +13,11 @@ def format_number(x) -> str:
     if isinstance(x, bool):
         return "ok" if x else "FAIL"
     if isinstance(x, (float, int, np.floating, np.integer)):
-        return f"{float(x):.6g}"
+        return f"{float(x) + 0.0:.6g}"  # + 0.0: -0.0 prints as 0
     if isinstance(x, np.ndarray):
         if x.size == 1:
-            return f"{float(x.reshape(-1)[0]):.6g}"
-        flat = ", ".join(f"{v:.4g}" for v in x.reshape(-1)[:4])
+            return f"{float(x.reshape(-1)[0]) + 0.0:.6g}"
+        flat = ", ".join(f"{v + 0.0:.4g}" for v in x.reshape(-1)[:4])
         more = ", ..." if x.size > 4 else ""
         return f"{x.shape} [{flat}{more}]"
     return str(x)

@@ -85,9 +85,9 @@ def _preview(x) -> str:
     if x is None:
         return "None"
     if isinstance(x, np.ndarray) and x.size > 1:
-        flat = " ".join(f"{v:.3g}" for v in x.reshape(-1)[:3])
+        flat = " ".join(f"{v + 0.0:.3g}" for v in x.reshape(-1)[:3])
         return f"[{flat}{' ...' if x.size > 3 else ''}]"
-    return f"{float(np.asarray(x).reshape(-1)[0]):.4f}"
+    return f"{float(np.asarray(x).reshape(-1)[0]) + 0.0:.4f}"  # + 0.0: never "-0.0000"
 
 
 def record_fields(node: Node, name: str) -> list[str]:

@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage block) and status 2."""
@@ -94,7 +96,11 @@ def _network_point_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--data", choices=sorted(DATASETS), default="xor")
     parser.add_argument(
-        "--sample", type=_non_negative_int, default=0, help="index of the point in the data set"
+        "--sample",
+        type=_non_negative_int,
+        default=None,
+        help="index of the point in the data set (default: the first point where every "
+        "weight's gradient is non-zero)",
     )
     parser.add_argument("--sizes", type=_layer_sizes, default=(2, 4, 4, 1))
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
@@ -337,17 +343,29 @@ def _network_on_one_point(args):
     from .datasets import load_dataset
 
     X, y = load_dataset(args.data, seed=args.seed)
-    if args.sample >= len(X):
+    if args.sample is not None and args.sample >= len(X):
         raise ValueError(f"--sample {args.sample} is out of range: {args.data} has {len(X)} points")
     if args.sizes[0] != 2:
         raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
     net = ValueMLP(args.sizes, activation=args.activation, bias=args.bias, seed=args.seed)
+    if args.sample is None:
+        args.sample = _telling_sample(net, X, y, getattr(args, "loss", "bce"))
     point = tuple(round(float(v), 3) for v in X[args.sample])
     about = (
         f"{'-'.join(map(str, args.sizes))} {args.activation} net on {args.data} point "
         f"{args.sample} {point}, label {int(y[args.sample, 0])}"
     )
     return net, X[args.sample : args.sample + 1], y[args.sample : args.sample + 1], about
+
+
+def _telling_sample(net, X, y, loss: str) -> int:
+    """The first point whose loss gives every weight a non-zero gradient: at the XOR set's
+    (0, 0) every first-layer gradient is 0, which teaches nothing."""
+    for i in range(len(X)):
+        _, grads = net.loss_and_grads(X[i : i + 1], y[i : i + 1], loss=loss)
+        if all(np.all(g != 0) for g in grads.values()):
+            return i
+    return 0
 
 
 def cmd_step(args) -> int:

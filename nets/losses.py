@@ -59,7 +59,7 @@ def value_loss(outputs: list[list[Value]], y: np.ndarray, loss: str, reduction: 
             term.label = next(labels)
             terms.append(term)
     total = sum_values(terms)
-    if reduction == "mean":
+    if reduction == "mean" and len(terms) > 1:  # a mean of one term is the term: no "* 1" node
         total.label = "sum"
         total = total * (1.0 / len(terms))
     total.label = "L"
