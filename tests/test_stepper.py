@@ -349,20 +349,21 @@ def page_trace(path) -> dict:
 
 
 def test_gradstep_step_writes_the_lab_nets_page(tmp_path, capsys, browser):
-    """`gradstep step --data xor` writes the 2-4-4-1 net's page on point 0 (bce loss: 21 backward
-    steps, the same texts as backward_steps on that loss); `--forward` walks the forward pass
-    first; the page steps in Chromium."""
+    """`gradstep step --data xor` writes the 2-4-4-1 net's page on the first point where every
+    weight's gradient is non-zero (point 2: at point 0, (0, 0), the first layer's are all 0), the
+    same texts as backward_steps on that loss (bce: 20 backward steps); `--forward` walks the
+    forward pass first; the page steps in Chromium."""
     from experiments.cli import main
     from experiments.datasets import generate_xor_easy
 
     path = tmp_path / "steps.html"
     assert main(["step", "--data", "xor", "--out", str(path)]) == 0
-    assert capsys.readouterr().out == f"steps: {path} (21 steps; open it in a browser)\n"
+    assert capsys.readouterr().out == f"steps: {path} (20 steps; open it in a browser)\n"
     trace = page_trace(path)
     X, y = generate_xor_easy()
-    loss = ValueMLP((2, 4, 4, 1), seed=0).loss(X[:1], y[:1], loss="bce")
+    loss = ValueMLP((2, 4, 4, 1), seed=0).loss(X[2:3], y[2:3], loss="bce")
     assert trace["texts"][1:] == [str(s) for s in backward_steps(loss)]
-    assert "bce loss of a 2-4-4-1 sigmoid net on xor point 0" in trace["title"]
+    assert "bce loss of a 2-4-4-1 sigmoid net on xor point 2 (0.1, 0.1)" in trace["title"]
     forward = tmp_path / "forward.html"
     assert main(["step", "--forward", "--collapse", "neuron", "--out", str(forward)]) == 0
     assert page_trace(forward)["forward"] > 0
