@@ -16,13 +16,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["replacing_file", "write_file", "check_writable_file"]
+__all__ = ["replacing_file", "write_file", "check_writable_file", "probe_writable", "umask"]
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's umask (what a newly created file's permissions are masked with)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def probe_writable(folder: str | os.PathLike) -> None:
+    """Raise ``OSError`` unless a file can be created in ``folder``: a real probe, since
+    ``os.access`` says yes to root where writing fails (a read-only mount)."""
+    fd, probe = tempfile.mkstemp(dir=folder, prefix=".gradstep-probe-")
+    os.close(fd)
+    os.unlink(probe)
 
 
 def check_writable_file(path: str | os.PathLike, what: str = "output") -> Path:
@@ -36,9 +45,7 @@ def check_writable_file(path: str | os.PathLike, what: str = "output") -> Path:
     if not folder.is_dir():
         raise FileNotFoundError(f"{what} {path}: directory {folder} does not exist")
     try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".gradstep-probe-")
-        os.close(fd)
-        os.unlink(probe)
+        probe_writable(folder)
     except OSError as e:
         raise PermissionError(
             f"{what} {path}: cannot write to {folder}: {e.strerror or e}"
@@ -54,7 +61,7 @@ def replacing_file(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Pa
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~umask())
         yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:

@@ -30,6 +30,7 @@ from .checks import (
     ParameterSummary,
     compare_parameters,
     copy_params,
+    entry_label,
     fresh,
     numeric_gradients,
 )
@@ -228,8 +229,6 @@ def _diagnose(
 
 
 def _worst(yours: np.ndarray, numeric: np.ndarray, name: str, count: int = 3) -> str:
-    from .checks import entry_label
-
     order = np.argsort(-np.abs(yours - numeric).reshape(-1), kind="stable")[:count]
     shown = ", ".join(
         f"{entry_label(name, numeric.shape, int(k))} step/-lr {yours.flat[k]:.6g} vs "

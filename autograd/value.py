@@ -181,7 +181,10 @@ class Value(Node):
     def apply(op: Op, parents: tuple, param=None) -> Value:
         """``op`` on ``parents`` (Values; numbers become constants): its forward, and its
         rule's local derivatives on the parents' floats."""
-        parents = tuple(p if type(p) is Value else _as_constant(p, op) for p in parents)
+        given, parents = parents, tuple(p if type(p) is Value else _as_value(p) for p in parents)
+        for x, p in zip(given, parents):
+            if p is NotImplemented:
+                raise TypeError(f"op {str(op)!r} takes Values and numbers, got {type(x).__name__}")
         xs = tuple(p.data for p in parents)
         out = op.scalar(xs, param)
         return _node(
@@ -371,14 +374,6 @@ def _as_value(x):
     if _is_number(x):
         return Value.constant(x)
     return NotImplemented
-
-
-def _as_constant(x, op) -> Value:
-    if isinstance(x, Value):
-        return x
-    if _is_number(x):
-        return Value.constant(x)
-    raise TypeError(f"op {str(op)!r} takes Values and numbers, got {type(x).__name__}")
 
 
 def _operand(x, symbol: str):

@@ -30,13 +30,14 @@ from pathlib import Path
 
 from autograd.files import write_file
 
-__all__ = ["FileVerdict", "check_file", "check_files", "find_check_files", "WORST"]
+from .workers import die_with_parent
+
+__all__ = ["FileVerdict", "check_file", "check_files", "find_check_files"]
 
 WORKER = Path(__file__).with_name("check_worker.py")
 OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes of a file's own output kept on disk; past it, killed
 SHOWN_OUTPUT = 2000  # characters of it shown
 EXIT_STATUS = {"ok": 0, "wrong": 1, "error": 2}
-WORST = max
 
 
 @dataclass
@@ -101,11 +102,7 @@ def _limits(memory_bytes: int) -> None:
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    die_with_parent()
 
 
 def _shown(raw: bytes) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -384,11 +383,13 @@ def cmd_step(args) -> int:
 
 
 def _check_writable_prefix(prefix: Path) -> None:
+    from autograd.files import probe_writable
+
     folder = prefix.parent if str(prefix.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"--plots {prefix}: directory {folder} does not exist")
-    try:  # a real probe: os.access says yes to root even where writing fails
-        Path(tempfile.mkdtemp(prefix=".gradstep-probe-", dir=folder)).rmdir()
+    try:
+        probe_writable(folder)
     except OSError as e:
         raise ValueError(f"--plots {prefix}: cannot write to {folder}: {e.strerror or e}") from None
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograd.files import write_file
+from autograd.files import probe_writable, umask, write_file
 
 __all__ = ["check_output_dir", "replacing", "MANIFEST"]
 
@@ -42,18 +42,12 @@ def check_output_dir(out: Path, markers: Iterable[str], what: str) -> None:
     parent = out.resolve().parent
     while not parent.exists():
         parent = parent.parent
-    try:  # a real probe: os.access says yes to root even where writing fails
-        Path(tempfile.mkdtemp(prefix=".gradstep-probe-", dir=parent)).rmdir()
+    try:
+        probe_writable(parent)
     except OSError as e:
         raise PermissionError(
             f"cannot write to {parent} (for --out {out}): {e.strerror or e}"
         ) from None
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _stale_prefix(out: Path) -> str:
@@ -115,7 +109,7 @@ def replacing(out: Path) -> Iterator[Path]:
     prefix = f"{_stale_prefix(out)}{os.getpid()}-"
     tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
     try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's own 0700 would become out's
+        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp's own 0700 would become out's
         yield tmp
         if out.exists():
             _move_in(tmp, out)

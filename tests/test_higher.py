@@ -375,3 +375,11 @@ def test_a_redefined_op_leaves_older_nodes_with_their_own_record():
     define_op("twice_me", lambda x: 3 * x, lambda x, out: (3.0,))  # redefined: a new record
     (step,) = list(backward_steps(y))
     assert step.check().ok and y.op.scalar((1.0,), None) == 2.0
+
+
+def test_an_op_record_applied_to_a_non_number_is_named():
+    from autograd.ops import EXP
+
+    with pytest.raises(TypeError, match="op 'exp' takes Values and numbers, got str"):
+        Value.apply(EXP, ("x",))
+    assert Value.apply(EXP, (0.0,)).data == 1.0  # a number becomes a constant
