@@ -111,7 +111,7 @@ class Op(str):
         (first order) and on nodes (the derivative as a graph)."""
         if self.vjp is not None:
             return self.vjp(g, xs, out, param)
-        return tuple(_times(g, d) for d in self.local(xs, out, param))
+        return tuple([_times(g, d) for d in self.local(xs, out, param)])
 
 
 def _times(g, d):
@@ -519,6 +519,10 @@ def _sum_array(xs, p):
 
 def _expand(g, shape, axis, keepdims):
     """``g`` spread back over the axes a reduction removed."""
+    if axis is None and not isinstance(g, Node):  # the common case, on arrays: one fill
+        out = np.empty(shape)
+        out.fill(g)
+        return out
     if axis is None:
         kept = (1,) * len(shape)
     else:
@@ -559,14 +563,13 @@ MEAN = define("mean", array=_mean_array, vjp=_mean_vjp, doc=_mean_vjp.__doc__)
 # -- Tensor ops that are not elementwise ----------------------------------------------------------
 def _matmul_vjp(g, xs, out, p):
     """out = a b: d/da = g b^T, d/db = a^T g (a 1-D operand as a row or a column)."""
-    a, b = xs
-    a_shape, b_shape = shape_of(a), shape_of(b)
-    if len(a_shape) == 2 and len(b_shape) == 2:
+    a, b = xs  # arrays and Tensors both have ndim, shape, T, reshape and @
+    if a.ndim == 2 and b.ndim == 2:
         return g @ b.T, a.T @ g
-    a2 = a if len(a_shape) == 2 else a.reshape(1, -1)
-    b2 = b if len(b_shape) == 2 else b.reshape(-1, 1)
-    g2 = g.reshape(shape_of(a2)[0], shape_of(b2)[1])
-    return (g2 @ b2.T).reshape(a_shape), (a2.T @ g2).reshape(b_shape)
+    a2 = a if a.ndim == 2 else a.reshape(1, -1)
+    b2 = b if b.ndim == 2 else b.reshape(-1, 1)
+    g2 = g.reshape(a2.shape[0], b2.shape[1])
+    return (g2 @ b2.T).reshape(a.shape), (a2.T @ g2).reshape(b.shape)
 
 
 def _index_array(xs, index):

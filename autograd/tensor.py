@@ -110,10 +110,11 @@ class Tensor(Node):
     @staticmethod
     def apply(op: Op, parents: tuple, param=None) -> Tensor:
         """``op`` on ``parents`` (Tensors; numbers and arrays become constants): its array
-        forward, without warnings (IEEE inf and nan, as the Value ops give them)."""
-        parents = tuple(p if type(p) is Tensor else _operand(p, str(op)) for p in parents)
-        with _quiet():
-            out = op.array(tuple(p.data for p in parents), param)
+        forward (the records of ops that can overflow or divide by zero give IEEE inf and nan
+        without warnings, as the Value ops do)."""
+        if any(type(p) is not Tensor for p in parents):
+            parents = tuple(p if type(p) is Tensor else _operand(p, str(op)) for p in parents)
+        out = op.array(tuple([p.data for p in parents]), param)
         return _make(np.asarray(out, dtype=np.float64), parents, op, param)
 
     # -- elementwise arithmetic with broadcasting; each op's rule lives in its record -------------
@@ -297,9 +298,7 @@ class Tensor(Node):
         )
 
     def _rule(self, g) -> tuple:
-        xs = tuple([p.data for p in self.parents])
-        with _quiet():
-            return self.op.gradients(g, xs, self.data, self.param)
+        return self.op.gradients(g, tuple([p.data for p in self.parents]), self.data, self.param)
 
     def _backprop(self) -> None:
         grads = self._rule(self.grad)
@@ -369,8 +368,7 @@ def _make(data: np.ndarray, parents: tuple, op: Op, param=None) -> Tensor:
 def _elementwise(op: Op, a: Tensor, b: Tensor) -> Tensor:
     """A binary elementwise op, with an error naming both shapes when they do not broadcast."""
     try:
-        with _quiet():
-            out = op.array((a.data, b.data), None)
+        out = op.array((a.data, b.data), None)
     except ValueError:
         raise ValueError(
             f"shapes do not broadcast in {op}: {_name(a)} {a.shape} and {_name(b)} {b.shape}"

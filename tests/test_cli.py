@@ -309,3 +309,23 @@ def test_sharpness_is_the_largest_hessian_eigenvalue_of_the_training_loss():
     np.testing.assert_allclose(H, numeric, rtol=1e-5, atol=1e-6)
     (row,) = sharpness_along(REPORT_SETTING, 0, [0])
     assert row["lambda_max"] == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-12)
+
+
+def test_newton_against_gradient_descent_as_the_walkthrough_reads_it():
+    """What the walkthrough says of its numbers (seed 0, XOR): Newton's first step lowers the
+    loss more than a gradient step, a later Newton step climbs (the Hessian has a negative
+    eigenvalue there), gradient descent with lr 0.05 never climbs."""
+    import numpy as np
+
+    from experiments.curvature import loss_hessian, newton_and_gradient_descent
+    from experiments.runs import REPORT_SETTING, data_for, model_for
+
+    curves = newton_and_gradient_descent(REPORT_SETTING, 0, steps=8, lr=0.05)
+    newton, descent = curves["newton"], curves["gradient descent"]
+    assert newton[0] == descent[0] and len(newton) == len(descent) == 9
+    assert newton[1] < descent[1]
+    assert any(b > a for a, b in zip(newton, newton[1:]))
+    assert all(b < a for a, b in zip(descent, descent[1:]))
+    X, y = data_for(REPORT_SETTING, 0)
+    H = loss_hessian(model_for(REPORT_SETTING, 0).state_dict(), REPORT_SETTING, X, y)
+    assert np.linalg.eigvalsh(H)[0] < 0
