@@ -284,11 +284,12 @@ def _curvature_lines(curvature: dict | None) -> list[str]:
         lines.append(
             "- lr 0.05 stays below the limit at every checkpoint (lr·λ_max/2 at most "
             f"{max(r['lr_over_stable'] for r in slow):.2f})"
+            + ("" if not over else f", except at epochs {', '.join(str(r['epoch']) for r in over)}")
             + (
-                ": it descends smoothly"
-                if not over
-                else f", except at epochs {', '.join(str(r['epoch']) for r in over)}"
-            )  # fmt: skip
+                ": its loss falls from checkpoint to checkpoint"
+                if all(b["loss"] < a["loss"] for a, b in zip(slow, slow[1:]))
+                else ""
+            )
             + f" and ends at loss {slow[-1]['loss']:.3g}."
         )
         lines.append("")

@@ -275,6 +275,9 @@ def test_lab1_measures_the_curvature_behind_the_learning_rate_discussion(quick_l
     assert "#### Why lr 2 jumps: the curvature of the loss" in report
     start = curvature["lr=2"][0]
     assert f"lr 2 is {start['lr_over_stable']:.1f} times past that limit" in report
+    slow = curvature["lr=0.05"]
+    falls = all(b["loss"] < a["loss"] for a, b in zip(slow, slow[1:]))
+    assert ("its loss falls from checkpoint to checkpoint" in report) == falls
 
 
 def test_sharpness_is_the_largest_hessian_eigenvalue_of_the_training_loss():
