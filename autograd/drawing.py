@@ -304,6 +304,7 @@ def draw(
             "labelloc": "t",
             "ordering": "out",
             "newrank": "true",
+            "remincross": "false",
         },
         node_attr={"fontsize": "10", "fontname": "Helvetica"},
         edge_attr={"fontsize": "8", "fontname": "Helvetica"},
@@ -457,13 +458,20 @@ class _Writer:
         one rank, kept top to bottom in index order by an invisible chain (a flat edge puts its
         head above its tail, in dot and graphviz-pure alike). Siblings that do feed each other
         (layers) are left to the ranks their edges give."""
-        if len(items) < 2 or self.mixed:
+        if len(items) < 2:
             return
         owner = {i: k for k, (_, ids) in enumerate(items) for i in ids}
+        # which items each node depends on, through any path (layers feed the loss through
+        # the layers between them: they are not parallel)
+        upstream: dict[int, set[int]] = {}
         for node in self.pic.nodes:
+            deps = set().union(*(upstream.get(id(p), ()) for p in node.parents))
             k = owner.get(id(node))
-            if k is not None and any(owner.get(id(p), k) != k for p in node.parents):
-                return
+            if k is not None:
+                if deps - {k}:
+                    return
+                deps.add(k)
+            upstream[id(node)] = deps
         chain = " -> ".join(name for name, _ in reversed(items))
         names = "; ".join(name for name, _ in items)
         graph.body.append(f"\t{{rank=same; {names}; {chain} [style=invis]}}\n")
@@ -485,11 +493,11 @@ class _Writer:
             if node.parents and leaves:
                 names = [f"n{pic.position[id(p)]}" for p in leaves]
                 op = f"n{pic.position[id(node)]}op"
-                # invisible edges keep the column in argument order (W[0,j], W[1,j], b[j])
-                chain = " -> ".join([op, *reversed(names)])  # in LR a flat edge points up
-                graph.body.append(
-                    f"\t{{rank=same; {'; '.join(names)}; {op}; {chain} [style=invis]}}\n"
-                )
+                # invisible edges keep the column in argument order (W[0,j], W[1,j], b[j]);
+                # the op stays out of the chain: with it, graphviz-pure puts it mid-column
+                chain = " -> ".join(reversed(names))  # in LR a flat edge points up
+                links = f"; {chain} [style=invis]" if len(names) > 1 else ""
+                graph.body.append(f"\t{{rank=same; {'; '.join(names)}; {op}{links}}}\n")
 
     def edges(self, mode: str, step: Step | None) -> None:
         """parent -> op node (or into a collapsed box), deduplicated, in order."""

@@ -57,9 +57,9 @@ def test_dot_of_a_known_graph():
     assert "subgraph cluster_neuron {" in src and "label=neuron" in src
     assert len(visible_edges(src)) == 5 + 3  # 5 operand edges, 3 op -> result edges
     # x, w and the constant share a rank with the op that alone uses them (a column in LR),
-    # kept in argument order by an invisible chain
-    assert "{rank=same; n0; n1; n2op; n2op -> n1 -> n0 [style=invis]}" in src
-    assert "{rank=same; n3; n4op; n4op -> n3 [style=invis]}" in src
+    # kept in argument order by an invisible chain (of the leaves alone: see test_loss_graph...)
+    assert "{rank=same; n0; n1; n2op; n1 -> n0 [style=invis]}" in src
+    assert "{rank=same; n3; n4op}" in src
     assert 'n0 -> n2op [label="-1.5 x 0.235004 = -0.352506"]' in src
     assert "rankdir=LR" in src
     assert len(node_lines(src)) == 6 + 3  # 6 values, 3 ops
@@ -261,3 +261,93 @@ def test_edge_labels_only_where_they_cannot_crowd():
     step = next(s for s in backward_steps(out) if s.node.label == "z3[0]")
     stepped = draw(out, step=step).source
     assert len(re.findall(r"-> n\d+op \[label=", stepped)) == 9  # 4 weights, 4 inputs, bias
+
+
+# -- index order from the top, with the loss in the graph, on every renderer ----------------------
+def renderers() -> list[str]:
+    """Every renderer this machine has: the system's ``dot`` and the graphviz-pure wheel's."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    found = [shutil.which("dot")]
+    pure = Path(sys.executable).parent / "graphviz-pure"
+    found.append(str(pure) if pure.exists() else shutil.which("graphviz-pure"))
+    return [r for r in found if r]
+
+
+def laid_out(graph, renderer: str) -> dict[str, tuple[float, float]]:
+    """``plain_positions`` with a chosen renderer binary."""
+    from graphviz.backend import dot_command
+
+    saved = dot_command.DOT_BINARY
+    dot_command.DOT_BINARY = renderer
+    try:
+        return plain_positions(graph)
+    finally:
+        dot_command.DOT_BINARY = saved
+
+
+def box_names(source: str) -> dict[str, str]:
+    """A drawn node's first line (its label) -> its Graphviz node name."""
+    return {
+        re.search(r"<td>(.*?)</td>", line).group(1): line.split()[0]
+        for line in source.splitlines()
+        if "<td>" in line and re.match(r"\s*n\d+ \[", line)
+    }
+
+
+def top_to_bottom(pos, names: list[str]) -> bool:
+    ys = [pos[n][1] for n in names]
+    return ys == sorted(ys, reverse=True) and len(set(ys)) == len(ys)
+
+
+def xor_loss(bias: bool):
+    from experiments.datasets import load_dataset
+
+    X, y = load_dataset("xor", seed=0)
+    net = ValueMLP((2, 4, 4, 1), seed=0, bias=bias)
+    loss = net.loss(X[2:3], y[2:3], loss="bce")
+    loss.backward()
+    return loss
+
+
+@pytest.mark.parametrize("renderer", renderers() or ["none"])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize(
+    "collapse, expand",
+    [(None, ()), ("neuron", ()), ("neuron", ("layer1/neuron0",)), ("neuron", ("layer2/neuron0",)),
+     ("layer", ())],
+)  # fmt: skip
+def test_loss_graph_reads_in_index_order_from_the_top(renderer, bias, collapse, expand):
+    """With the loss in the graph (what ``gradstep step`` draws), every layer's neurons, the
+    inputs and each neuron's parameters (W[0,j], W[1,j], ..., b[j]) read in index order from
+    the top, the layers left to right, whatever is collapsed or expanded, with and without
+    bias, on the renderer's own coordinates."""
+    if renderer == "none":
+        pytest.skip("no Graphviz renderer installed (the dev extra brings graphviz-pure)")
+    graph = draw(xor_loss(bias), collapse=collapse, expand=expand)
+    pos, names = laid_out(graph, renderer), box_names(graph.source)
+    if collapse != "layer":
+        assert top_to_bottom(pos, [names["x[0]"], names["x[1]"]]), "x[0] above x[1]"
+    if collapse == "layer":
+        xs = [pos[f"scope_{scope}"][0] for scope in ("layer1", "layer2", "layer3", "loss")]
+        assert xs == sorted(xs), f"layers left to right: {xs}"
+        return
+    for k, n_in in ((1, 2), (2, 4)):
+        # a neuron is placed by its box (collapsed) or its weighted sum z (drawn in full)
+        where = []
+        for j in range(4):
+            scope = f"layer{k}/neuron{j}"
+            if collapse is None or scope in expand:
+                where.append(names[f"z{k}[{j}]"])
+            else:
+                where.append(f"scope_layer{k}__neuron{j}")
+        assert top_to_bottom(pos, where), f"layer {k}: {[pos[w][1] for w in where]}"
+        for j in range(4):
+            if collapse is None or f"layer{k}/neuron{j}" in expand:
+                params = [f"W{k}[{i},{j}]" for i in range(n_in)] + [f"b{k}[{j}]"] * bias
+                assert top_to_bottom(pos, [names[p] for p in params]), f"{params} from the top"
+    if expand:
+        # an expanded neuron's box stays within its layer's column of neighbours
+        assert max(p[0] for p in pos.values()) < 40, "the picture is not stretched sideways"
