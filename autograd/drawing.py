@@ -13,8 +13,8 @@ tensors), an ellipse per op, colours by role, left to right. What makes a networ
   elsewhere each edge carries its term as a tooltip (hover in the SVG).
 
 Node names follow the topological order (not the global ids), so the same program always gives
-the same DOT text. ``ids=True`` adds SVG ids carrying each node's ``id`` (what the stepper's
-script finds nodes by).
+the same DOT text. ``ids=True`` gives each element an SVG id carrying its node's ``id`` and a
+class saying what it is (what the stepper's script finds nodes by).
 """
 
 from __future__ import annotations
@@ -91,13 +91,40 @@ def _preview(x) -> str:
 
 
 def record_fields(node: Node, name: str) -> list[str]:
-    """The lines of a node's box: name, shape (tensors), data, grad."""
+    """The lines of a node's box: name, shape (tensors), data, grad (data and grad always the
+    last two: the stepper rewrites them by position)."""
     fields = [name]
     if isinstance(node.data, np.ndarray) and node.data.ndim:
         fields.append(f"shape {node.data.shape}")
-    fields.append(f"data {_preview(node.data)}")
-    fields.append(f"grad {_preview(node.grad)}")
+    fields.append(data_line(node.data))
+    fields.append(grad_line(node.grad))
     return fields
+
+
+def line_parts(kind: str, name: str = "") -> list:
+    """A box line that shows numbers, as parts: strings and number slots ``{"value": "data"}``
+    / ``{"value": "grad"}``. ``kind`` is "data" or "grad" (a node's own box) or "output" (a
+    collapsed box's line for its output ``name``). The stepper's script fills the same parts."""
+    data, grad = {"value": "data"}, {"value": "grad"}
+    parts = {
+        "data": ["data ", data],
+        "grad": ["grad ", grad],
+        "output": [f"{name} = ", data, ", grad ", grad],
+    }
+    return parts[kind]
+
+
+def fill_line(parts: list, values: dict[str, str]) -> str:
+    """The line's text with its number slots filled from ``values`` (``{"data": ..., ...}``)."""
+    return "".join(p if isinstance(p, str) else values[p["value"]] for p in parts)
+
+
+def data_line(data) -> str:
+    return fill_line(line_parts("data"), {"data": _preview(data)})
+
+
+def grad_line(grad) -> str:
+    return fill_line(line_parts("grad"), {"grad": _preview(grad)})
 
 
 def _table(lines: list[str], fill: str, border: str = "#000000", width: int = 1,
@@ -158,7 +185,7 @@ def plain_label(text: str) -> str:
     return graphviz.escape(str(text))
 
 
-def _safe(name: str) -> str:
+def safe_id(name: str) -> str:
     """A Graphviz/SVG id for a scope, injective so that ``layer-1`` and ``layer_1`` stay two
     boxes: letters and digits kept, ``/`` as ``__``, any other character as ``_x<hex>_``."""
     return "".join(
@@ -167,37 +194,73 @@ def _safe(name: str) -> str:
     )
 
 
-def _box_id(box: str) -> str:
-    """The Graphviz node name of a collapsed scope's box."""
-    return "scope_" + _safe(box[6:])
-
-
 # -- deciding what goes where ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class NodeBox:
+    """A node drawn as a box of its own (a result also gets its op ellipse): Graphviz names
+    ``n{position}`` and ``n{position}op``, ``position`` being its place in topological order."""
+
+    position: int
+
+    @property
+    def name(self) -> str:
+        return f"n{self.position}"
+
+    @property
+    def op_name(self) -> str:
+        return f"n{self.position}op"
+
+
+@dataclass(frozen=True)
+class ScopeBox:
+    """A collapsed scope (``layer1/neuron2``) drawn as one box."""
+
+    scope: str
+
+    @property
+    def name(self) -> str:
+        return "scope_" + safe_id(self.scope)
+
+    @property
+    def parent_scope(self) -> str:
+        return self.scope.rsplit("/", 1)[0] if "/" in self.scope else ""
+
+
+Box = NodeBox | ScopeBox
+
+
 @dataclass
 class Layout:
     """What ``draw`` decided before writing DOT: the nodes kept, their names, the box each is
-    drawn in (``n{k}`` of its own, or ``scope:{key}`` for a collapsed scope) and the scope each
-    own box is clustered in. The stepper reads it to map SVG elements back to nodes."""
+    drawn in (a ``NodeBox`` of its own or the ``ScopeBox`` of a collapsed scope) and the scope
+    each is clustered in. The stepper reads it to map SVG elements back to nodes."""
 
     root: Node
     order: list[Node]
     nodes: list[Node]
     names: dict[int, str]
     position: dict[int, int]
-    box: dict[int, str]
+    box: dict[int, Box]
     home: dict[int, str]
     consumers: dict[int, list[Node]]
     depth: int | None = None  # the collapse depth it was laid out with
 
-    def collapsed(self) -> dict[str, list[Node]]:
-        out: dict[str, list[Node]] = {}
+    def own_box(self, node: Node) -> NodeBox | None:
+        """The node's own box, or None when it is drawn inside a collapsed scope (or not at
+        all)."""
+        b = self.box.get(id(node))
+        return b if isinstance(b, NodeBox) else None
+
+    def collapsed(self) -> dict[ScopeBox, list[Node]]:
+        """Each collapsed scope's box and the nodes inside it, in topological order."""
+        out: dict[ScopeBox, list[Node]] = {}
         for node in self.nodes:
             b = self.box[id(node)]
-            if b.startswith("scope:"):
+            if isinstance(b, ScopeBox):
                 out.setdefault(b, []).append(node)
         return out
 
-    def box_outputs(self, box: str) -> list[Node]:
+    def box_outputs(self, box: ScopeBox) -> list[Node]:
         """The nodes of a collapsed box whose values leave it (or the root)."""
         return [
             n
@@ -222,13 +285,13 @@ def layout(root, collapse=None, expand=(), only_from=None, cluster=True) -> Layo
                 consumers[id(parent)].append(node)
     home = _homes(nodes, root, consumers) if cluster else {id(n): "" for n in nodes}
     expanded = set(expand)
-    box = {}
+    box: dict[int, Box] = {}
     for node in nodes:
         key = _scope_key(home[id(node)], depth)
         if key is not None and key not in expanded:
-            box[id(node)] = f"scope:{key}"
+            box[id(node)] = ScopeBox(key)
         else:
-            box[id(node)] = f"n{position[id(node)]}"
+            box[id(node)] = NodeBox(position[id(node)])
     return Layout(root, order, nodes, names, position, box, home, consumers, depth)
 
 
@@ -281,8 +344,10 @@ def draw(
       ``MAX_EDGE_LABELS`` edges carry one (or, with ``step``, on the current step's edges),
       tooltips otherwise; ``True`` always labels, ``False`` never;
     - ``step``: a ``Step`` from ``backward_steps``: colours done, current and pending nodes;
-    - ``ids``: give SVG elements ids from the nodes' ``id`` (``gsn12`` its box, ``gsop12`` its
-      op, ``gse12x0`` the edge from its first parent, ``gss{scope}`` a collapsed scope);
+    - ``ids``: give SVG elements ids from the nodes' ``id`` and a class saying what they are
+      (``gsn12`` its box, class ``gs-box gs-{role}``; ``gsop12`` its op, ``gs-op``; ``gse12x0``
+      the edge from its first parent, ``gs-edge``; ``gss{scope}`` a collapsed scope,
+      ``gs-scope``): what the stepper's script finds them by;
     - ``picture``: a ``layout(root, collapse, expand, only_from, cluster)`` already made (the
       stepper makes one and reads it back; the layout options are then taken from it).
     """
@@ -324,108 +389,135 @@ def _edge_label_mode(pic: Layout, edge_labels, step) -> str:
     if pic.root.grad is None or not np.any(np.asarray(pic.root.grad) != 0):
         return "none"
     labelled = sum(
-        1
-        for n in pic.nodes
-        if n.parents and not pic.box[id(n)].startswith("scope:")
-        for p in n.parents
-        if id(p) in pic.box and not pic.box[id(p)].startswith("scope:")
+        1 for n in pic.nodes if n.parents and pic.own_box(n) for p in n.parents if pic.own_box(p)
     )
     return "all" if labelled <= MAX_EDGE_LABELS else "tooltip"
 
 
+# -- element ids and classes: what the stepper's script finds the drawing's parts by ---------------
+def box_element(node: Node) -> str:
+    return f"gsn{node.id}"
+
+
+def op_element(node: Node) -> str:
+    return f"gsop{node.id}"
+
+
+def scope_element(box: ScopeBox) -> str:
+    return f"gss{safe_id(box.scope)}"
+
+
+def edge_element(node: Node, i: int) -> str:
+    """The edge from the node's ``i``-th parent into its op (or into its collapsed scope)."""
+    return f"gse{node.id}x{i}"
+
+
+def scope_lines(pic: Layout, box: ScopeBox) -> tuple[list[str], list[Node]]:
+    """A collapsed box's lines (its scope, its size, up to 3 outputs with data and grad) and
+    the outputs shown, the k-th on line 2 + k."""
+    inside = pic.collapsed()[box]
+    params = sum(1 for n in inside if not n.parents and n.op != "const")
+    outputs = pic.box_outputs(box)[:3]
+    lines = [box.scope, f"{len(inside) - params} nodes, {params} parameters"]
+    lines += [output_line(pic.names[id(n)], n.data, n.grad) for n in outputs]
+    return lines, outputs
+
+
+def output_line(name: str, data, grad) -> str:
+    """A collapsed box's line for one of its outputs."""
+    return fill_line(line_parts("output", name), {"data": _preview(data), "grad": _preview(grad)})
+
+
+def edge_term(node: Node, i: int) -> str:
+    """The chain-rule term on the edge from the node's ``i``-th parent, once the node's grad
+    is known: ``local x upstream = contribution`` for a Value; for a Tensor, the size of the
+    contribution (its arrays do not fit on an edge)."""
+    g = node.grad
+    if g is None:
+        return ""
+    local = getattr(node, "_local", None)
+    if local is not None:
+        return f"{format_number(local[i])} x {format_number(g)} = {format_number(local[i] * g)}"
+    contribution = node.local_grads(g)[i]
+    return f"|contribution| {np.linalg.norm(np.asarray(contribution)):.4g}"
+
+
 class _Writer:
-    """Writes a Layout into a Digraph: clusters and boxes, then edges."""
+    """Writes a Layout into a Digraph: clusters and boxes, then edges. With ``ids``, every
+    element gets the id and class the stepper's script finds it by."""
 
     def __init__(self, pic: Layout, dot, status, highlighted, ids: bool) -> None:
         self.pic, self.dot, self.status = pic, dot, status
         self.highlighted, self.ids = highlighted, ids
         self.collapsed = pic.collapsed()
-        # Collapsed boxes beside scopes drawn in full (``expand``): rank constraints between
-        # boxes and expanded ops fight each other, so dot is left to its own order there.
-        self.mixed = bool(self.collapsed) and any(
-            n.parents and pic.home[id(n)] and not pic.box[id(n)].startswith("scope:")
-            for n in pic.nodes
-        )
 
-    def box_lines(self, box: str) -> list[str]:
-        """A collapsed box's lines: its scope, its size, and up to 3 outputs with data and grad."""
-        pic, inside = self.pic, self.collapsed[box]
-        params = sum(1 for n in inside if not n.parents and n.op != "const")
-        lines = [box[6:], f"{len(inside) - params} nodes, {params} parameters"]
-        for n in pic.box_outputs(box)[:3]:
-            lines.append(f"{pic.names[id(n)]} = {_preview(n.data)}, grad {_preview(n.grad)}")
-        return lines
+    def _id(self, element: str, kind: str) -> dict[str, str]:
+        return {"id": element, "class": kind} if self.ids else {}
 
-    def add_box(self, graph, item) -> None:
-        pic = self.pic
-        if isinstance(item, str):  # a collapsed scope
-            attrs = {"id": f"gss{_safe(item[6:])}"} if self.ids else {}
-            label = _table(self.box_lines(item), COLOURS["collapsed"], rounded=True)
-            graph.node(_box_id(item), label=label, shape="plain", **attrs)
-            return
-        node = item
-        k = pic.position[id(node)]
-        fill = COLOURS[self.status.get(id(node), role(node, pic.root))]
+    def add_scope_box(self, graph, box: ScopeBox) -> None:
+        lines, _ = scope_lines(self.pic, box)
+        label = _table(lines, COLOURS["collapsed"], rounded=True)
+        graph.node(box.name, label=label, shape="plain", **self._id(scope_element(box), "gs-scope"))
+
+    def add_node_box(self, graph, node: Node) -> None:
+        pic, own = self.pic, self.pic.own_box(node)
+        kind = role(node, pic.root)
+        fill = COLOURS[self.status.get(id(node), kind)]
         fields = record_fields(node, pic.names[id(node)])
         if id(node) in self.highlighted:
             label = _table(fields, fill, COLOURS["highlight"], width=3)
         else:
             label = _table(fields, fill)
-        attrs = {"id": f"gsn{node.id}"} if self.ids else {}
-        graph.node(f"n{k}", label=label, shape="plain", **attrs)
+        ids = self._id(box_element(node), f"gs-box gs-{kind}")
+        graph.node(own.name, label=label, shape="plain", **ids)
         if node.parents:
-            op_attrs = {"id": f"gsop{node.id}"} if self.ids else {}
             graph.node(
-                f"n{k}op",
+                own.op_name,
                 label=plain_label(node.op),
                 shape="ellipse",
                 fillcolor=COLOURS[self.status.get(id(node), "op")],
                 style="filled",
-                **op_attrs,
+                **self._id(op_element(node), "gs-op"),
             )
-            graph.edge(f"n{k}op", f"n{k}", **({"id": f"gsr{node.id}"} if self.ids else {}))
+            graph.edge(own.op_name, own.name, **self._id(f"gsr{node.id}", "gs-result"))
 
     def nodes(self, cluster: bool) -> None:
         """Every box, inside nested clusters by scope, each level in natural order."""
         pic = self.pic
-        members: dict[str, list] = {}
+        own: dict[str, list[Node]] = {}  # scope -> nodes drawn in their own boxes there
+        boxes: dict[str, list[ScopeBox]] = {}  # scope -> collapsed child scopes
         for node in pic.nodes:
             b = pic.box[id(node)]
-            if b.startswith("scope:"):
-                parent_scope = "/".join(b[6:].split("/")[:-1])
-                if b not in members.get(parent_scope, []):
-                    members.setdefault(parent_scope, []).append(b)
+            if isinstance(b, ScopeBox):
+                if b not in boxes.setdefault(b.parent_scope, []):
+                    boxes[b.parent_scope].append(b)
             else:
-                members.setdefault(pic.home[id(node)] if cluster else "", []).append(node)
-        # Scopes that hold no node themselves still need a cluster for their children.
-        for scope in list(members):
+                own.setdefault(pic.home[id(node)] if cluster else "", []).append(node)
+        scopes = set(own) | set(boxes)
+        for scope in list(scopes):  # scopes that hold no node still cluster their children
             parts = scope.split("/") if scope else []
-            for i in range(1, len(parts)):
-                members.setdefault("/".join(parts[:i]), [])
+            scopes.update("/".join(parts[:i]) for i in range(1, len(parts)))
 
         def children_of(scope: str) -> list[str]:
-            if scope == "":
-                found = {s for s in members if s and "/" not in s}
-            else:
-                found = {s for s in members if s.rsplit("/", 1)[0] == scope and "/" in s}
+            found = {s for s in scopes if s and (s.rsplit("/", 1)[0] if "/" in s else "") == scope}
             return sorted(found - {scope}, key=_natural)
 
         def add_scope(graph, scope: str) -> None:
-            items = members.get(scope, [])
-            boxes = sorted((i for i in items if isinstance(i, str)), key=_natural)
-            own = [i for i in items if not isinstance(i, str)]
-            for item in own + boxes:
-                self.add_box(graph, item)
+            mine = own.get(scope, [])
+            collapsed = sorted(boxes.get(scope, []), key=lambda b: _natural(b.scope))
+            for node in mine:
+                self.add_node_box(graph, node)
+            for box in collapsed:
+                self.add_scope_box(graph, box)
             if cluster and scope:
-                self.same_rank(graph, own)
-            inputs = [(f"n{pic.position[id(n)]}", {id(n)}) for n in own if n.op == "input"]
+                self.same_rank(graph, mine)
+            inputs = [(pic.own_box(n).name, {id(n)}) for n in mine if n.op == "input"]
             self.stack(graph, inputs)
             # collapsed scopes and expanded ones (clusters, by their first op) in this scope:
             # one column in natural order (neuron0 above neuron1, collapsed or not)
-            siblings = [(b[6:], (_box_id(b), {id(n) for n in self.collapsed[b]})) for b in boxes]
-            children = children_of(scope) if cluster else []
-            for child in children:
-                with graph.subgraph(name=f"cluster_{_safe(child)}") as sub:
+            siblings = [(b.scope, (b.name, {id(n) for n in self.collapsed[b]})) for b in collapsed]
+            for child in children_of(scope) if cluster else []:
+                with graph.subgraph(name=f"cluster_{safe_id(child)}") as sub:
                     sub.attr(
                         label=plain_label(child.rsplit("/", 1)[-1]),
                         style="rounded",
@@ -448,10 +540,10 @@ class _Writer:
             for n in pic.nodes
             if pic.home[id(n)] == scope or pic.home[id(n)].startswith(scope + "/")
         ]
-        ops = [n for n in inside if n.parents and not pic.box[id(n)].startswith("scope:")]
+        ops = [n for n in inside if n.parents and pic.own_box(n)]
         if not ops:
             return None
-        return f"n{pic.position[id(ops[0])]}op", {id(n) for n in inside}
+        return pic.own_box(ops[0]).op_name, {id(n) for n in inside}
 
     def stack(self, graph, items: list[tuple[str, set]]) -> None:
         """Siblings that do not feed each other (a layer's neurons, the inputs) are parallel:
@@ -491,8 +583,8 @@ class _Writer:
                 and len(pic.consumers[id(p)]) == 1
             ]
             if node.parents and leaves:
-                names = [f"n{pic.position[id(p)]}" for p in leaves]
-                op = f"n{pic.position[id(node)]}op"
+                names = [pic.own_box(p).name for p in leaves]
+                op = pic.own_box(node).op_name
                 # invisible edges keep the column in argument order (W[0,j], W[1,j], b[j]);
                 # the op stays out of the chain: with it, graphviz-pure puts it mid-column
                 chain = " -> ".join(reversed(names))  # in LR a flat edge points up
@@ -505,19 +597,17 @@ class _Writer:
         for node in pic.nodes:
             b = pic.box[id(node)]
             for i, parent in enumerate(node.parents):
-                if id(parent) not in pic.box:
+                pb = pic.box.get(id(parent))
+                if pb is None or (isinstance(b, ScopeBox) and pb == b):
                     continue
-                pb = pic.box[id(parent)]
-                if b.startswith("scope:") and pb == b:
-                    continue
-                src = _box_id(pb) if pb.startswith("scope:") else pb
-                dst = _box_id(b) if b.startswith("scope:") else f"{b}op"
-                plain = not (b.startswith("scope:") or pb.startswith("scope:"))
+                src = pb.name
+                dst = b.name if isinstance(b, ScopeBox) else b.op_name
+                plain = isinstance(b, NodeBox) and isinstance(pb, NodeBox)
                 key = (src, dst, i) if plain else (src, dst)
                 if key in seen:
                     continue
                 seen.add(key)
-                attrs = {"id": f"gse{node.id}x{i}"} if self.ids else {}
+                attrs = self._id(edge_element(node, i), "gs-edge")
                 if (
                     plain
                     and not self.collapsed
@@ -527,7 +617,7 @@ class _Writer:
                     # without it graphviz-pure stacks a layer's neurons in reverse order.
                     attrs["minlen"] = "2"
                 if plain and mode != "none":
-                    term = _chain_label(node, i)
+                    term = edge_term(node, i)
                     current = step is not None and node is step.node
                     if term and (mode == "all" or (mode == "step" and current)):
                         attrs["label"] = plain_label(term)
@@ -538,18 +628,6 @@ class _Writer:
 
 def _top(scope: str) -> str:
     return scope.split("/", 1)[0]
-
-
-def _chain_label(node: Node, i: int) -> str:
-    """``local x upstream = contribution`` for a Value edge; the contribution for a Tensor."""
-    g = node.grad
-    if g is None:
-        return ""
-    local = getattr(node, "_local", None)
-    if local is not None:
-        return f"{format_number(local[i])} x {format_number(g)} = {format_number(local[i] * g)}"
-    contribution = node.local_grads(g)[i]
-    return f"|contrib| {np.linalg.norm(np.asarray(contribution)):.3g}"
 
 
 def _step_status(order: list[Node], step: Step) -> dict[int, str]:
@@ -566,9 +644,7 @@ def _step_status(order: list[Node], step: Step) -> dict[int, str]:
 
 def _drawn(pic: Layout) -> int:
     """Boxes and op ellipses a picture draws."""
-    return len(set(pic.box.values())) + sum(
-        1 for n in pic.nodes if n.parents and not pic.box[id(n)].startswith("scope:")
-    )
+    return len(set(pic.box.values())) + sum(1 for n in pic.nodes if n.parents and pic.own_box(n))
 
 
 def _collapses_that_fit(root, pic: Layout, max_nodes: int, expand, only_from, cluster):

@@ -2,16 +2,20 @@
 
 ``stepper(root)`` records the steps of ``backward_steps(root)`` (and, with ``forward=True``, the
 forward steps before them) on a detached copy of the graph, so the user's nodes keep the grads
-they had. Graphviz lays the graph out once, to SVG, with each node's ``id`` on its element; the
-script ``static/stepper.js`` (the same file for the notebook widget and the saved page) only
-switches states and texts as you step:
+they had, into a ``Trace``. Graphviz lays the graph out once, to SVG, every element with the id
+and class ``draw(ids=True)`` gives it; the front end (``static/stepper_model.mjs``, a pure
+function of the trace, and ``static/stepper_view.js``, the same for the notebook widget and the
+saved page) only switches states and texts as you step:
 
 - step 0 is the graph before back-propagation, every shown grad zero; step k >= 1 is the state
   after the k-th step of ``backward_steps(root)`` on that copy (after the forward steps, when
   ``forward=True``);
-- each node's SVG element carries ``data-node-id`` (its ``id``) and ``data-state`` (``pending``,
-  ``current`` or ``done``); its op ellipse ``data-op-of``; a collapsed scope ``data-scope``;
-- the ``role="status"`` element shows the step's text exactly as ``str(step)`` gives it.
+- the trace names each node's elements by id, the line of its box that shows its grad (and
+  data), and the steps at which its state and numbers change;
+- the view marks each node's box with ``data-node-id`` (its ``id``) and ``data-state``
+  (``pending``, ``current`` or ``done``), its op ellipse with ``data-op-of``, a collapsed scope
+  with ``data-scope``; the ``role="status"`` element shows the step's text exactly as
+  ``str(step)`` gives it.
 
     >>> from autograd import Value, stepper
     >>> x, w = Value(2.0, label="x"), Value(-1.0, label="w")
@@ -29,23 +33,40 @@ switches states and texts as you step:
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import frontend
 from .display import format_number
-from .drawing import TooManyNodesError, _preview, _safe, collapse_depth, draw, layout
+from .drawing import (
+    Layout,
+    TooManyNodesError,
+    _preview,
+    box_element,
+    collapse_depth,
+    draw,
+    edge_element,
+    edge_term,
+    fill_line,
+    layout,
+    line_parts,
+    op_element,
+    record_fields,
+    role,
+    scope_element,
+    scope_lines,
+)
 from .files import write_file
 from .graph import Node, topological_order
 from .rendering import render_svg
 from .steps import backward_steps, forward_steps
 
-__all__ = ["Stepper", "stepper", "STATIC"]
-
-STATIC = Path(__file__).parent / "static"
+__all__ = ["Stepper", "stepper", "Trace"]
 
 
 def stepper(
@@ -62,6 +83,161 @@ def stepper(
     Tensor root needs ``grad``, as in ``backward``). ``collapse`` and ``expand`` are ``draw``'s;
     ``forward=True`` walks the forward pass first. The user's graph is left as it was found."""
     return Stepper(root, collapse, expand, forward, grad=grad, title=title, max_nodes=max_nodes)
+
+
+# -- the recorded trace: what the script reads ----------------------------------------------------
+Changes = list[tuple[int, str]]  # (step, text shown from that step on), the first at step 0
+
+
+@dataclass
+class StepRecord:
+    """One step as shown: the status text, the step's table, the node it works on."""
+
+    text: str
+    table: str = ""
+    current: int | None = None
+
+
+@dataclass
+class NodeTrack:
+    """One node: its elements (None when drawn inside a collapsed scope), when it is computed
+    (``forward``) and back-propagated (``backward``, ops), when a leaf's grad is final
+    (``final``), and the number texts it shows."""
+
+    id: int
+    role: str
+    box: str | None
+    op: str | None
+    forward: int | None = None
+    backward: int | None = None
+    final: int | None = None
+    grads: Changes = field(default_factory=list)
+    datas: Changes = field(default_factory=list)
+
+
+@dataclass
+class TextTrack:
+    """Line ``line`` of element ``element`` shows node ``node``'s numbers: ``parts`` are
+    strings and ``{"value": "grad"}`` / ``{"value": "data"}``."""
+
+    element: str
+    line: int
+    node: int
+    parts: list
+
+
+@dataclass
+class ScopeTrack:
+    element: str
+    scope: str
+    members: list[int]
+
+
+@dataclass
+class EdgeTrack:
+    """An edge into ``node``'s op and the chain-rule term it carries once the node's step is
+    taken (shown on hover)."""
+
+    element: str
+    node: int
+    term: str
+
+
+@dataclass
+class Trace:
+    """Everything the front end steps through, laid out once."""
+
+    title: str
+    forward: int  # how many of the steps walk the forward pass
+    steps: list[StepRecord]  # step 0 (before back-propagation) to the last
+    nodes: list[NodeTrack]
+    texts: list[TextTrack] = field(default_factory=list)
+    scopes: list[ScopeTrack] = field(default_factory=list)
+    edges: list[EdgeTrack] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _record(root: Node, grad, forward: bool, root_name: str, title: str) -> Trace:
+    """Run the steps on ``root`` (a detached copy) and record what each one changes."""
+    order = topological_order(root)
+    tracks = {
+        n.id: NodeTrack(
+            n.id,
+            role(n, root),
+            None,
+            None,
+            grads=[(0, _preview(_zeros_like(n.data)))],
+            datas=[(0, "?" if forward and n.parents else _preview(n.data))],
+        )
+        for n in order
+    }
+    steps = [StepRecord("")]
+
+    def change(changes: Changes, k: int, text: str) -> None:
+        if changes[-1][0] == k:  # a parent used twice by one op: its grad after the step
+            changes[-1] = (k, text)
+        else:
+            changes.append((k, text))
+
+    if forward:
+        for fstep in forward_steps(root):
+            k = len(steps)
+            steps.append(StepRecord(str(fstep), "", fstep.node.id))
+            tracks[fstep.node.id].forward = k
+            change(tracks[fstep.node.id].datas, k, _preview(fstep.node.data))
+    n_forward = len(steps) - 1
+    for step in backward_steps(root, grad):  # read each step's grads as it is applied
+        k = len(steps)
+        steps.append(StepRecord(str(step), step._repr_html_(), step.node.id))
+        tracks[step.node.id].backward = k
+        if step.index == 0:  # the root's own gradient is seeded before the first step
+            change(tracks[step.node.id].grads, k, _preview(step.node.grad))
+        for parent in step.node.parents:
+            change(tracks[parent.id].grads, k, _preview(parent.grad))
+    for node in order:  # a leaf's grad is final after the last step of the ops that use it
+        for parent in node.parents:
+            if not parent.parents:
+                leaf = tracks[parent.id]
+                leaf.final = max(leaf.final or 0, tracks[node.id].backward)
+    n_backward = len(steps) - 1 - n_forward
+    value = format_number(root.data)
+    steps[0].text = (
+        f"step 0: before the forward pass; {n_forward} forward and {n_backward} backward steps "
+        "follow"
+        if forward
+        else f"step 0: {root_name} = {value} after the forward pass; {n_backward} backward "
+        "steps follow"
+    )
+    return Trace(title, n_forward, steps, list(tracks.values()))
+
+
+def _place(trace: Trace, pic: Layout) -> None:
+    """Name, in the trace, the elements ``draw(ids=True)`` gives each node, scope and edge."""
+    tracks = {t.id: t for t in trace.nodes}
+    for node in pic.nodes:
+        track = tracks[node.id]
+        if pic.own_box(node) is None:
+            continue
+        track.box = box_element(node)
+        track.op = op_element(node) if node.parents else None
+        last = len(record_fields(node, pic.names[id(node)])) - 1  # data, grad: the last two
+        trace.texts.append(TextTrack(track.box, last, node.id, line_parts("grad")))
+        if trace.forward:
+            trace.texts.append(TextTrack(track.box, last - 1, node.id, line_parts("data")))
+        for i, parent in enumerate(node.parents):
+            if node.parents and pic.own_box(parent) is not None:
+                name = f"d{pic.names[id(node)]} -> d{pic.names[id(parent)]}"
+                term = f"{name}: {edge_term(node, i)}"
+                trace.edges.append(EdgeTrack(edge_element(node, i), node.id, term))
+    for box, members in pic.collapsed().items():
+        element = scope_element(box)
+        trace.scopes.append(ScopeTrack(element, box.scope, [n.id for n in members]))
+        _, outputs = scope_lines(pic, box)
+        for k, n in enumerate(outputs):
+            parts = line_parts("output", pic.names[id(n)])
+            trace.texts.append(TextTrack(element, 2 + k, n.id, parts))
 
 
 class Stepper:
@@ -91,105 +267,41 @@ class Stepper:
             raise ValueError(
                 "the root is a leaf: there is no step to take (build an expression from it first)"
             )
-        copy, copies = _detached_copy(root)
-        self.title = title
+        copy = _detached_copy(root)
         self.forward = forward
-        self._record(copy, copies, grad, forward)
+        self.root_name = root.label or "L"
+        self._order = topological_order(copy)
+        title = title or f"back-propagation through {self.root_name}"
+        self._trace = _record(copy, grad, forward, self.root_name, title)
+        self.title = title
         self._lay_out(copy, collapse, expand, max_nodes)
         self.step = 0
 
-    # -- recording ------------------------------------------------------------------------------
-    def _record(self, root: Node, copies: list[Node], grad, forward: bool) -> None:
-        order = topological_order(root)
-        ops = [n for n in order if n.parents]
-        self._order = order
-        self.root_name = root.label or "L"
-        self.root_value = format_number(root.data)
-        texts, tables, currents = [], [], []
-        data_changes: list[dict] = []
-        grad_changes: list[dict] = []
-        f_index: dict[int, int] = {}
-        if forward:
-            for fstep in forward_steps(root):
-                f_index[fstep.node.id] = len(texts) + 1
-                texts.append(str(fstep))
-                tables.append("")
-                currents.append(fstep.node.id)
-                data_changes.append({fstep.node.id: _preview(fstep.node.data)})
-                grad_changes.append({})
-        b_index: dict[int, int] = {}
-        self.steps = []
-        for step in backward_steps(root, grad):  # read each step's grads as it is applied
-            self.steps.append(step)
-            b_index[step.node.id] = len(texts) + 1
-            texts.append(str(step))
-            tables.append(step._repr_html_())
-            currents.append(step.node.id)
-            data_changes.append({})
-            changed = {}
-            for parent in step.node.parents:
-                changed[parent.id] = _preview(parent.grad)
-            if step.index == 0:  # the root's own gradient is seeded before the first step
-                changed[step.node.id] = _preview(step.node.grad)
-            grad_changes.append(changed)
-        # a leaf's grad is final after the last step of the ops that use it
-        leaf_done: dict[int, int | None] = {n.id: None for n in order if not n.parents}
-        for node in ops:
-            for parent in node.parents:
-                if not parent.parents:
-                    done = leaf_done[parent.id]
-                    leaf_done[parent.id] = max(done or 0, b_index[node.id])
-        step0 = (
-            f"step 0: {self.root_name} = {self.root_value} after the forward pass; "
-            f"{len(self.steps)} backward steps follow"
-            if not forward
-            else f"step 0: before the forward pass; {len(ops)} forward and "
-            f"{len(self.steps)} backward steps follow"
-        )
-        self._texts = [step0, *texts]
-        self._trace = {
-            "title": self.title or f"back-propagation through {self.root_name}",
-            "forward": len(texts) - len(self.steps),
-            "texts": self._texts,
-            "tables": ["", *tables],
-            "current": [None, *currents],
-            "grads": [{}, *grad_changes],
-            "data": [{}, *data_changes],
-            "ops": {str(n.id): [f_index.get(n.id), b_index[n.id]] for n in ops},
-            "leaves": {str(k): v for k, v in leaf_done.items()},
-        }
-        # What each node shows at step 0: zero gradients (and, walking forward, no data yet).
-        self._initial_grad = {n.id: _preview(_zeros_like(n.grad, n.data)) for n in order}
-        self._initial_data = {
-            n.id: ("?" if forward and n.parents else _preview(n.data)) for n in order
-        }
-
     def _lay_out(self, root: Node, collapse, expand, max_nodes: int) -> None:
         """Graphviz lays the graph out once, boxes sized for the final grads (the widest text
-        they will show), then the SVG gets the attributes the script steps through."""
+        they will show); the SVG then shows step 0."""
         pic = layout(root, collapse, expand)
         try:
             graph = draw(root, edge_labels=False, ids=True, max_nodes=max_nodes, picture=pic)
         except TooManyNodesError as e:
             raise TooManyNodesError(e.drawn, e.max_nodes, e.fits, "") from None
-        svg = render_svg(graph)
-        self.svg = _annotate(svg, pic, self._initial_grad, self._initial_data)
-        self._trace["terms"] = _edge_terms(pic)
+        _place(self._trace, pic)
+        self.svg = _at_step_zero(render_svg(graph), self._trace)
 
     # -- reading ----------------------------------------------------------------------------------
     def __len__(self) -> int:
         """Steps after step 0."""
-        return len(self._texts) - 1
+        return len(self._trace.steps) - 1
 
     def text(self, k: int) -> str:
         """What the status line shows at step ``k`` (``str(step)`` of that step)."""
-        if not 0 <= k < len(self._texts):
+        if not 0 <= k <= len(self):
             raise IndexError(f"step {k} out of range: this stepper has steps 0 to {len(self)}")
-        return self._texts[k]
+        return self._trace.steps[k].text
 
     @property
-    def trace(self) -> dict:
-        """The recorded steps as the front end reads them (JSON-ready)."""
+    def trace(self) -> Trace:
+        """The recorded steps as the front end reads them (``trace.to_json()``)."""
         return self._trace
 
     def __repr__(self) -> str:
@@ -198,23 +310,8 @@ class Stepper:
     # -- the page ---------------------------------------------------------------------------------
     def html(self) -> str:
         """One self-contained HTML page: SVG, script, styles and data inline; no network."""
-        script = (STATIC / "stepper.js").read_text(encoding="utf-8")
-        script = script.replace("export default { render };", "")
-        css = (STATIC / "stepper.css").read_text(encoding="utf-8")
-        payload = json.dumps({"svg": self.svg, "trace": self._trace, "step": 0})
-        payload = payload.replace("</", "<\\/")  # no "</script>" inside the data block
-        title = html.escape(f"gradstep: {self._trace['title']}")
-        return (
-            "<!doctype html>\n"
-            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{title}</title>\n<style>\n{PAGE_CSS}{css}</style>\n</head>\n<body>\n"
-            f'<main>\n<div id="gradstep"></div>\n</main>\n'
-            f'<script type="application/json" id="gradstep-data">{payload}</script>\n'
-            f'<script type="module">\n{script}\nmountPage(document.getElementById("gradstep"), '
-            'JSON.parse(document.getElementById("gradstep-data").textContent));\n</script>\n'
-            "</body>\n</html>\n"
-        )
+        data = {"svg": self.svg, "trace": self._trace.to_json(), "step": 0}
+        return frontend.page("stepper", f"gradstep: {self.title}", data)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (``.html``), beside it first and renamed into place."""
@@ -232,15 +329,16 @@ class Stepper:
         """The live anywidget widget (needs the ``notebook`` extra)."""
         from .widget import StepperWidget
 
-        return StepperWidget(svg=self.svg, trace=self._trace, step=self.step)
+        return StepperWidget(svg=self.svg, trace=self._trace.to_json(), step=self.step)
 
     def static_html(self) -> str:
         """What a viewer without a live kernel shows: the picture at step 0 and every step's
         text."""
-        steps = "".join(f"<li><pre>{html.escape(t)}</pre></li>" for t in self._texts[1:])
+        texts = [step.text for step in self._trace.steps]
+        steps = "".join(f"<li><pre>{html.escape(t)}</pre></li>" for t in texts[1:])
         return (
             f'<div class="gradstep-static">{self.svg}'
-            f"<p>{html.escape(self._texts[0])}</p><details><summary>{len(self)} steps"
+            f"<p>{html.escape(texts[0])}</p><details><summary>{len(self)} steps"
             f"</summary><ol>{steps}</ol></details></div>"
         )
 
@@ -257,23 +355,15 @@ class Stepper:
         return bundle
 
 
-PAGE_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1rem; }
-"""
-
-
 # -- helpers --------------------------------------------------------------------------------------
-def _zeros_like(grad, data):
-    if isinstance(data, np.ndarray):
-        return np.zeros_like(data)
-    return 0.0
+def _zeros_like(data):
+    return np.zeros_like(data) if isinstance(data, np.ndarray) else 0.0
 
 
-def _detached_copy(root: Node) -> tuple[Node, list[Node]]:
+def _detached_copy(root: Node) -> Node:
     """A copy of every node ``root`` reaches, with the same ids, data, ops and local derivatives
     and zero gradients, wired to each other: stepping it leaves the user's graph untouched."""
     copies: dict[int, Node] = {}
-    out = []
     for node in topological_order(root):
         cls = type(node)
         c = object.__new__(cls)
@@ -287,108 +377,49 @@ def _detached_copy(root: Node) -> tuple[Node, list[Node]]:
         else:
             c.grad = 0.0
         copies[id(node)] = c
-        out.append(c)
-    return copies[id(root)], out
+    return copies[id(root)]
 
 
-_GROUP = re.compile(r'<g id="(gs(?:n|op|s|e|r)[^"]*)" class="(node|edge)">(.*?)</g>', re.S)
-_TEXT = re.compile(r"<text ([^>]*)>([^<]*)</text>")
+SVG = "http://www.w3.org/2000/svg"
+ET.register_namespace("", SVG)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-def _annotate(svg: str, pic, grads: dict[int, str], data: dict[int, str]) -> str:
-    """Add the attributes the script steps through: ``data-node-id`` and ``data-state`` on each
-    node's box, ``data-op-of`` on its op, ``data-scope`` and ``data-members`` on a collapsed
-    scope, ``data-edge-of`` on edges, and ``data-grad-of``/``data-data-of`` (with the text that
-    precedes the number) on the texts that change. Grad texts are centred so a longer number
-    stays inside its box, and show their step-0 values."""
-    by_id = {n.id: n for n in pic.nodes}
-    names = {n.id: pic.names[id(n)] for n in pic.nodes}
-    collapsed = pic.collapsed()
-
-    def group(m: re.Match) -> str:
-        gid, kind, body = m.group(1), m.group(2), m.group(3)
-        attrs = ""
-        if gid.startswith("gsn"):
-            nid = int(gid[3:])
-            attrs = (
-                f' data-node-id="{nid}" data-state="pending" data-role="{_role(by_id[nid], pic)}"'
-            )
-            body = _mark_texts(body, [(nid, "grad ", grads), (nid, "data ", data)])
-        elif gid.startswith("gsop"):
-            attrs = f' data-op-of="{int(gid[4:])}" data-state="pending"'
-        elif gid.startswith("gss"):
-            box = next(b for b in collapsed if f"gss{_safe(b[6:])}" == gid)
-            members = " ".join(str(n.id) for n in collapsed[box])
-            attrs = (
-                f' data-scope="{html.escape(box[6:])}" data-members="{members}"'
-                ' data-state="pending"'
-            )
-            outs = pic.box_outputs(box)[:3]
-            body = _mark_texts(
-                body,
-                [(n.id, f"{names[n.id]} = {_preview(n.data)}, grad ", grads) for n in outs],
-            )
-        elif gid.startswith("gse"):
-            node_id, _, index = gid[3:].partition("x")
-            attrs = f' data-edge-of="{int(node_id)}" data-edge-index="{int(index)}"'
-        elif gid.startswith("gsr"):
-            attrs = f' data-result-of="{int(gid[3:])}"'
-        return f'<g id="{gid}" class="{kind}"{attrs}>{body}</g>'
-
-    svg = _GROUP.sub(group, svg.replace("&#45;", "-"))
-    return svg[svg.index("<svg") :]  # no XML prolog or doctype: the SVG is inlined in HTML
+def _at_step_zero(svg: str, trace: Trace) -> str:
+    """The SVG as parsed XML, every tracked line showing its step-0 text, centred on its box
+    (a longer number then stays inside); no XML prolog or doctype (the SVG is inlined in
+    HTML). Every element the trace names must be in it."""
+    root = ET.fromstring(svg)
+    elements = {e.get("id"): e for e in root.iter() if e.get("id")}
+    named = [t.box for t in trace.nodes if t.box] + [t.op for t in trace.nodes if t.op]
+    named += [t.element for t in trace.scopes] + [t.element for t in trace.edges]
+    missing = [name for name in named if name not in elements]
+    if missing:
+        raise RuntimeError(f"the renderer dropped elements the stepper needs: {missing[:5]}")
+    nodes = {t.id: t for t in trace.nodes}
+    for track in trace.texts:
+        group = elements[track.element]
+        lines = list(group.iter(f"{{{SVG}}}text"))
+        line = lines[track.line]
+        node = nodes[track.node]
+        line.text = fill_line(track.parts, {"grad": node.grads[0][1], "data": node.datas[0][1]})
+        centre = _centre_x(group)
+        if centre is not None:
+            line.set("text-anchor", "middle")
+            line.set("x", f"{centre:.2f}")
+    return ET.tostring(root, encoding="unicode")
 
 
-def _mark_texts(body: str, wanted: list[tuple[int, str, dict]]) -> str:
-    """Tag the text element that starts with each prefix; centre it on its box."""
-    outline = re.search(r'<polygon [^>]*points="([^"]+)"', body)
-    centre = None
-    if outline:
-        xs = [float(pair.split(",")[0]) for pair in outline.group(1).split()]
-        centre = (min(xs) + max(xs)) / 2
-
-    def text(m: re.Match) -> str:
-        attrs, content = m.group(1), html.unescape(m.group(2))
-        for nid, prefix, values in wanted:
-            if content.startswith(prefix):
-                kind = "grad" if "grad " in prefix else "data"
-                if centre is not None:
-                    attrs = re.sub(r'text-anchor="\w+"', 'text-anchor="middle"', attrs)
-                    attrs = re.sub(r' x="[-\d.]+"', f' x="{centre:.2f}"', attrs)
-                shown = html.escape(prefix + values[nid], quote=False)
-                return (
-                    f'<text {attrs} data-{kind}-of="{nid}" '
-                    f'data-prefix="{html.escape(prefix)}">{shown}</text>'
-                )
-        return m.group(0)
-
-    return _TEXT.sub(text, body)
-
-
-def _role(node: Node, pic) -> str:
-    if node is pic.root:
-        return "output"
-    if node.parents:
-        return "value"
-    return {"const": "constant", "input": "input"}.get(node.op, "parameter")
-
-
-def _edge_terms(pic) -> dict[str, str]:
-    """The chain-rule term each edge carries once its step is taken (shown on hover)."""
-    terms = {}
-    for node in pic.nodes:
-        if not node.parents or pic.box[id(node)].startswith("scope:"):
+def _centre_x(group: ET.Element) -> float | None:
+    """The horizontal centre of a box: its first polygon (a table) or path (a rounded one)."""
+    for shape in group:
+        if shape.tag == f"{{{SVG}}}polygon":
+            numbers = _NUMBER.findall(shape.get("points", ""))
+        elif shape.tag == f"{{{SVG}}}path":
+            numbers = _NUMBER.findall(shape.get("d", ""))
+        else:
             continue
-        g = node.grad
-        local = getattr(node, "_local", None)
-        for i, parent in enumerate(node.parents):
-            if pic.box.get(id(parent), "scope:").startswith("scope:"):
-                continue
-            name = f"d{pic.names[id(node)]} -> d{pic.names[id(parent)]}"
-            if local is not None:
-                c = local[i] * g
-                term = f"{format_number(local[i])} x {format_number(g)} = {format_number(c)}"
-            else:
-                term = f"|contribution| {np.linalg.norm(np.asarray(node.local_grads(g)[i])):.4g}"
-            terms[f"gse{node.id}x{i}"] = f"{name}: {term}"
-    return terms
+        xs = [float(x) for x in numbers[0::2]]
+        return (min(xs) + max(xs)) / 2 if xs else None
+    return None

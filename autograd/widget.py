@@ -1,12 +1,11 @@
 """The stepper as a live Jupyter widget (anywidget: JupyterLab, Notebook 7, VS Code, Colab).
 
-The widget loads the same script and styles as the saved page (``static/``); Python sends the
-laid-out SVG and the recorded trace once, and ``step`` stays in sync both ways: set
-``widget.step = 5`` from Python, or read where the user clicked to."""
+The widget runs the same model and view as the saved page (``static/stepper_model.mjs`` and
+``static/stepper_view.js``, joined by ``frontend.widget_module``); Python sends the laid-out
+SVG and the recorded trace once, and ``step`` stays in sync both ways: set ``widget.step = 5``
+from Python, or read where the user clicked to."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 try:
     import anywidget
@@ -16,14 +15,14 @@ except ImportError as e:  # pragma: no cover - anywidget is in the notebook and 
         "the live stepper widget needs anywidget: pip install 'gradstep[notebook]'"
     ) from e
 
-__all__ = ["StepperWidget"]
+from .frontend import styles, widget_module
 
-_STATIC = Path(__file__).parent / "static"
+__all__ = ["StepperWidget"]
 
 
 class StepperWidget(anywidget.AnyWidget):
-    _esm = _STATIC / "stepper.js"
-    _css = _STATIC / "stepper.css"
+    _esm = widget_module("stepper")
+    _css = styles("stepper")
     svg = traitlets.Unicode("").tag(sync=True)
     trace = traitlets.Dict().tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)

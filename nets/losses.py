@@ -58,8 +58,11 @@ def value_loss(outputs: list[list[Value]], y: np.ndarray, loss: str, reduction: 
             term = (p - t) ** 2 if loss == "mse" else p.bce(t)
             term.label = next(labels)
             terms.append(term)
+    if len(terms) == 1:  # the loss of one sample is its term: no "sum" or "* 1" node
+        terms[0].label = "L"
+        return terms[0]
     total = sum_values(terms)
-    if reduction == "mean" and len(terms) > 1:  # a mean of one term is the term: no "* 1" node
+    if reduction == "mean":
         total.label = "sum"
         total = total * (1.0 / len(terms))
     total.label = "L"

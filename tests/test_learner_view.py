@@ -14,12 +14,15 @@ def test_numbers_never_print_as_minus_zero():
     assert _preview(-0.0) == "0.0000" and _preview(np.array([-0.0, 1.0])) == "[0 1]"
 
 
-def test_a_mean_over_one_sample_adds_no_times_one_node():
+def test_the_loss_of_one_sample_adds_no_sum_or_times_one_node():
+    """One sample's loss is its term itself (labelled L), whichever the reduction; over two
+    samples a mean is the sum times 1/2."""
     from nets import ValueMLP
 
     net = ValueMLP((2, 2, 1), seed=0)
-    one = net.loss([[0.2, 0.7]], [[1.0]], loss="bce", reduction="mean")
-    assert one.op == "sum" and one.label == "L"
+    for reduction in ("mean", "sum"):
+        one = net.loss([[0.2, 0.7]], [[1.0]], loss="bce", reduction=reduction)
+        assert one.op == "bce" and one.label == "L" and one.parents[0].label == "a2[0]"
     two = net.loss([[0.2, 0.7], [0.5, 0.1]], [[1.0], [0.0]], loss="bce", reduction="mean")
     assert two.op == "*" and two.data == pytest.approx(two.parents[0].data / 2)
 

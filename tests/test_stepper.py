@@ -102,9 +102,8 @@ def test_the_users_graph_is_left_as_it_was_found():
     after = {n.id: np.array(n.grad) for n in topological_order(root)}
     assert before.keys() == after.keys()
     assert all(np.array_equal(before[k], after[k]) for k in before)
-    assert set(re.findall(r'data-grad-of="\d+" data-prefix="grad ">grad ([^<]+)<', s.svg)) == {
-        "0.0000"
-    }
+    shown = {line for track in s.trace.texts for line in [svg_line(s.svg, track)]}
+    assert {line for line in shown if line.startswith("grad ")} == {"grad 0.0000"}
 
 
 @pytest.mark.parametrize("name", GRAPHS)
@@ -116,7 +115,7 @@ def test_recorded_texts_are_the_backward_steps(name):
     assert len(s) == len(texts)
     assert [s.text(k) for k in range(1, len(s) + 1)] == texts
     assert s.text(0).startswith("step 0")
-    assert s.trace["current"][1:] == currents
+    assert [step.current for step in s.trace.steps[1:]] == currents
 
 
 def test_forward_steps_come_first():
@@ -128,13 +127,60 @@ def test_forward_steps_come_first():
     assert s.text(4).startswith("dy/d")
 
 
-def test_svg_carries_the_contract_attributes():
-    s = stepper(lab_net())
-    ids = {int(i) for i in re.findall(r'data-node-id="(\d+)"', s.svg)}
-    order = topological_order(lab_net())
-    assert len(ids) == len(order)  # every node has its element
-    assert len(re.findall(r'data-op-of="\d+"', s.svg)) == sum(1 for n in order if n.parents)
-    assert set(re.findall(r'data-state="(\w+)"', s.svg)) == {"pending"}
+def svg_line(svg: str, track) -> str:
+    """The text a trace's line shows in the SVG as saved (parsed as XML)."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    group = next(e for e in ET.fromstring(svg).iter() if e.get("id") == track.element)
+    return list(group.iter(f"{ns}text"))[track.line].text
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_svg_elements_carry_the_ids_and_classes_the_trace_names(name):
+    """Meaning is in the drawing, not guessed from its text: every node's box, op, collapsed
+    scope and edge is found by the id the trace names, with a class saying what it is; each
+    tracked line is the grad (or data) line of its box, showing its step-0 text."""
+    import xml.etree.ElementTree as ET
+
+    make, collapse = GRAPHS[name]
+    s = stepper(make(), collapse=collapse)
+    elements = {e.get("id"): e for e in ET.fromstring(s.svg).iter() if e.get("id")}
+    order = topological_order(make())
+    tracks = s.trace.nodes
+    assert len(tracks) == len(order)  # every node is tracked
+    for track in tracks:
+        if track.box is not None:
+            assert elements[track.box].get("class").split() == [
+                "node",
+                "gs-box",
+                f"gs-{track.role}",
+            ]
+        if track.op is not None:
+            assert elements[track.op].get("class").split() == ["node", "gs-op"]
+    assert all(
+        elements[t.element].get("class").split() == ["edge", "gs-edge"] for t in s.trace.edges
+    )
+    assert all("gs-scope" in elements[t.element].get("class") for t in s.trace.scopes)
+    assert bool(s.trace.scopes) == (collapse is not None)
+    nodes = {t.id: t for t in tracks}
+    for track in s.trace.texts:
+        node = nodes[track.node]
+        expected = "".join(
+            p if isinstance(p, str) else (node.grads if p["value"] == "grad" else node.datas)[0][1]
+            for p in track.parts
+        )
+        assert svg_line(s.svg, track) == expected
+
+
+def test_a_node_labelled_like_a_line_is_not_mistaken_for_one():
+    """A node labelled "grad x" keeps its label: lines are found by position, not by text."""
+    g, w = Value(1.5, label="grad x"), Value(-2.0, label="w")
+    out = g * w
+    out.label = "out"
+    s = stepper(out)
+    labels = [svg_line(s.svg, type(t)(t.element, 0, t.node, [])) for t in s.trace.texts]
+    assert "grad x" in labels
 
 
 def test_stepper_errors_name_the_problem(monkeypatch):
@@ -258,7 +304,7 @@ def test_keys_slider_first_and_last(browser, tmp_path):
     slider.fill("10")
     assert squash(status.inner_text()) == squash(s.text(10))
     # a done node is green-state, a later one still pending
-    done, later = s.trace["current"][2], s.trace["current"][12]
+    done, later = s.trace.steps[2].current, s.trace.steps[12].current
     assert page.locator(f'g[data-op-of="{done}"]').get_attribute("data-state") == "done"
     assert page.locator(f'g[data-op-of="{later}"]').get_attribute("data-state") == "pending"
     assert watch.errors == []
@@ -294,7 +340,7 @@ def test_zoom_fit_and_the_view_following_the_current_node(browser, tmp_path):
     assert scale() == pytest.approx(fit_scale * 1.5, rel=1e-3)
     page.get_by_role("button", name="Zoom in").click()
     page.get_by_role("button", name="Last step").click()  # z1[0], far left of the loss
-    last = s.trace["current"][len(s)]
+    last = s.trace.steps[len(s)].current
     box = page.locator(f'g[data-node-id="{last}"]').bounding_box()
     assert frame["x"] <= box["x"] + box["width"] / 2 <= frame["x"] + frame["width"]
     assert frame["y"] <= box["y"] + box["height"] / 2 <= frame["y"] + frame["height"]
@@ -328,7 +374,7 @@ def test_a_stepper_rendered_before_layout_places_itself_when_shown(browser, tmp_
             page.evaluate("document.adoptedStyleSheets = []")
         page.wait_for_function("document.querySelector('.gs-view').dataset.scale !== undefined")
         transforms.append(svg.evaluate("e => e.style.transform"))
-        first_step = s.trace["current"][1]
+        first_step = s.trace.steps[1].current
         frame = page.locator(".gs-view").bounding_box()
         box = page.locator(f'g[data-node-id="{first_step}"]').bounding_box()
         assert box["width"] > 0
@@ -351,18 +397,18 @@ def page_trace(path) -> dict:
 def test_gradstep_step_writes_the_lab_nets_page(tmp_path, capsys, browser):
     """`gradstep step --data xor` writes the 2-4-4-1 net's page on the first point where every
     weight's gradient is non-zero (point 2: at point 0, (0, 0), the first layer's are all 0), the
-    same texts as backward_steps on that loss (bce: 20 backward steps); `--forward` walks the
+    same texts as backward_steps on that loss (bce: 19 backward steps); `--forward` walks the
     forward pass first; the page steps in Chromium."""
     from experiments.cli import main
     from experiments.datasets import generate_xor_easy
 
     path = tmp_path / "steps.html"
     assert main(["step", "--data", "xor", "--out", str(path)]) == 0
-    assert capsys.readouterr().out == f"steps: {path} (20 steps; open it in a browser)\n"
+    assert capsys.readouterr().out == f"steps: {path} (19 steps; open it in a browser)\n"
     trace = page_trace(path)
     X, y = generate_xor_easy()
     loss = ValueMLP((2, 4, 4, 1), seed=0).loss(X[2:3], y[2:3], loss="bce")
-    assert trace["texts"][1:] == [str(s) for s in backward_steps(loss)]
+    assert [step["text"] for step in trace["steps"][1:]] == [str(s) for s in backward_steps(loss)]
     assert "bce loss of a 2-4-4-1 sigmoid net on xor point 2 (0.1, 0.1)" in trace["title"]
     forward = tmp_path / "forward.html"
     assert main(["step", "--forward", "--collapse", "neuron", "--out", str(forward)]) == 0
@@ -374,7 +420,7 @@ def test_gradstep_step_writes_the_lab_nets_page(tmp_path, capsys, browser):
     assert heading.inner_text() == trace["title"]  # once: the graph itself carries no title
     assert page.get_by_text(trace["title"], exact=True).count() == 1
     page.get_by_role("button", name="Next step").click()
-    assert squash(page.get_by_role("status").inner_text()) == squash(trace["texts"][1])
+    assert squash(page.get_by_role("status").inner_text()) == squash(trace["steps"][1]["text"])
     assert watch.errors == [] and watch.requests == [path.as_uri()]
     page.close()
 
@@ -402,3 +448,56 @@ def test_gradstep_step_errors_are_one_line_and_write_nothing(tmp_path, args, mes
     err = capsys.readouterr().err
     assert err.startswith("gradstep: error: ") and message in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+# -- at laptop sizes ------------------------------------------------------------------------------
+def inside(box, viewport) -> bool:
+    return (
+        box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= viewport["width"] + 0.5
+        and box["y"] + box["height"] <= viewport["height"] + 0.5
+    )
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1366, 850)])
+@pytest.mark.parametrize("collapse", [None, "neuron"])
+def test_graph_text_and_table_visible_together_at_laptop_sizes(browser, tmp_path, size, collapse):
+    """The page `gradstep step` writes, at 1024x700 and 1366x850: at every step the graph, the
+    step's text and its table are all inside the window, the stepper's height never changes,
+    the toolbar is one row, and the graph opens covering its view (no blank half)."""
+    s = stepper(lab_net(), collapse=collapse)
+    path = s.save(tmp_path / "steps.html")
+    viewport = {"width": size[0], "height": size[1]}
+    page = browser.new_page(viewport=viewport)
+    watch = watched(page)
+    page.goto(path.as_uri())
+    root = page.locator(".gs-stepper")
+    view = page.locator(".gs-view")
+    graph = page.locator(".gs-view svg").bounding_box()
+    frame = view.bounding_box()
+    if graph["width"] > frame["width"]:  # covers the view from side to side
+        assert (
+            graph["x"] <= frame["x"] + 1
+            and graph["x"] + graph["width"] >= frame["x"] + frame["width"] - 1
+        )
+    tops = {
+        round(b.bounding_box()["y"])
+        for b in page.get_by_role("toolbar").get_by_role("button").all()
+    }
+    assert len(tops) == 1, f"the toolbar wraps: button tops {tops}"
+    heights = set()
+    next_button = page.get_by_role("button", name="Next step")
+    for k in range(len(s) + 1):
+        if k:
+            next_button.click()
+        heights.add(round(root.bounding_box()["height"]))
+        assert inside(view.bounding_box(), viewport), f"graph at step {k}"
+        assert inside(page.get_by_role("status").bounding_box(), viewport), f"text at step {k}"
+        if k:
+            table = page.locator(".gs-table table")
+            assert inside(table.locator("caption").bounding_box(), viewport), f"table at step {k}"
+            assert table.locator("tr").first.bounding_box()["y"] < viewport["height"]
+    assert len(heights) == 1, f"the stepper's height jumps between steps: {heights}"
+    assert watch.errors == []
+    page.close()
