@@ -20,8 +20,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage block) and status 2."""
@@ -339,7 +337,7 @@ def _network_on_one_point(args):
     """The command's network (Value engine) and the chosen point of its data set."""
     from nets import ValueMLP
 
-    from .datasets import load_dataset
+    from .datasets import load_dataset, telling_sample
 
     X, y = load_dataset(args.data, seed=args.seed)
     if args.sample is not None and args.sample >= len(X):
@@ -348,23 +346,13 @@ def _network_on_one_point(args):
         raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
     net = ValueMLP(args.sizes, activation=args.activation, bias=args.bias, seed=args.seed)
     if args.sample is None:
-        args.sample = _telling_sample(net, X, y, getattr(args, "loss", "bce"))
+        args.sample = telling_sample(net, X, y, getattr(args, "loss", "bce"))
     point = tuple(round(float(v), 3) for v in X[args.sample])
     about = (
         f"{'-'.join(map(str, args.sizes))} {args.activation} net on {args.data} point "
         f"{args.sample} {point}, label {int(y[args.sample, 0])}"
     )
     return net, X[args.sample : args.sample + 1], y[args.sample : args.sample + 1], about
-
-
-def _telling_sample(net, X, y, loss: str) -> int:
-    """The first point whose loss gives every weight a non-zero gradient: at the XOR set's
-    (0, 0) every first-layer gradient is 0, which teaches nothing."""
-    for i in range(len(X)):
-        _, grads = net.loss_and_grads(X[i : i + 1], y[i : i + 1], loss=loss)
-        if all(np.all(g != 0) for g in grads.values()):
-            return i
-    return 0
 
 
 def cmd_step(args) -> int:

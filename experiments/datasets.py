@@ -140,3 +140,17 @@ def load_dataset(name: str, n: int | None = None, seed: int | None = 0):
     if n is not None:
         kwargs["n"] = n
     return DATASETS[name](**kwargs)
+
+
+def telling_sample(net, X: np.ndarray, y: np.ndarray, loss: str = "bce") -> int:
+    """The first point whose loss gives every weight of ``net`` a non-zero gradient (what
+    ``gradstep step`` shows by default): at the XOR set's (0, 0) every first-layer gradient is
+    0, which teaches nothing. The network's grads are left at zero, as they were found."""
+    found = 0
+    for i in range(len(X)):
+        _, grads = net.loss_and_grads(X[i : i + 1], y[i : i + 1], loss=loss)
+        if all(np.all(g != 0) for g in grads.values()):
+            found = i
+            break
+    net.zero_grad()  # a graph engine keeps the last backward's grads on its parameters
+    return found

@@ -145,6 +145,33 @@ def _pct(x) -> str:
     return "-" if x is None else f"{100 * x:.2f}%"
 
 
+def _linear_sentence(linear: dict) -> list[str]:
+    """On the linear images the label is where the blob sits (which side of the line x0 = x1):
+    say how the CNN does there against both MLPs, and why."""
+    cnn, pixels, points = (linear.get(m) for m in ("cnn", "mlp_pixels", "mlp_points"))
+    if not (cnn and pixels and points):
+        return []
+    rank = (
+        "worse than both MLPs"
+        if cnn["test_mean"] < min(pixels["test_mean"], points["test_mean"])
+        else "not better than the MLPs"
+    )
+    if cnn["test_mean"] > max(pixels["test_mean"], points["test_mean"]):
+        return []
+    return [
+        f"On the linear images the CNN is {rank} ({_pct(cnn['test_mean'])} on fresh points "
+        f"against {_pct(pixels['test_mean'])} on the same pixels and "
+        f"{_pct(points['test_mean'])} on the raw points). The label there is *where* the blob "
+        "sits, which side of the line x0 = x1, and the CNN is built to ignore where: its 4 "
+        "filters respond alike wherever the blob is, and the 2x2 max pool keeps only the "
+        "strongest response in each cell, so points near the line, whose blobs differ by a "
+        "pixel or less, fall into the same cells; the MLP on the raw points reads the two "
+        "coordinates themselves. Convolution pays where the pattern, not its position, is the "
+        "label (the bars).",
+        "",
+    ]
+
+
 def section(results: dict, figures: dict) -> list[str]:
     rows = []
     for name in IMAGE_SETS:
@@ -163,6 +190,9 @@ def section(results: dict, figures: dict) -> list[str]:
             )
     cnn_bars = summary(results["sets"]["bars"], "cnn")
     mlp_bars = summary(results["sets"]["bars"], "mlp_pixels")
+    linear = {
+        m: summary(results["sets"]["linear-images"], m) for m in ("cnn", "mlp_pixels", "mlp_points")
+    }
     return [
         "### C. Convolutional layers",
         "",
@@ -183,6 +213,7 @@ def section(results: dict, figures: dict) -> list[str]:
         f"reaches {_pct(cnn_bars['test_mean'])} on fresh bars against "
         f"{_pct(mlp_bars['test_mean'])} for an MLP on the same pixels.",
         "",
+        *_linear_sentence(linear),
         f"![filters]({figures['conv_filters']})",
         f"![samples]({figures['conv_samples']})",
         "",

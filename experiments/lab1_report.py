@@ -25,6 +25,12 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
+def _spread(sd: float, mean: float) -> str:
+    """A standard deviation as a result: one that is rounding noise next to its mean (runs
+    that all ended at the same loss give 3.9e-17) prints as 0."""
+    return "0" if sd <= 1e-9 * abs(mean) else f"{sd:.2g}"
+
+
 def _table(headers: list[str], rows: list[list]) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -40,7 +46,8 @@ def _variant_rows(variants: dict) -> list[list]:
             [
                 label,
                 f"{s['initial_loss_mean']:.4f}",
-                f"{s['final_loss_mean']:.3g} ± {s['final_loss_std']:.2g}",
+                f"{s['final_loss_mean']:.3g} ± "
+                f"{_spread(s['final_loss_std'], s['final_loss_mean'])}",
                 f"{_pct(s['accuracy_mean'])} ± {_pct(s['accuracy_std'])}",
                 f"{s['perfect_runs']}/{s['seeds']}",
                 f"{s['converged_runs']}/{s['seeds']}",
@@ -178,10 +185,11 @@ def _late_range(variant: dict) -> tuple[float, float]:
 
 
 def _timing_lines(meta: dict) -> list[str]:
-    """How long the run took, phase by phase, against running its MLP networks one at a time."""
+    """How long each phase of the run took. (What the same training would take one network at
+    a time with the lab's own numpy is in ``results.json`` and measured properly by
+    ``gradstep bench``: timed here for a fraction of a second, it is too noisy to quote.)"""
     phases = meta.get("phases_seconds")
-    serial = meta.get("serial_equivalent")
-    if not phases or not serial:
+    if not phases:
         return []
     names = {
         "mlp_runs": "MLP runs (as populations)",
@@ -190,21 +198,12 @@ def _timing_lines(meta: dict) -> list[str]:
         "convolution_and_derivation_wait": "waiting for the convolution extra and the derivation "
         "check (run in the workers meanwhile)",
         "convolution": "convolution extra",
-        "serial_reference": "timing the lab's epoch for the comparison",
+        "serial_reference": "timing the lab's own epoch",
+        "curvature": "curvature",
         "figures": "figures",
     }
-    counts = serial["network_epochs"]
-    per = serial["lab_epoch_us"]
-    parts = ", ".join(f"{names.get(k, k)} {v:.1f} s" for k, v in phases.items())
-    reference = "; ".join(f"{counts[k]:,} on {k} at {per[k]:.1f} µs" for k in counts)
-    whole = meta["seconds"]
-    return [
-        f"Time by phase: {parts}. The MLP training here ({reference} network-epochs: the "
-        "experiments and the learning rate x hidden units grid) would take about "
-        f"{serial['seconds']:.0f} s one network at a time with the lab's hand-written numpy epoch "
-        f"(timed in this run); trained as populations, the whole run took {whole:.0f} s, "
-        f"{serial['seconds'] / whole:.1f}x less."
-    ]
+    parts = "; ".join(f"{names.get(k, k)} {v:.1f} s" for k, v in phases.items())
+    return [f"Time by phase: {parts}."]
 
 
 def _finding(results: dict, key: str, label: str) -> dict:
@@ -296,6 +295,167 @@ def _curvature_lines(curvature: dict | None) -> list[str]:
     return lines
 
 
+def _vector(values) -> str:
+    return "[" + ", ".join(f"{v:.6f}" for v in values) + "]"
+
+
+def _hidden_lines(hidden: dict, sweep: dict | None) -> list[str]:
+    """What Discussion B's table shows, and how the grid's 10 seeds at the report's learning
+    rate bear on it."""
+    by_width = {v["settings"]["layer_sizes"][1]: v["summary"] for v in hidden.values()}
+    seeds = next(iter(by_width.values()))["seeds"]
+    failing = [w for w, s in by_width.items() if s["perfect_runs"] < s["seeds"]]
+    always = [w for w, s in by_width.items() if s["perfect_runs"] == s["seeds"]]
+    medians = [
+        (w, s["median_epochs_to_converge"])
+        for w, s in by_width.items()
+        if s["median_epochs_to_converge"] is not None
+    ]
+    lines = []
+    if failing and always:
+        narrow = max(failing)
+        lines.append(
+            f"- The table's point is the smallest width that learns XOR every time: with "
+            f"{narrow} units {by_width[narrow]['perfect_runs']}/{seeds} runs reach 100%, from "
+            f"{min(w for w in always if w > narrow)} units on all {seeds} do."
+        )
+    elif always:
+        lines.append(f"- Every width here reaches 100% in all {seeds} runs.")
+    if len(medians) > 1:
+        (w0, m0), (w1, m1) = medians[0], medians[-1]
+        lines.append(
+            f"- Wider layers get there sooner: median {m0:.0f} epochs to MSE {CONVERGED_MSE} "
+            f"with {w0} units, {m1:.0f} with {w1}."
+        )
+    lr = REPORT_SETTING.lr
+    cells = {c["hidden"]: c for c in (sweep or {}).get("cells", []) if c["lr"] == lr}
+    shared = [w for w in by_width if w in cells]
+    if shared:
+        parts = ", ".join(
+            f"{w} units {round(cells[w]['converged_fraction'] * cells[w]['seeds'])}/"
+            f"{cells[w]['seeds']}"
+            for w in shared
+        )
+        lines.append(
+            f"- The grid below asks the same at lr {lr:g} with {cells[shared[0]]['seeds']} seeds "
+            f"and its own test (MSE below {sweep['converged_mse']:g} within "
+            f"{sweep['epochs']:,} epochs): {parts}. Where the two disagree, {seeds} seeds are "
+            "too few to tell every initialisation from most of them."
+        )
+    return [*lines, ""]
+
+
+def _derivation_lines(example: dict | None) -> list[str]:
+    """Section 2: back-propagation for this network derived in gradstep's notation, each line
+    tied to the code that computes it and, on one point, to the numbers the stepper shows."""
+    lines = [
+        "## 2. Back-propagation, derived",
+        "",
+        "Notation (gradstep's: the code, the stepper's labels and this report use it): for layer "
+        "k = 1, 2, 3, one row per sample,",
+        "",
+        "$$z_k = a_{k-1} W_k + b_k, \\qquad a_k = \\sigma(z_k), \\qquad a_0 = x, \\qquad "
+        "\\hat y = a_3 .$$",
+        "",
+        "The seed report calls the layers' outputs `z1`, `z2` and its deltas `sigma3`, `sigma2`, "
+        "`sigma1`: its `z_k` is $a_k$ here, its `sigma_k` is $\\delta_k$, and it has no bias "
+        "($b_k = 0$).",
+        "",
+        "**The sigmoid's derivative.** With $\\sigma(z) = 1 / (1 + e^{-z})$,",
+        "",
+        "$$\\sigma'(z) = \\frac{e^{-z}}{(1 + e^{-z})^2} = \\sigma(z)\\,(1 - \\sigma(z)) "
+        "= a\\,(1 - a),$$",
+        "",
+        "computed from the layer's output alone (`through_activation` in `nets/mlp.py`: "
+        "`delta *= a; delta *= 1 - a`).",
+        "",
+        "**The output delta** $\\delta_3 = \\partial L / \\partial z_3$. For the cross-entropy "
+        "summed over the samples, $L = -\\sum [y \\ln \\hat y + (1 - y) \\ln (1 - \\hat y)]$,",
+        "",
+        "$$\\frac{\\partial L}{\\partial \\hat y} = \\frac{\\hat y - y}{\\hat y\\,(1 - \\hat y)}, "
+        "\\qquad \\delta_3 = \\frac{\\partial L}{\\partial \\hat y}\\,\\sigma'(z_3) "
+        "= \\hat y - y,$$",
+        "",
+        "the seed's `sigma3 = y_pred - y` (`np.subtract(p, y, delta)` in `NumpyMLP`). For the "
+        "squared error $L = \\sum (\\hat y - y)^2$ the sigmoid's slope stays in "
+        "(`output_delta`):",
+        "",
+        "$$\\delta_3 = 2\\,(\\hat y - y)\\,\\hat y\\,(1 - \\hat y).$$",
+        "",
+        "A mean instead of a sum divides either by the number of samples.",
+        "",
+        "**The hidden layers' deltas.** The chain rule through $z_{k+1} = a_k W_{k+1} + b_{k+1}$ "
+        "and then through $a_k = \\sigma(z_k)$ gives",
+        "",
+        "$$\\delta_2 = (\\delta_3 W_3^\\top) \\odot a_2 \\odot (1 - a_2), \\qquad "
+        "\\delta_1 = (\\delta_2 W_2^\\top) \\odot a_1 \\odot (1 - a_1)$$",
+        "",
+        "(`delta.dot(WT[k - 1], nxt)`, then `through_activation`).",
+        "",
+        "**The weight gradients**, each sample's contribution summed by the matrix product:",
+        "",
+        "$$\\frac{\\partial L}{\\partial W_k} = a_{k-1}^\\top \\delta_k, \\qquad "
+        "\\frac{\\partial L}{\\partial b_k} = \\sum_{\\text{rows}} \\delta_k$$",
+        "",
+        "(`below.T.dot(delta, grads[k - 1])`; the bias rides along as a column of ones). Gradient "
+        "descent then sets $W_k \\leftarrow W_k - \\eta\\, \\partial L / \\partial W_k$ for every "
+        "k *after* all the gradients are computed: every $\\delta$ above uses the weights of the "
+        "forward pass (section 5.D measures what the seed's order of updates does instead).",
+        "",
+    ]
+    if not example:
+        return lines
+    diff = example["max_abs_difference"]
+    worst_graph = max(d["graph"] for d in diff.values())
+    worst_fast = max(d["NumpyMLP"] for d in diff.values())
+    x0, x1 = example["point"]
+    return lines + [
+        "**On one point, in numbers.** `gradstep step --data xor` draws this network (2-4-4-1, "
+        "sigmoid, with bias, the weights of seed 0) on XOR point "
+        f"{example['sample']}, ({x0:g}, {x1:g}), label {example['label']:g}, and steps through "
+        "the same computation node by node: its step `dL/dW3[i,0] += dL/dz3[0] * a2[i]` is one "
+        "entry of $a_2^\\top \\delta_3$, `dL/da2[i] += dL/dz3[0] * W3[i,0]` one of "
+        "$\\delta_3 W_3^\\top$, and the sigmoid's step multiplies by $a_2 (1 - a_2)$. The "
+        "formulas above evaluated by hand (numpy, one line each) against what the graph engine "
+        "back-propagates there (the stepper's numbers):",
+        "",
+        _table(
+            ["quantity", "formula", "by hand", "graph engine (stepper)"],
+            [
+                ["$\\hat y$", "$\\sigma(z_3)$", f"{example['y_hat']:.6f}", "-"],
+                [
+                    "$\\delta_3$",
+                    "$\\hat y - y$",
+                    f"{example['delta3']:.6f}",
+                    f"`dL/dz3[0]` {example['delta3_graph']:.6f}",
+                ],
+                [
+                    "$\\delta_2$",
+                    "$(\\delta_3 W_3^\\top) \\odot a_2 \\odot (1 - a_2)$",
+                    _vector(example["delta2"]),
+                    f"`dL/dz2[j]` {_vector(example['delta2_graph'])}",
+                ],
+                [
+                    "$\\partial L / \\partial W_3$",
+                    "$a_2^\\top \\delta_3$",
+                    _vector(example["dW3"]),
+                    f"`dL/dW3[i,0]` {_vector(example['dW3_graph'])}",
+                ],
+            ],
+        ),  # fmt: skip
+        "",
+        "Over every entry of $\\partial L / \\partial W_1$, $W_2$ and $W_3$ the largest "
+        f"difference between the formulas and the graph engine is {worst_graph:.1e} (rounding: "
+        "they agree), and `NumpyMLP`, which trains every run below, gives "
+        + (
+            "exactly the formulas' numbers."
+            if worst_fast == 0
+            else f"the formulas' numbers to {worst_fast:.1e}."
+        ),
+        "",
+    ]
+
+
 def write_report(
     results: dict,
     derivation: dict,
@@ -303,6 +463,7 @@ def write_report(
     meta: dict,
     sweep: dict | None = None,
     curvature: dict | None = None,
+    example: dict | None = None,
 ) -> str:
     seeds = meta["seeds"]
     s = REPORT_SETTING
@@ -324,11 +485,12 @@ def write_report(
         "against finite differences, against the graph engines (`ValueMLP`, `TensorMLP`) and "
         "against PyTorch.",
         "",
-        "## 2. Experimental setup",
+        *_derivation_lines(example),
+        "## 3. Experimental setup",
         "",
-        f"- Network: {'-'.join(map(str, s.layer_sizes))}, sigmoid everywhere, no bias; "
-        "`z1 = sigmoid(X W1)`, `z2 = sigmoid(z1 W2)`, `y = sigmoid(z2 W3)`, W stored "
-        "(inputs, outputs).",
+        f"- Network: {'-'.join(map(str, s.layer_sizes))}, sigmoid everywhere, no bias: "
+        "$a_1 = \\sigma(x W_1)$, $a_2 = \\sigma(a_1 W_2)$, $\\hat y = \\sigma(a_2 W_3)$, each W "
+        "stored (inputs, outputs).",
         f'- Weights: N(0, 1) (`init="lab"`), seeded per run; learning rate {s.lr}, '
         f"{s.epochs:,} epochs of full-batch gradient descent.",
         "- Update: the cross-entropy output delta `y_pred - y`, summed over the batch (binary "
@@ -339,7 +501,7 @@ def write_report(
         f"- A run counts as converged once its MSE falls below {CONVERGED_MSE}; accuracy rounds "
         "each prediction at 0.5.",
         "",
-        "## 3. Results",
+        "## 4. Results",
     ]
     for key, name in (("part1", "linear"), ("part2", "XOR")):
         variant = next(iter(results[key].values()))
@@ -356,7 +518,8 @@ def write_report(
             "",
             f"Accuracy over {summary['seeds']} seeds: {_pct(summary['accuracy_mean'])} on "
             f"average, {summary['perfect_runs']}/{summary['seeds']} runs at 100.00%; final MSE "
-            f"{summary['final_loss_mean']:.3g} (± {summary['final_loss_std']:.2g}).",
+            f"{summary['final_loss_mean']:.3g} "
+            f"(± {_spread(summary['final_loss_std'], summary['final_loss_mean'])}).",
             "",
             f"Training log of seed {run['seed']}:",
             "",
@@ -392,7 +555,7 @@ def write_report(
     lin_na_big = _finding(results, "no_activation", "linear, lr=0.05")
     lines += [
         "",
-        "## 4. Discussion",
+        "## 5. Discussion",
         "",
         "### A. Learning rates (XOR)",
         "",
@@ -415,13 +578,7 @@ def write_report(
         "",
         _table(VARIANT_HEADERS, _variant_rows(hidden)),
         "",
-        "- "
-        + "; ".join(
-            f"{label}: {v['summary']['perfect_runs']}/{v['summary']['seeds']} runs at 100%"
-            for label, v in hidden.items()
-        )
-        + ".",
-        "",
+        *_hidden_lines(hidden, sweep),
         f"![hidden units]({figures['hidden_units_curve']})",
         "",
         *_sweep_lines(sweep, figures),
@@ -453,9 +610,14 @@ def write_report(
         "",
         "The seed report's `backward` updates `w3` before it computes `sigma2` through `w3` (and "
         "`w2` before `sigma1`). Its deeper layers therefore step along a gradient taken through "
-        "weights that have already moved. Measured on the XOR set at the initial weights "
-        "(relative error of the applied step against the true gradient of the summed "
-        "cross-entropy):",
+        "weights that have already moved. Measured on the XOR set at the initial weights: for "
+        "each weight matrix, the relative error of the step it applies, "
+        "$\\lVert \\Delta W / (-\\eta) - \\nabla_W L \\rVert / "
+        "\\lVert \\nabla_W L \\rVert$, against "
+        "the true gradient of the summed cross-entropy (the one measure the README quotes too). "
+        "The fifth column is a control: the largest absolute difference between gradstep's "
+        "gradient and the lab code written in the right order (`labcode.lab_gradients`) on the "
+        "same weights; at 1e-16 it is rounding, so the reference itself is right.",
         "",
         _table(
             [
@@ -463,7 +625,7 @@ def write_report(
                 "W1",
                 "W2",
                 "W3",
-                "engine vs lab gradient (max abs)",
+                "gradstep vs lab code in order (max abs)",
                 "trained correctly: MSE / accuracy",
                 "trained as reported: MSE / accuracy",
             ],
@@ -488,7 +650,7 @@ def write_report(
         'columns): the "subtly wrong derivation that still converges" the report\'s author '
         "warns about, found by comparing with a checked gradient.",
         "",
-        "## 5. Extras",
+        "## 6. Extras",
         "",
         "### A. Optimizers (XOR)",
         "",

@@ -61,32 +61,51 @@ def learning_curves(
     ylabel: str = "loss (MSE)",
     bands: Sequence[tuple[Sequence[float], Sequence[float]] | None] | None = None,
 ) -> Path:
-    """Several runs overlaid, loss on a log scale; optional (low, high) bands per curve."""
+    """Several runs overlaid, loss on a log scale; optional (low, high) bands per curve. Runs
+    of very different lengths (10,000 and 100,000 epochs) get a panel per length, sharing the
+    loss axis: on one epoch axis the short runs would be squashed into its first tenth."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    panels = _panels_by_length([epochs for _, epochs, _ in curves])
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(7 if len(panels) == 1 else 5 * len(panels), 4.2), sharey=True,
+        squeeze=False,
+    )  # fmt: skip
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, (label, epochs, losses) in enumerate(curves):
-        colour = colours[i % len(colours)]
-        ax.plot(epochs, np.maximum(losses, 1e-12), label=label, color=colour, lw=1.5)
-        if bands and bands[i] is not None:
-            low, high = bands[i]
-            ax.fill_between(
-                epochs,
-                np.maximum(low, 1e-12),
-                np.maximum(high, 1e-12),
-                color=colour,
-                alpha=0.15,
-                lw=0,
-            )
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel)
+    for ax, members in zip(axes[0], panels):
+        for i in members:
+            label, epochs, losses = curves[i]
+            colour = colours[i % len(colours)]
+            ax.plot(epochs, np.maximum(losses, 1e-12), label=label, color=colour, lw=1.5)
+            if bands and bands[i] is not None:
+                low, high = bands[i]
+                ax.fill_between(
+                    epochs,
+                    np.maximum(low, 1e-12),
+                    np.maximum(high, 1e-12),
+                    color=colour,
+                    alpha=0.15,
+                    lw=0,
+                )
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+        if len(panels) > 1:
+            ax.set_title(f"{curves[members[0]][1][-1]:,} epochs", fontsize=10)
+    axes[0][0].set_ylabel(ylabel)
     if title:
-        ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+        fig.suptitle(title) if len(panels) > 1 else axes[0][0].set_title(title)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def _panels_by_length(epoch_lists: Sequence[Sequence[int]], ratio: float = 3.0) -> list[list[int]]:
+    """Curve indices grouped by run length, shortest first: one group unless the longest run
+    is more than ``ratio`` times the shortest."""
+    ends = [e[-1] if len(e) else 0 for e in epoch_lists]
+    if not ends or max(ends) <= ratio * max(min(ends), 1):
+        return [list(range(len(ends)))]
+    return [[i for i, end in enumerate(ends) if end == length] for length in sorted(set(ends))]
 
 
 def decision_boundary(

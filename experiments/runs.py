@@ -9,9 +9,11 @@ histories are split back per run. A run's seed fixes its weights and, for the li
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from nets import NumpyMLP, Population
 
 from .datasets import load_dataset
 from .train import History, train, train_population
+from .workers import progress_reports, report_progress
 
 __all__ = [
     "CONVERGED_MSE",
@@ -134,13 +137,30 @@ def train_runs(
             for i, record in zip(members, records):
                 out[i] = record
         return out  # type: ignore[return-value]
-    futures = {pool.submit(_train_group, [jobs[i] for i in m], None): m for m in groups}
-    for future in as_completed(futures):
-        members = futures[future]
-        for i, record in zip(members, future.result()):
-            out[i] = record
-        if on_progress is not None:
-            on_progress(len(members))
+    token = uuid.uuid4().hex  # this call's reports, apart from any other on the pool
+    futures = {
+        pool.submit(_train_group, [jobs[i] for i in m], None, (token, g)): g
+        for g, m in enumerate(groups)
+    }
+    told = [0.0] * len(groups)  # runs' worth of progress reported per group
+
+    def tell(g: int, amount: float) -> None:
+        amount = min(amount, len(groups[g]) - told[g])
+        told[g] += amount
+        if on_progress is not None and amount > 0:
+            on_progress(amount)
+
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        for (key, g), amount in progress_reports(pool):
+            if key == token:
+                tell(g, amount)
+        for future in done:
+            g = futures[future]
+            for i, record in zip(groups[g], future.result()):
+                out[i] = record
+            tell(g, len(groups[g]))
     return out  # type: ignore[return-value]
 
 
@@ -158,7 +178,11 @@ def plan_groups(jobs: Sequence[tuple[Setting, int]], max_group: int = 400) -> li
     return sorted(groups, key=lambda m: -jobs[m[0]][0].epochs * (20 + len(m)))
 
 
-def _train_group(jobs: list[tuple[Setting, int]], on_progress) -> list[dict]:
+def _train_group(jobs: list[tuple[Setting, int]], on_progress, report=None) -> list[dict]:
+    """Train the jobs as one population; progress goes to ``on_progress`` (in this process)
+    or, from a worker, to its parent as ``report_progress(report, runs)``."""
+    if report is not None:
+        on_progress = partial(report_progress, report)
     setting = jobs[0][0]
     seeds = [seed for _, seed in jobs]
     data = [data_for(s, seed) for s, seed in jobs]

@@ -137,7 +137,10 @@ def run_sweep(
         f"gradstep sweep: {len(work)} runs ({len(cells)} settings x {grid.seeds} seeds, "
         f"{grid.epochs:,} epochs each) on {grid.data}"
     )
-    with worker_pool(jobs if pool is None else 1) as own, RunsProgress(len(work), progress) as bar:
+    with (
+        worker_pool(jobs if pool is None else 1) as own,
+        RunsProgress(len(work), progress, label="sweep") as bar,
+    ):
         runs = train_runs(work, bar, pool=pool or own)
     results = {
         "data": grid.data,

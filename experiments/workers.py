@@ -5,18 +5,57 @@ when their parent dies (``PR_SET_PDEATHSIG`` on Linux; elsewhere they notice a n
 between tasks), so a ``kill -9`` of ``gradstep lab1`` or ``sweep`` leaves no process computing on.
 Leaving the block by an exception (Ctrl-C, SIGTERM: see ``terminate_as_interrupt``) kills the
 workers at once instead of waiting for their current task; a normal exit waits for them.
+
+Workers report how far their task has got with ``report_progress(key, amount)``; the parent
+reads those reports with ``progress_reports(pool)`` while it waits, so a progress bar moves as
+work completes rather than only when a long task returns.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import queue
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
-__all__ = ["worker_pool", "die_with_parent", "terminate_as_interrupt", "Terminated"]
+__all__ = [
+    "worker_pool",
+    "die_with_parent",
+    "report_progress",
+    "progress_reports",
+    "terminate_as_interrupt",
+    "Terminated",
+]
+
+_reports = None  # in a worker: the queue its progress reports go to
+
+
+def _start_worker(parent: int, reports) -> None:
+    global _reports
+    _reports = reports
+    die_with_parent(parent)
+
+
+def report_progress(key: Hashable, amount: float) -> None:
+    """In a worker: ``amount`` more of the work called ``key`` is done (a no-op elsewhere)."""
+    if _reports is not None:
+        _reports.put((key, amount))
+
+
+def progress_reports(pool) -> list[tuple]:
+    """The (key, amount) reports the pool's workers made since the last call."""
+    reports = getattr(pool, "gradstep_reports", None)
+    out = []
+    while reports is not None:
+        try:
+            out.append(reports.get_nowait())
+        except queue.Empty:
+            break
+    return out
 
 
 def die_with_parent(parent: int | None = None) -> None:
@@ -37,9 +76,11 @@ def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     if jobs <= 1:
         yield None
         return
+    reports = multiprocessing.Queue()
     pool = ProcessPoolExecutor(
-        max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)
+        max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(), reports)
     )
+    pool.gradstep_reports = reports
     try:
         yield pool
     except BaseException:

@@ -34,7 +34,8 @@ def test_lab1_quick_writes_report_results_and_figures(quick_lab):
     assert f"report: {out / 'report.md'}" in stdout
     report = (out / "report.md").read_text()
     for heading in (
-        "## 3. Results",
+        "## 2. Back-propagation, derived",
+        "## 4. Results",
         "### Part 1: linear data",
         "### Part 2: XOR data",
         "### A. Learning rates",
@@ -332,3 +333,49 @@ def test_newton_against_gradient_descent_as_the_walkthrough_reads_it():
     X, y = data_for(REPORT_SETTING, 0)
     H = loss_hessian(model_for(REPORT_SETTING, 0).state_dict(), REPORT_SETTING, X, y)
     assert np.linalg.eigvalsh(H)[0] < 0
+
+
+def test_lab1_report_derives_back_propagation_and_ties_it_to_the_code(quick_lab):
+    """Section 2 derives the deltas and weight gradients in the report's one notation, every
+    formula in the report parses as LaTeX, and its numbers on the stepper's point are results:
+    the formulas by hand, the graph engine and NumpyMLP agree to rounding."""
+    from report_page import formulas, to_html
+
+    out, results, _ = quick_lab
+    report = (out / "report.md").read_text()
+    derivation = report[report.index("## 2. Back-propagation") : report.index("## 3. ")]
+    phrases = [
+        "\\delta_3 = ",
+        "\\hat y - y",
+        "(\\delta_3 W_3^\\top) \\odot a_2 \\odot (1 - a_2)",
+        "a_{k-1}^\\top \\delta_k",
+        "sigma'(z)",
+        "`NumpyMLP`",
+        "`gradstep step --data xor`",
+        "its `z_k` is $a_k$ here",
+    ]
+    for needed in phrases:
+        assert needed in derivation, needed
+    assert "z1 = sigmoid" not in report  # the seed's names appear once, as a mapping
+    assert len(formulas(report)) > 20
+    assert "<math" in to_html(report)  # every formula converts (a bad one raises)
+    example = results["derivation_example"]
+    assert example["sample"] == 2 and example["delta3"] == example["delta3_graph"]
+    for name, diffs in example["max_abs_difference"].items():
+        assert diffs["graph"] < 1e-12 and diffs["NumpyMLP"] < 1e-12, name
+    assert f"`dL/dz3[0]` {example['delta3_graph']:.6f}" in derivation
+
+
+def test_lab1_report_prints_results_not_noise(quick_lab):
+    """No noisy speed claim (phase times only), no rounding noise as a spread, section D says
+    what its measure and its control column are, the CNN's place on the linear images is said."""
+    from experiments.lab1_report import _spread
+
+    out, _, _ = quick_lab
+    report = (out / "report.md").read_text()
+    assert "network-epochs" not in report and "x less" not in report
+    assert [_spread(3.9e-17, 1.6e-5), _spread(8e-6, 1.6e-5)] == ["0", "8e-06"]
+    assert "e-17" not in report and "e-18 ±" not in report
+    assert "the relative error of the step it applies" in report
+    assert "The fifth column is a control" in report
+    assert "On the linear images the CNN is" in report
