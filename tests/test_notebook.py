@@ -3,6 +3,7 @@
 import pathlib
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "walkthrough.ipynb"
@@ -24,6 +25,14 @@ def test_notebook_executes(tmp_path):
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "dy/dx += dy/d(x*w) * w" in text  # stepping printed the chain rule
     assert "gradcheck passed: 37 derivatives" in text
+    # the chain rule by hand, the lab's deltas and a hand-written backward, each checked
+    assert "back-propagation gave the hand-computed chain rule, to the last digit" in text
+    assert "gradients right for all 6 parameters (37 entries" in text
+    delta = next(line for line in text.splitlines() if line.startswith("delta3 = "))
+    ours, graph = delta.split("graph dL/dz3:")
+    assert float(ours.split("[")[1].rstrip("] ")) == pytest.approx(
+        float(graph), abs=1e-8
+    )  # printed to 8 digits
     assert "final accuracy 100.00%" in text
     # derivatives of derivatives: the formulas agree, and the curvature and Newton steps print
     lines = dict(line.split(" = ", 1) for line in text.splitlines() if line.startswith("f'"))
