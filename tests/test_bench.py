@@ -45,7 +45,7 @@ def test_stepper_bench_quick_reports_size_build_and_step(capsys):
     lines = capsys.readouterr().out.splitlines()
     rows = [line.split() for line in lines if line.strip().startswith("2-")]
     assert [r[0] for r in rows] == ["2-4-4-1,", "2-4-4-1,", "2-8-8-1"]
-    assert rows[0][3:5] == ["59", "20"]  # nodes and steps of the full 2-4-4-1 graph
+    assert rows[0][3:5] == ["58", "19"]  # nodes and steps of the full 2-4-4-1 graph
     assert sum("target" in line for line in lines) == 2 + 1
 
 
