@@ -67,13 +67,17 @@ def train(
     progress: bool | None = None,
     quiet: bool = False,
     out: Callable[[str], None] = print,
+    record: tuple[int, Callable[[int], None]] | None = None,
 ) -> History:
     """Train ``model`` on (X, y) for ``epochs`` full-batch updates of ``loss`` with ``reduction``.
 
     Every ``eval_every`` epochs (default: about 200 points over the run) the mean squared error
     of the predictions and the accuracy are recorded; every ``log_every`` epochs the lab's line
     ``epoch 1000 loss : 0.000076`` is printed (the MSE, as the lab prints it) unless ``quiet``.
-    A tqdm progress bar shows on a terminal; ``progress=False`` or ``quiet`` hides it."""
+    A tqdm progress bar shows on a terminal; ``progress=False`` or ``quiet`` hides it.
+    ``record=(every, fn)`` calls ``fn(epoch)`` at epoch 0, every ``every`` epochs and the last,
+    before that epoch's update: the weights are then those after ``epoch`` updates
+    (``experiments.watch`` records a timeline this way; reading them changes nothing)."""
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     X, y = model.check_batch(X, y)
@@ -89,9 +93,12 @@ def train(
     history = History()
     # the gradients alone, the batch checked once, the loop inside one errstate (NumpyMLP.trainer)
     gradients = model.trainer(X, y, loss=loss, reduction=reduction)
+    every, on_record = record or (0, None)
     try:
         with np.errstate(over="ignore"):
             for epoch in range(epochs + 1):
+                if every and (epoch % every == 0 or epoch == epochs):
+                    on_record(epoch)
                 if (
                     epoch % eval_every == 0
                     or epoch == epochs
@@ -142,12 +149,13 @@ def train_population(
     log_every: int | None = 1000,
     eval_every: int | None = None,
     on_epochs: Callable[[int], None] | None = None,
+    record: tuple[int, Callable[[int], None]] | None = None,
 ) -> PopulationHistory:
     """``train`` for a ``Population``: every network takes the same full-batch epochs on its
     own data (X (n, in) shared, or (R, n, in)), each with its own learning rate (a number or R of
     them). Evaluations and printed lines are ``train``'s, per network; gradients are asked for
     without the loss value (only the evaluations need one). ``on_epochs(k)`` is told after every
-    block of k epochs (a progress bar)."""
+    block of k epochs (a progress bar); ``record`` is ``train``'s."""
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     X, y = population.check_batch(X, y)
@@ -159,8 +167,11 @@ def train_population(
     epochs_seen, losses, accs = [], [], []
     logs: list[list[str]] = [[] for _ in range(R)]
     gradients = population.trainer(X, y, loss=loss, reduction=reduction)
+    every, on_record = record or (0, None)
     done = 0
     for epoch in range(epochs + 1):
+        if every and (epoch % every == 0 or epoch == epochs):
+            on_record(epoch)
         if epoch % eval_every == 0 or epoch == epochs or (log_every and epoch % log_every == 0):
             pred = population.predict(X)
             epochs_seen.append(epoch)
