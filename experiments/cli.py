@@ -84,6 +84,39 @@ def _layer_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _training_options(parser, lr_type, seed_type, many: bool = False) -> None:
+    """The options of one training run (``train``; ``watch`` takes lists for ``--lr`` and
+    ``--seed``: one run per value)."""
+    from nets import ACTIVATIONS, ENGINES, INITS, LOSSES, OPTIMIZERS, REDUCTIONS
+
+    from .datasets import DATASETS
+
+    listed = " (comma-separated: one run each)" if many else ""
+    parser.add_argument("--data", choices=sorted(DATASETS), default="xor")
+    parser.add_argument(
+        "--n", type=_positive_int, default=100, help="number of points (ignored by xor)"
+    )
+    parser.add_argument("--data-seed", type=_non_negative_int, default=0)
+    parser.add_argument(
+        "--sizes", type=_layer_sizes, default=(2, 4, 4, 1), help="layer sizes, e.g. 2-4-4-1"
+    )
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    parser.add_argument("--output-activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    parser.add_argument("--bias", action=argparse.BooleanOptionalAction, default=False)
+    parser.add_argument("--init", choices=INITS, default="lab")
+    parser.add_argument("--loss", choices=LOSSES, default="bce")
+    parser.add_argument("--reduction", choices=REDUCTIONS, default="sum")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    parser.add_argument(
+        "--lr", type=lr_type, default=[0.05] if many else 0.05, help=f"learning rate{listed}"
+    )
+    parser.add_argument("--epochs", type=_non_negative_int, default=10_000)
+    parser.add_argument(
+        "--seed", type=seed_type, default=[0] if many else 0, help=f"initialisation seed{listed}"
+    )
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="numpy")
+
+
 def _network_point_arguments(parser: argparse.ArgumentParser) -> None:
     """The network and the point that ``graph`` and ``step`` build their graph from (read by
     ``_network_on_one_point``)."""
@@ -106,7 +139,7 @@ def _network_point_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from nets import ACTIVATIONS, ENGINES, INITS, LOSSES, OPTIMIZERS, REDUCTIONS
+    from nets import ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, REDUCTIONS
 
     from .datasets import DATASETS
 
@@ -140,25 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     tr = sub.add_parser("train", help="train one configuration and print the lab's lines")
-    tr.add_argument("--data", choices=sorted(DATASETS), default="xor")
-    tr.add_argument(
-        "--n", type=_positive_int, default=100, help="number of points (ignored by xor)"
-    )
-    tr.add_argument("--data-seed", type=_non_negative_int, default=0)
-    tr.add_argument(
-        "--sizes", type=_layer_sizes, default=(2, 4, 4, 1), help="layer sizes, e.g. 2-4-4-1"
-    )
-    tr.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
-    tr.add_argument("--output-activation", choices=sorted(ACTIVATIONS), default="sigmoid")
-    tr.add_argument("--bias", action=argparse.BooleanOptionalAction, default=False)
-    tr.add_argument("--init", choices=INITS, default="lab")
-    tr.add_argument("--loss", choices=LOSSES, default="bce")
-    tr.add_argument("--reduction", choices=REDUCTIONS, default="sum")
-    tr.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
-    tr.add_argument("--lr", type=_positive_float, default=0.05)
-    tr.add_argument("--epochs", type=_non_negative_int, default=10_000)
-    tr.add_argument("--seed", type=_non_negative_int, default=0, help="initialisation seed")
-    tr.add_argument("--engine", choices=sorted(ENGINES), default="numpy")
+    _training_options(tr, _positive_float, _non_negative_int)
     tr.add_argument("--log-every", type=_positive_int, default=1000)
     tr.add_argument(
         "--plots",
@@ -175,6 +190,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.npz",
         help="save the trained weights (load with nets.load_network, or `gradstep export`)",
     )
+
+    wa = sub.add_parser(
+        "watch",
+        help="train and record a timeline to step through epoch by epoch (an HTML page)",
+    )
+    _training_options(
+        wa,
+        _list_of(float, lambda v: 0 < v < float("inf"), "positive numbers"),
+        _list_of(int, lambda v: v >= 0, "integers >= 0"),
+        many=True,
+    )
+    wa.add_argument(
+        "--every", type=_positive_int, default=50, help="record every N epochs (and the last)"
+    )
+    wa.add_argument("--out", type=Path, default=Path("training.html"), help="the page (.html)")
+    wa.add_argument("--quiet", action="store_true", help="no progress bar and no epoch lines")
 
     ex = sub.add_parser(
         "export", help="write a network saved by `gradstep train --save` as a PyTorch file"
@@ -353,6 +384,56 @@ def _network_on_one_point(args):
         f"{args.sample} {point}, label {int(y[args.sample, 0])}"
     )
     return net, X[args.sample : args.sample + 1], y[args.sample : args.sample + 1], about
+
+
+def cmd_watch(args) -> int:
+    from nets import make_mlp
+
+    from .datasets import load_dataset
+    from .timeline import watch
+
+    _check_output_file("--out", args.out, (".html",))
+    lrs, seeds = args.lr, args.seed
+    if len(lrs) > 1 and len(seeds) > 1 and len(lrs) != len(seeds):
+        raise ValueError(
+            f"--lr has {len(lrs)} values and --seed {len(seeds)}: give one of them a single "
+            "value, or both the same number"
+        )
+    if args.sizes[0] != 2:
+        raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
+    _check_training_memory(args)
+    X, y = load_dataset(args.data, n=args.n, seed=args.data_seed)
+    model = make_mlp(
+        args.engine,
+        layer_sizes=args.sizes,
+        activation=args.activation,
+        output_activation=args.output_activation,
+        bias=args.bias,
+        seed=seeds[0],
+        init=args.init,
+    )
+    runs = max(len(lrs), len(seeds))
+    tl = watch(
+        model,
+        X,
+        y,
+        every=args.every,
+        lr=lrs if len(lrs) > 1 else lrs * runs if runs > 1 else lrs[0],
+        seed=seeds if len(seeds) > 1 else None,  # one seed: the model above, copied per run
+        optimizer=args.optimizer,
+        epochs=args.epochs,
+        loss=args.loss,
+        reduction=args.reduction,
+        log_every=0,
+        quiet=args.quiet,
+    )
+    path = tl.save(args.out)
+    finals = "; ".join(
+        f"{run.label}: loss {run.loss[-1]:.4g}, accuracy {100 * run.accuracy[-1]:.2f}%"
+        for run in tl.runs
+    )
+    print(f"timeline: {path} ({len(tl.runs)} run(s), {len(tl.epochs)} epochs recorded; {finals})")
+    return 0
 
 
 def cmd_step(args) -> int:
@@ -621,6 +702,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": cmd_export,
         "check": cmd_check,
         "step": cmd_step,
+        "watch": cmd_watch,
         "sweep": cmd_sweep,
         "demo": lambda a: demo(),
     }

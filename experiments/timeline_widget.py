@@ -14,7 +14,7 @@ except ImportError as e:  # pragma: no cover - anywidget is in the notebook and 
 
 from autograd.frontend import styles, widget_module
 
-from .watch import TIMELINE
+from .timeline import TIMELINE
 
 __all__ = ["TimelineWidget"]
 
