@@ -272,6 +272,25 @@ def derivation_example(seed: int = 0) -> dict:
     }
 
 
+def lab_timelines(quick: bool) -> dict[str, object]:
+    """The runs behind discussions A and B, watched (seed 0, XOR, the report's settings): the
+    learning rates 1e-4, 0.05 and 2 side by side, and 2, 4, 10 and 32 hidden units."""
+    from .timeline import watch
+
+    X, y = load_dataset("xor")
+    s = REPORT_SETTING
+    epochs = 2000 if quick else s.epochs
+    common = dict(epochs=epochs, loss=s.loss, reduction=s.reduction, quiet=True, every=50)
+
+    def net(width: int = 4) -> NumpyMLP:
+        return NumpyMLP((2, width, width, 1), bias=s.bias, init=s.init, seed=0)
+
+    return {
+        "learning_rates": watch(net(), X, y, lr=[0.0001, 0.05, 2.0], **common),
+        "hidden_units": watch([net(w) for w in (2, 4, 10, 32)], X, y, lr=s.lr, **common),
+    }
+
+
 def check_output_dir(out: Path) -> None:
     """New, empty, or an earlier lab1 output (replaced whole); anything else is refused."""
     check_dir(out, ("report.md", "results.json"), "lab1 output")
@@ -333,6 +352,9 @@ def run_lab(
         curvature = lab_curvature(quick)
         example = derivation_example()
         phases["curvature"] = time.perf_counter() - t
+        t = time.perf_counter()
+        timelines = lab_timelines(quick)
+        phases["timelines"] = time.perf_counter() - t
         with replacing(out) as tmp:
             t = time.perf_counter()
             figures = write_figures(results, tmp, pool)
@@ -340,6 +362,11 @@ def run_lab(
                 sweep, "sigmoid", "sgd", tmp / "lr_hidden_heatmap.png"
             ).name
             figures.update(extra_c.write_figures(convolution, tmp))
+            pages = {}
+            for name, tl in timelines.items():
+                # point 2, (0.1, 0.1), at the last epoch: its backward pass, run by run
+                last = [(tl.epochs[-1], 2, r) for r in range(len(tl.runs))]
+                pages[name] = tl.save(tmp / f"timeline_{name}.html", steppers=last).name
             phases["figures"] = time.perf_counter() - t
             meta = {
                 "seeds": seed_list,
@@ -352,7 +379,9 @@ def run_lab(
                 "serial_equivalent": serial,
             }
             meta["seconds"] = time.perf_counter() - start
-            report = write_report(results, derivation, figures, meta, sweep, curvature, example)
+            report = write_report(
+                results, derivation, figures, meta, sweep, curvature, example, pages
+            )
             report += "\n".join(extra_c.section(convolution, figures))
             write_file(tmp / "report.md", report)
             payload = {
@@ -365,6 +394,7 @@ def run_lab(
                 "derivation_example": example,
                 "convolution": convolution,
                 "figures": figures,
+                "timelines": pages,
             }
             for variants in results.values():  # the final weights stay out of the JSON
                 for v in variants.values():

@@ -295,6 +295,18 @@ def _curvature_lines(curvature: dict | None) -> list[str]:
     return lines
 
 
+def _timeline_link(timelines: dict | None, name: str, what: str) -> list[str]:
+    """A link to a watched run's page (open it in a browser: slider, boundary, neurons)."""
+    if not timelines or name not in timelines:
+        return []
+    return [
+        f"Step through training: [{timelines[name]}]({timelines[name]}) ({what}; open it in a "
+        "browser and drag the Epoch slider; at the last epoch, click point 2, (0.1, 0.1), for "
+        "its backward pass).",
+        "",
+    ]
+
+
 def _vector(values) -> str:
     return "[" + ", ".join(f"{v:.6f}" for v in values) + "]"
 
@@ -464,6 +476,7 @@ def write_report(
     sweep: dict | None = None,
     curvature: dict | None = None,
     example: dict | None = None,
+    timelines: dict | None = None,
 ) -> str:
     seeds = meta["seeds"]
     s = REPORT_SETTING
@@ -573,6 +586,12 @@ def write_report(
         "",
         f"![learning rates]({figures['learning_rate_curve']})",
         "",
+        *_timeline_link(
+            timelines,
+            "learning_rates",
+            "the three learning rates, seed 0, side by "
+            "side: why 1e-4 never moves and 2 jumps, epoch by epoch",
+        ),
         *_curvature_lines(curvature),
         "### B. Hidden units (XOR, both hidden layers the same width)",
         "",
@@ -581,6 +600,12 @@ def write_report(
         *_hidden_lines(hidden, sweep),
         f"![hidden units]({figures['hidden_units_curve']})",
         "",
+        *_timeline_link(
+            timelines,
+            "hidden_units",
+            "2, 4, 10 and 32 hidden units, seed 0: "
+            "what the two units of the narrow network end up drawing",
+        ),
         *_sweep_lines(sweep, figures),
         "### C. Without activation functions",
         "",

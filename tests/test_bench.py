@@ -67,3 +67,15 @@ def test_bench_revisions_checks_out_a_revision_and_reports_ratios():
     assert "OLD: micrograd / ValueMLP step 10.00x, micrograd / idiomatic 5.00x" in lines[-6]
     assert "working tree: micrograd / ValueMLP step 20.00x" in lines[-5]
     assert lines[-4] == "gradstep: working tree / OLD = 0.500 (below 1: faster now)"
+
+
+def test_timeline_bench_quick_reports_recording_page_and_slider(capsys):
+    """The timeline bench at small size: the recording ratio, the page's size and build time,
+    and the slider row (their verdicts are not asserted: they are timings)."""
+    from experiments import timeline_bench
+
+    timeline_bench.run(quick=True)
+    out = capsys.readouterr().out
+    assert "recording every 50: train " in out and "x (target: at most 1.5x)" in out
+    assert "page of 3 runs: " in out and "MB (target: under 3 MB)" in out
+    assert "slider move in Chromium: " in out

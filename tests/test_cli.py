@@ -379,3 +379,16 @@ def test_lab1_report_prints_results_not_noise(quick_lab):
     assert "the relative error of the step it applies" in report
     assert "The fifth column is a control" in report
     assert "On the linear images the CNN is" in report
+
+
+def test_lab1_writes_the_discussions_timelines_and_links_them(quick_lab):
+    """Discussions A and B link the watched runs behind them (learning rates; hidden units),
+    pages written next to the report, each a timeline of its runs."""
+    out, results, _ = quick_lab
+    report = (out / "report.md").read_text()
+    for name, runs in (("learning_rates", 3), ("hidden_units", 4)):
+        page = results["timelines"][name]
+        assert page == f"timeline_{name}.html" and f"]({page})" in report
+        text = (out / page).read_text()
+        data = text.split('id="gradstep-data">', 1)[1].split("</script>", 1)[0]
+        assert len(json.loads(data.replace("<\\/", "</"))["timeline"]["runs"]) == runs

@@ -25,6 +25,7 @@ def test_notebook_executes(tmp_path):
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "dy/dx += dy/d(x*w) * w" in text  # stepping printed the chain rule
     assert "gradcheck passed: 37 derivatives" in text
+    assert "lr=0.05: training loss " in text and "accuracy 100.00%" in text  # the watched run
     # the chain rule by hand, the lab's deltas and a hand-written backward, each checked
     assert "back-propagation gave the hand-computed chain rule, to the last digit" in text
     assert "gradients right for all 6 parameters (37 entries" in text

@@ -234,6 +234,22 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab, tmp_path):
             network.evaluate("element => element.scrollIntoView({block: 'center'})")
             expect(network.get_by_role("status")).to_have_text(re.compile(r"^step 0: "))
             expect(network.locator('g[data-state="pending"]').first).to_be_in_viewport()
+            # the watched run at the end: the slider moves every run, and a click on a point
+            # asks the kernel for that point's stepper at the epoch shown
+            timeline = page.locator(".tl-timeline").first
+            timeline.wait_for(state="attached", timeout=180_000)
+            timeline.evaluate("element => element.scrollIntoView({block: 'center'})")
+            timeline.get_by_role("slider", name="Epoch").fill("20")
+            expect(timeline).to_have_attribute("data-epoch", "1000")
+            expect(timeline.get_by_role("status").first).to_have_text(re.compile(r"^epoch 1000: "))
+            dots = timeline.locator(".tl-points").nth(1)
+            dots.evaluate("element => element.scrollIntoView({block: 'center'})")
+            box = dots.bounding_box()
+            page.mouse.click(box["x"] + 0.05 * box["width"], box["y"] + 0.95 * box["height"])
+            opened = timeline.locator(".tl-stepper .gs-stepper")
+            opened.wait_for(timeout=60_000)
+            expect(opened.get_by_role("status")).to_have_text(re.compile(r"^step 0: L = "))
+            expect(opened.get_by_role("heading")).to_contain_text("epoch 1000")
             stepper.evaluate("element => element.scrollIntoView({block: 'center'})")
             page.screenshot(path=str(SCREENSHOT))
             # the server, and blob: URLs of that page (anywidget loads the script from one)

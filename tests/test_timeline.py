@@ -359,3 +359,21 @@ def test_gradstep_watch_bad_values_are_named_by_the_parser(
         main(["watch", *args])
     assert exit_.value.code == 2 and message in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_page_without_an_input_plane_says_why(browser, tmp_path):
+    """Three inputs: the boundary view says why it is absent; the other views draw; no error."""
+    X3 = np.random.default_rng(0).normal(size=(12, 3))
+    y3 = (X3.sum(axis=1, keepdims=True) > 0).astype(float)
+    tl = watch(NumpyMLP((3, 4, 1), seed=0), X3, y3, every=10, lr=0.1, epochs=20, quiet=True)
+    path = tl.save(tmp_path / "three.html")
+    page = browser.new_page()
+    seen = watched(page)
+    page.goto(path.as_uri())
+    boundary = page.locator('[data-view="boundary"]')
+    assert boundary.inner_text().startswith("No boundary: the network has 3 inputs")
+    assert page.locator('[data-view="network"] canvas').count() == 3 + 4 + 1
+    page.get_by_role("slider", name="Epoch").fill("2")
+    assert page.get_by_role("status").inner_text().startswith("epoch 20: loss ")
+    assert seen.errors == []
+    page.close()
