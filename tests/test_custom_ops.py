@@ -247,7 +247,8 @@ def test_custom_nodes_hold_no_reference_cycles():
             s.backward()
             made |= {n.id for root in (v, s) for n in topological_order(root)}
         del x, t, v, s
-        alive = [o for o in gc.get_objects() if isinstance(o, Node) and o.id in made]
+        # type(o), not isinstance: some modules' objects warn when asked their __class__
+        alive = [o for o in gc.get_objects() if issubclass(type(o), Node) and o.id in made]
         assert len(made) > 10 and alive == []
     finally:
         gc.enable()
