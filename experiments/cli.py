@@ -387,9 +387,7 @@ def _network_on_one_point(args):
 
 
 def cmd_watch(args) -> int:
-    from nets import make_mlp
 
-    from .datasets import load_dataset
     from .timeline import watch
 
     _check_output_file("--out", args.out, (".html",))
@@ -399,19 +397,7 @@ def cmd_watch(args) -> int:
             f"--lr has {len(lrs)} values and --seed {len(seeds)}: give one of them a single "
             "value, or both the same number"
         )
-    if args.sizes[0] != 2:
-        raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
-    _check_training_memory(args)
-    X, y = load_dataset(args.data, n=args.n, seed=args.data_seed)
-    model = make_mlp(
-        args.engine,
-        layer_sizes=args.sizes,
-        activation=args.activation,
-        output_activation=args.output_activation,
-        bias=args.bias,
-        seed=seeds[0],
-        init=args.init,
-    )
+    X, y, model = _data_and_model(args, seeds[0])
     runs = max(len(lrs), len(seeds))
     tl = watch(
         model,
@@ -491,17 +477,13 @@ def _check_training_memory(args) -> None:
                  "use smaller --sizes or --n")  # fmt: skip
 
 
-def cmd_train(args) -> int:
+def _data_and_model(args, seed: int):
+    """The data set and the network that ``train`` and ``watch`` build from their options,
+    checked before anything is made (2-D data, memory)."""
     from nets import make_mlp
 
-    from . import plots
     from .datasets import load_dataset
-    from .train import prediction_lines, summary_line, train
 
-    if args.plots is not None:
-        _check_writable_prefix(args.plots)
-    if args.save is not None:
-        _check_output_file("--save", args.save, (".npz",))
     if args.sizes[0] != 2:
         raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
     _check_training_memory(args)
@@ -512,9 +494,22 @@ def cmd_train(args) -> int:
         activation=args.activation,
         output_activation=args.output_activation,
         bias=args.bias,
-        seed=args.seed,
+        seed=seed,
         init=args.init,
     )
+    return X, y, model
+
+
+def cmd_train(args) -> int:
+
+    from . import plots
+    from .train import prediction_lines, summary_line, train
+
+    if args.plots is not None:
+        _check_writable_prefix(args.plots)
+    if args.save is not None:
+        _check_output_file("--save", args.save, (".npz",))
+    X, y, model = _data_and_model(args, args.seed)
     history = train(
         model,
         X,

@@ -10,7 +10,6 @@ driven by Playwright; without either, the in-browser rows are reported as skippe
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import tempfile
 import time
@@ -18,6 +17,8 @@ from pathlib import Path
 
 from autograd import find_renderer, stepper, topological_order
 from nets import ValueMLP
+
+from .chromium import chromium_browser
 
 STEP_JS = """() => {
   const next = [...document.querySelectorAll('button')].find(
@@ -50,24 +51,16 @@ def build_seconds(sizes, repeats: int, collapse=None) -> tuple[float, object]:
 
 
 def step_times_ms(pages: list[Path]) -> list[list[float]] | None:
-    chromium = shutil.which("chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return None
-    if chromium is None:
-        return None
-    args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
-    out = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=args)
+    with chromium_browser() as browser:
+        if browser is None:
+            return None
+        out = []
         for path in pages:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(path.as_uri())
             out.append(page.evaluate(STEP_JS))
             page.close()
-        browser.close()
-    return out
+        return out
 
 
 def verdict(ok: bool) -> str:

@@ -15,7 +15,6 @@ slider move under 50 ms. Without Playwright or Chromium the browser row is repor
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import tempfile
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from nets import NumpyMLP
 
+from .chromium import chromium_browser
 from .datasets import load_dataset
 from .timeline import watch
 from .train import train
@@ -72,21 +72,12 @@ def page_figures(epochs: int, every: int, folder: Path) -> tuple[float, int, Pat
 
 
 def slider_ms(path: Path) -> list[float] | None:
-    chromium = shutil.which("chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        return None
-    if chromium is None:
-        return None
-    args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=args)
+    with chromium_browser() as browser:
+        if browser is None:
+            return None
         page = browser.new_page(viewport={"width": 1366, "height": 850})
         page.goto(path.as_uri())
-        times = page.evaluate(SLIDE_JS)
-        browser.close()
-    return times
+        return page.evaluate(SLIDE_JS)
 
 
 def run(quick: bool = False) -> None:
