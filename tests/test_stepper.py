@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 import pytest
-from browser import launch, require_browser, watched
+from browser import watched
 
 import autograd.rendering
 from autograd import (
@@ -213,17 +213,6 @@ def test_save_writes_one_self_contained_page(tmp_path):
 
 
 # -- in Chromium ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
 def open_page(browser, tmp_path, root, collapse=None):
     s = stepper(root, collapse=collapse)
     path = s.save(tmp_path / "steps.html")

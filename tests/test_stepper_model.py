@@ -3,11 +3,8 @@ records, with no browser: at every step k, what it says each element shows must 
 ``backward_steps`` did on the same graph (the current node, the nodes done, every grad line,
 the status text). The view only writes these frames into the page."""
 
-import json
-import shutil
-import subprocess
-
 import pytest
+from nodejs import run_model
 from test_stepper import GRAPHS, expected_after_each_step, expression
 
 from autograd import backward_steps, stepper, topological_order
@@ -23,19 +20,7 @@ process.stdout.write(JSON.stringify(frames));
 
 
 def model_frames(trace: dict) -> list[dict]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("the model's tests need Node.js (apt-get install -y nodejs)")
-    script = FRAMES_JS % (STATIC / "stepper_model.mjs").as_uri()
-    done = subprocess.run(
-        [node, "--input-type=module", "-e", script],
-        input=json.dumps(trace),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(done.stdout)
+    return run_model(STATIC / "stepper_model.mjs", FRAMES_JS, trace)
 
 
 @pytest.mark.parametrize("name", GRAPHS)

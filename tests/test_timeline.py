@@ -4,12 +4,11 @@ epoch, bad input is named, the front end's model computes what the networks comp
 the same JSON), and the page steps through epochs in Chromium."""
 
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
-from browser import launch, require_browser, watched
+from browser import watched
+from nodejs import run_model
 
 from experiments import watch
 from experiments.datasets import load_dataset
@@ -161,20 +160,8 @@ process.stdout.write(JSON.stringify({ out: pictures, statuses, hidden }));
 """
 
 
-def run_model(data: dict) -> dict:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("the model's tests need Node.js (apt-get install -y nodejs)")
-    script = MODEL_JS % (TIMELINE.folder / "timeline_model.mjs").as_uri()
-    done = subprocess.run(
-        [node, "--input-type=module", "-e", script],
-        input=json.dumps(data),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(done.stdout)
+def page_model(data: dict) -> dict:
+    return run_model(TIMELINE.folder / "timeline_model.mjs", MODEL_JS, data)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu", "none"])
@@ -185,7 +172,7 @@ def test_the_pages_forward_pass_is_the_networks(activation):
     net = NumpyMLP((2, 3, 3, 1), activation=activation, bias=True, seed=1)
     tl = watch(net, X, Y, every=10, lr=0.1, epochs=20, loss="mse", quiet=True)
     data = tl.to_json()
-    got = run_model(data)
+    got = page_model(data)
     x0, x1, y0, y1 = data["box"]
     res = 6
     centres = [(r, c) for r in range(res) for c in range(res)]
@@ -203,23 +190,12 @@ def test_the_pages_forward_pass_is_the_networks(activation):
 
 def test_status_reads_epoch_loss_and_accuracy():
     tl = watch(lab_net(), X, Y, every=100, lr=0.5, **SETTINGS)
-    statuses = run_model(tl.to_json())["statuses"]
+    statuses = page_model(tl.to_json())["statuses"]
     expected = f"epoch 300: loss {tl.loss(300):.4f}, accuracy {100 * tl.accuracy(300):.2f}%"
     assert statuses[-1] == expected
 
 
 # -- in Chromium ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
 @pytest.fixture(scope="module")
 def three_runs():
     return watch(lab_net(), X, Y, every=50, lr=[0.0001, 0.05, 2.0], **{**SETTINGS, "epochs": 1000})
