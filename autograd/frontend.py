@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import html
 import json
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["STATIC", "Front", "widget_module", "styles", "page"]
+from .files import check_writable_file, write_file
+
+__all__ = ["STATIC", "Front", "widget_module", "styles", "page", "save_page"]
 
 STATIC = Path(__file__).parent / "static"
 _DEFAULT_EXPORT = "export default { render };"
@@ -99,3 +103,13 @@ def page(front: str | Front, title: str, data: dict, uses: tuple = ()) -> str:
         f'<script type="module">\n{script}</script>\n'
         "</body>\n</html>\n"
     )
+
+
+def save_page(path: str | os.PathLike, make_html: Callable[[], str]) -> Path:
+    """Write a page: the path checked first (an ``.html`` name, a folder that exists and can be
+    written), then the page made and written beside it and renamed into place."""
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"the page is HTML: give a path ending in .html, got {path}")
+    check_writable_file(path, "page")
+    return write_file(path, make_html())

@@ -61,7 +61,6 @@ from .drawing import (
     scope_element,
     scope_lines,
 )
-from .files import write_file
 from .graph import Node, topological_order
 from .rendering import render_svg
 from .steps import backward_steps, forward_steps
@@ -315,14 +314,7 @@ class Stepper:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the page to ``path`` (``.html``), beside it first and renamed into place."""
-        path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(f"the page is HTML: give a path ending in .html, got {path}")
-        if not path.parent.is_dir():
-            raise FileNotFoundError(
-                f"cannot save to {path}: directory {path.parent} does not exist"
-            )
-        return write_file(path, self.html())
+        return frontend.save_page(path, self.html)
 
     # -- the notebook -----------------------------------------------------------------------------
     def widget(self):

@@ -289,13 +289,9 @@ class Timeline:
     def save(self, path: str | os.PathLike, steppers=()) -> Path:
         """Write the page to ``path`` (``.html``); ``steppers=[(epoch, sample), ...]`` adds the
         backward stepper of those points (clicking the point at that epoch opens it)."""
-        from autograd.files import check_writable_file, write_file
+        from autograd.frontend import save_page
 
-        path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise ValueError(f"the page is HTML: give a path ending in .html, got {path}")
-        check_writable_file(path)
-        return write_file(path, self.html(steppers))
+        return save_page(path, lambda: self.html(steppers))
 
     def widget(self):
         from .timeline_widget import TimelineWidget

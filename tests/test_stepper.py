@@ -209,7 +209,10 @@ def test_save_writes_one_self_contained_page(tmp_path):
         s.save(tmp_path / "steps.svg")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         s.save(tmp_path / "missing" / "steps.html")
-    assert [p.name for p in tmp_path.iterdir()] == ["steps.html"]
+    (tmp_path / "dir.html").mkdir()
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        s.save(tmp_path / "dir.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.html", "steps.html"]
 
 
 # -- in Chromium ----------------------------------------------------------------------------------
