@@ -404,7 +404,7 @@ def cmd_watch(args) -> int:
         X,
         y,
         every=args.every,
-        lr=lrs if len(lrs) > 1 else lrs * runs if runs > 1 else lrs[0],
+        lr=lrs * runs if len(lrs) == 1 else lrs,
         seed=seeds if len(seeds) > 1 else None,  # one seed: the model above, copied per run
         optimizer=args.optimizer,
         epochs=args.epochs,

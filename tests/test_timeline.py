@@ -149,7 +149,7 @@ import { readFileSync } from "node:fs";
 import { planePictures, statusAt, layersOf, forward } from "%s";
 const data = JSON.parse(readFileSync(0, "utf-8"));
 const out = data.runs.map((run) => run.params.map((flat) => {
-  const pics = planePictures(data, flat, 6);
+  const pics = planePictures(data, layersOf(data, flat), 6);
   return pics[pics.length - 1][0].map(Number);
 }));
 const statuses = data.epochs.map((_, i) => statusAt(data, i));

@@ -60,8 +60,8 @@ export function forward(layers, input) {
 
 // Every neuron's output over a res x res grid of the input plane (row 0 at the top):
 // pictures[k][j] is a Float64Array of res * res values for neuron j of layer k + 1.
-export function planePictures(data, flat, res) {
-  const layers = layersOf(data, flat);
+// `layers` is layersOf(data, flat) (the view builds it once per epoch for every picture).
+export function planePictures(data, layers, res) {
   const pictures = layers.map(({ b }) => b.map(() => new Float64Array(res * res)));
   const [x0, x1, y0, y1] = data.box;
   for (let r = 0; r < res; r++) {

@@ -125,8 +125,7 @@ function networkView(data, run, plane) {
       neurons.push({ pic, k, j });
     }
   }
-  function show(flat, pictures) {
-    const layers = layersOf(data, flat);
+  function show(layers, pictures) {
     const largest = Math.max(...layers.flatMap((l) => l.W.flat().map(Math.abs)));
     for (const e of edges) {
       const w = layers[e.k - 1].W[e.i][e.j];
@@ -216,10 +215,10 @@ function runCard(data, run, r, onPoint, shared) {
   return {
     card,
     show(i) {
-      const flat = run.params[i];
-      const pictures = plane ? planePictures(data, flat, RES) : null;
+      const layers = layersOf(data, run.params[i]);
+      const pictures = plane ? planePictures(data, layers, RES) : null;
       if (field) paintPicture(field, pictures[pictures.length - 1][0]);
-      net.show(flat, pictures);
+      net.show(layers, pictures);
       losses.move(data.epochs[i]);
       grads.move(data.epochs[i]);
       card.dataset.epoch = data.epochs[i];
