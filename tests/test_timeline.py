@@ -353,3 +353,19 @@ def test_page_without_an_input_plane_says_why(browser, tmp_path):
     assert page.get_by_role("status").inner_text().startswith("epoch 20: loss ")
     assert seen.errors == []
     page.close()
+
+
+def test_slider_and_status_stay_in_view_on_a_laptop(browser, tmp_path, three_runs):
+    """At 1024x700 the runs' views are taller than the window: scrolled down to the gradient
+    views, the Epoch slider and the status line are still in view (a sticky header)."""
+    path = three_runs.save(tmp_path / "training.html")
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    page.goto(path.as_uri())
+    gradients = page.locator('[data-view="gradients"]').first
+    gradients.scroll_into_view_if_needed()
+    box = gradients.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 700
+    for part in (page.get_by_role("slider", name="Epoch"), page.get_by_role("status")):
+        where = part.bounding_box()
+        assert where["y"] >= 0 and where["y"] + where["height"] <= 700
+    page.close()

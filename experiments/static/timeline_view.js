@@ -280,7 +280,9 @@ function render({ model, el: host }) {
   const status = el("p", "tl-status", { role: "status", "aria-live": "polite" });
   const grid = el("div", "tl-runs");
   const stepperBox = el("div", "tl-stepper");
-  root.append(heading, bar, status, grid, stepperBox);
+  const head = el("div", "tl-head"); // stays in view while the runs' views scroll under it
+  head.append(bar, status);
+  root.append(heading, head, grid, stepperBox);
   host.append(root);
 
   let i = -1;
