@@ -23,6 +23,7 @@ from browser import launch, require_browser, watched
 
 NOTEBOOK = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "walkthrough.ipynb"
 SCREENSHOT = pathlib.Path(tempfile.gettempdir()) / "gradstep-jupyterlab.png"  # to look at
+TIMELINE_SCREENSHOT = SCREENSHOT.with_name("gradstep-jupyterlab-timeline.png")
 
 
 def free_port() -> int:
@@ -250,6 +251,13 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab, tmp_path):
             opened.wait_for(timeout=60_000)
             expect(opened.get_by_role("status")).to_have_text(re.compile(r"^step 0: L = "))
             expect(opened.get_by_role("heading")).to_contain_text("epoch 1000")
+            page.set_viewport_size({"width": 1024, "height": 700})  # a laptop, for a look
+            opened.evaluate("element => element.scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(TIMELINE_SCREENSHOT))
+            timeline.evaluate("element => element.scrollIntoView({block: 'start'})")
+            page.screenshot(
+                path=str(TIMELINE_SCREENSHOT.with_name("gradstep-jupyterlab-timeline-top.png"))
+            )
             stepper.evaluate("element => element.scrollIntoView({block: 'center'})")
             page.screenshot(path=str(SCREENSHOT))
             # the server, and blob: URLs of that page (anywidget loads the script from one)

@@ -493,3 +493,28 @@ def test_graph_text_and_table_visible_together_at_laptop_sizes(browser, tmp_path
     assert len(heights) == 1, f"the stepper's height jumps between steps: {heights}"
     assert watch.errors == []
     page.close()
+
+
+@pytest.mark.parametrize("collapse", ["neuron", None])
+def test_a_resized_window_keeps_the_graph_in_view(browser, tmp_path, collapse):
+    """From a wide window to a laptop's: a graph shown whole (by neuron) is fitted again, one
+    shown at 1 px per point (every node) still covers the view, with no blank margin."""
+    s = stepper(lab_net(), collapse=collapse)
+    path = s.save(tmp_path / "steps.html")
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(path.as_uri())
+    if collapse:
+        page.get_by_role("button", name="Fit graph").click()
+    page.set_viewport_size({"width": 1024, "height": 700})
+    page.wait_for_timeout(200)  # the ResizeObserver runs after layout
+    frame = page.locator(".gs-view").bounding_box()
+    graph = page.locator(".gs-view svg").bounding_box()
+    if collapse:  # whole, inside the view
+        assert graph["x"] >= frame["x"] - 1 and graph["y"] >= frame["y"] - 1
+        assert graph["x"] + graph["width"] <= frame["x"] + frame["width"] + 1
+        assert graph["y"] + graph["height"] <= frame["y"] + frame["height"] + 1
+    else:  # larger than the view: it covers it
+        assert graph["x"] <= frame["x"] + 1 and graph["y"] <= frame["y"] + 1
+        assert graph["x"] + graph["width"] >= frame["x"] + frame["width"] - 1
+        assert graph["y"] + graph["height"] >= frame["y"] + frame["height"] - 1
+    page.close()

@@ -130,14 +130,25 @@ function panZoom(view, svg) {
       at[t] = extent <= room ? (room - extent) / 2 : Math.min(0, Math.max(room - extent, at[t]));
     }
   };
+  let fitted = false; // showing the whole graph: a new view size fits it again
   const fit = () => {
     const r = frame();
     if (!r.width) return;
     at.s = Math.min(r.width / whole.w, r.height / whole.h, 1.5);
     clamp();
     apply();
+    fitted = true;
+  };
+  // The view changed size (a window resized, a sidebar opened): keep the whole graph in view
+  // if it was, and otherwise keep it covering the view (no blank margin where the graph goes on).
+  const resized = () => {
+    if (!frame().width) return;
+    if (fitted) return fit();
+    clamp();
+    apply();
   };
   const zoom = (factor, px, py) => {
+    fitted = false;
     const r = frame();
     px = px ?? r.width / 2; // the point that stays put, in px inside the view
     py = py ?? r.height / 2;
@@ -195,6 +206,7 @@ function panZoom(view, svg) {
   });
   view.addEventListener("pointermove", (ev) => {
     if (!drag) return;
+    fitted = false;
     at = { ...drag.at, tx: drag.at.tx + ev.clientX - drag.x, ty: drag.at.ty + ev.clientY - drag.y };
     apply();
   });
@@ -207,9 +219,11 @@ function panZoom(view, svg) {
     scale: () => at.s,
     setScale: (s) => {
       at.s = s;
+      fitted = false;
       clamp();
       apply();
     },
+    resized,
     sized: () => frame().width > 0,
     forget: () => boundsCache.clear(),
   };
@@ -326,9 +340,10 @@ function render({ model, el }) {
     return true;
   }
   show(model.get("step") || 0, false);
-  if (!place() && typeof ResizeObserver !== "undefined") {
-    const sized = new ResizeObserver(() => place() && sized.disconnect());
-    sized.observe(view);
+  place();
+  if (typeof ResizeObserver !== "undefined") {
+    // the first real size places the graph; later sizes keep it in view
+    new ResizeObserver(() => place() || (placed && pz.resized())).observe(view);
   }
   return () => parts.root.remove();
 }
