@@ -366,9 +366,17 @@ def test_lab1_report_derives_back_propagation_and_ties_it_to_the_code(quick_lab)
     assert f"`dL/dz3[0]` {example['delta3_graph']:.6f}" in derivation
 
 
+def results_hidden_lines(out) -> list[str]:
+    """Discussion B's bullets, as the report prints them."""
+    report = (out / "report.md").read_text()
+    section = report.split("### B. Hidden units", 1)[1].split("![hidden units]", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("- ")]
+
+
 def test_lab1_report_prints_results_not_noise(quick_lab):
     """No noisy speed claim (phase times only), no rounding noise as a spread, section D says
-    what its measure and its control column are, the CNN's place on the linear images is said."""
+    what its measure and its control column are, section B says what its table shows, the CNN's
+    place on the linear images is said."""
     from experiments.lab1_report import _spread
 
     out, _, _ = quick_lab
@@ -379,6 +387,9 @@ def test_lab1_report_prints_results_not_noise(quick_lab):
     assert "the relative error of the step it applies" in report
     assert "The fifth column is a control" in report
     assert "On the linear images the CNN is" in report
+    widths = results_hidden_lines(out)
+    assert widths[0].startswith("- The table's point is the smallest width that learns XOR")
+    assert widths[1].startswith("- Wider layers get there sooner: median ")
 
 
 def test_lab1_writes_the_discussions_timelines_and_links_them(quick_lab):
