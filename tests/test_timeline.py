@@ -260,12 +260,19 @@ def test_clicking_a_point_opens_its_stepper_at_that_epoch(browser, tmp_path, thr
         .replace("<\\/", "</")
     )["timeline"]
     x0, x1, y0, y1 = data["box"]
-    dots = page.locator(".tl-points").nth(1).bounding_box()
-    u, v = X[2]
-    page.mouse.click(
-        dots["x"] + (u - x0) / (x1 - x0) * dots["width"],
-        dots["y"] + (1 - (v - y0) / (y1 - y0)) * dots["height"],
-    )
+
+    def click_point(sample: int) -> None:
+        """Click the point on run 1's boundary where it is now (the page may have scrolled)."""
+        dots = page.locator(".tl-points").nth(1)
+        dots.evaluate("e => e.scrollIntoView({block: 'center'})")  # clear of the sticky header
+        box = dots.bounding_box()
+        u, v = X[sample]
+        page.mouse.click(
+            box["x"] + (u - x0) / (x1 - x0) * box["width"],
+            box["y"] + (1 - (v - y0) / (y1 - y0)) * box["height"],
+        )
+
+    click_point(2)
     stepper = page.locator(".tl-stepper .gs-stepper")
     stepper.wait_for()
     assert stepper.get_by_role("status").inner_text().startswith("step 0: L = ")
@@ -273,10 +280,7 @@ def test_clicking_a_point_opens_its_stepper_at_that_epoch(browser, tmp_path, thr
     stepper.get_by_role("button", name="Next step").click()
     assert stepper.get_by_role("status").inner_text().startswith("dL/da3[0]")
     page.get_by_role("slider", name="Epoch").fill("3")
-    page.mouse.click(
-        dots["x"] + (u - x0) / (x1 - x0) * dots["width"],
-        dots["y"] + (1 - (v - y0) / (y1 - y0)) * dots["height"],
-    )
+    click_point(2)
     assert "No stepper saved for point 2 at epoch 150" in page.locator(".tl-stepper").inner_text()
     assert seen.errors == []
     page.close()
