@@ -5,11 +5,12 @@ core (``topological_order``, ``backward``, ``no_grad``, ``scope``, ``detect_anom
 tool (``gradcheck``, stepping, drawing) serves both.
 """
 
-from .checks import GradientCheckReport, OpCheckReport, check_gradients, check_op
+from .checks.derivatives import GradientCheckReport, OpCheckReport, check_gradients, check_op
+from .checks.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
+from .checks.stepcheck import StepCheckReport, check_step
+from .checks.tolerance import CheckRow, Tolerance
 from .conv import avg_pool2d, conv2d, flatten, max_pool2d, value_conv2d
 from .custom import CustomOpError, define_op, define_tensor_op
-from .drawing import TooManyNodesError, draw
-from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 from .graph import (
     AnomalyError,
     Node,
@@ -24,13 +25,12 @@ from .graph import (
     topological_order,
 )
 from .higher import grad, gradgradcheck, hessian, hvp
-from .rendering import RendererMissingError, find_renderer, render
-from .stepcheck import StepCheckReport, check_step
-from .stepper import Stepper, stepper
-from .steps import ForwardStep, Step, backward_steps, forward_steps
 from .tensor import Tensor, concatenate, stack
-from .tolerance import CheckRow, Tolerance
 from .value import Value, dot, sum_values
+from .views.drawing import TooManyNodesError, draw
+from .views.rendering import RendererMissingError, find_renderer, render
+from .views.stepper import Stepper, stepper
+from .views.steps import ForwardStep, Step, backward_steps, forward_steps
 
 __all__ = [
     "CustomOpError",

@@ -25,12 +25,12 @@ from contextlib import nullcontext
 import numpy as np
 
 from . import ops
-from .gradcheck import GradcheckReport, _element_label, _get, _set, _size, raise_if_failed
+from .checks.gradcheck import GradcheckReport, _element_label, _get, _set, _size, raise_if_failed
+from .checks.tolerance import Tolerance
 from .graph import Node, scope, topological_order
-from .steps import node_names
 from .tensor import Tensor
-from .tolerance import Tolerance
 from .value import Value
+from .views.steps import node_names
 
 __all__ = ["grad", "hessian", "hvp", "gradgradcheck"]
 

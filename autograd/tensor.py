@@ -331,7 +331,7 @@ class Tensor(Node):
         return f"Tensor({label}shape={self.shape}, data={_short(self.data)}, grad={grad})"
 
     def _repr_html_(self) -> str:
-        from .display import value_html
+        from .views.display import value_html
 
         return value_html(self)
 

@@ -335,7 +335,7 @@ class Value(Node):
         return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
 
     def _repr_html_(self) -> str:
-        from .display import value_html
+        from .views.display import value_html
 
         return value_html(self)
 

@@ -338,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_graph(args) -> int:
     from autograd import render
-    from autograd.drawing import TooManyNodesError
+    from autograd.views.drawing import TooManyNodesError
 
     _check_output_file("--out", args.out, (".svg", ".png", ".pdf"))
     fmt = args.out.suffix.lstrip(".")
@@ -388,7 +388,7 @@ def _network_on_one_point(args):
 
 def cmd_watch(args) -> int:
 
-    from .timeline import watch
+    from .timeline.record import watch
 
     _check_output_file("--out", args.out, (".html",))
     lrs, seeds = args.lr, args.seed
@@ -563,7 +563,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_lab1(args) -> int:
-    from .lab1 import check_output_dir, run_lab
+    from .lab.lab1 import check_output_dir, run_lab
 
     check_output_dir(args.out)
     seeds = args.seeds or (2 if args.quick else 5)
@@ -573,7 +573,7 @@ def cmd_lab1(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .checkfiles import check_file, check_files, exit_status, find_check_files
+    from .checking.files import check_file, check_files, exit_status, find_check_files
 
     for option, path, suffix in (("--json", args.json, ".json"), ("--csv", args.csv, ".csv")):
         if path is not None:
@@ -608,7 +608,7 @@ def _print_one(verdict, failures_only: bool) -> None:
 
 
 def _print_batch_line(verdict) -> None:
-    from .checkfiles import verdict_line, wrong_parameters
+    from .checking.files import verdict_line, wrong_parameters
 
     print(verdict_line(verdict), flush=True)
     for line in wrong_parameters(verdict) + verdict.notes:
@@ -620,14 +620,14 @@ def _print_batch_line(verdict) -> None:
 
 
 def _print_batch_summary(verdicts) -> None:
-    from .checkfiles import summary_table
+    from .checking.files import summary_table
 
     print()
     print(summary_table(verdicts))
 
 
 def _write_check_outputs(verdicts, args) -> None:
-    from .checkfiles import write_outputs
+    from .checking.files import write_outputs
 
     write_outputs(verdicts, args.json, args.csv)
     for path in (args.json, args.csv):
@@ -661,7 +661,7 @@ def cmd_sweep(args) -> int:
 
 
 def _bench(quick: bool) -> int:
-    from .bench import run
+    from .benchmarks.engines import run
 
     run(quick=quick)
     return 0

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from autograd.display import Report
+from autograd.views.display import Report
 
 from .mlp import ENGINES
 

@@ -278,7 +278,7 @@ class ValueMLP(MLP):
 
     def parameter_table(self):
         """Every parameter with its value and gradient (a table in notebooks)."""
-        from autograd.display import ParameterTable
+        from autograd.views.display import ParameterTable
 
         return ParameterTable([(n, p.data, p.grad) for n, p in self.named_parameters()])
 
@@ -479,7 +479,7 @@ class NumpyMLP(FlatBuffer, MLP):
             return self._forward(X).copy()
 
     def parameter_table(self):
-        from autograd.display import ParameterTable
+        from autograd.views.display import ParameterTable
 
         grads = Gradients(self._grad_flat, self._layout)
         return ParameterTable([(n, v, grads[n]) for n, v in self._views.items()])

@@ -77,6 +77,6 @@ class TensorNetwork(FlatBuffer):
             return self._forward(X).data.copy()
 
     def parameter_table(self):
-        from autograd.display import ParameterTable
+        from autograd.views.display import ParameterTable
 
         return ParameterTable([(n, t.data, t.grad) for n, t in self.params.items()])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from autograd.testing import broadcastable_arrays, floats, values
+from autograd.checks.testing import broadcastable_arrays, floats, values
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def domains(op: Op) -> tuple:
     return op.domains or (op.domain,) * op.arity
 
 
-# The strategies are autograd.testing's, what a user's own tests would use.
+# The strategies are autograd.checks.testing's, what a user's own tests would use.
 def inputs_for(op: Op):
     """A strategy drawing a tuple of ``op.arity`` floats from the op's domain."""
     return st.tuples(*(floats(d, op.avoid_zero) for d in domains(op)))

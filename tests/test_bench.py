@@ -1,7 +1,7 @@
 """The benchmark at tiny size: it runs, checks agreement before timing, and reports every
 section and target. No timing is asserted (the machine is shared and noisy)."""
 
-from experiments import bench
+from experiments.benchmarks import engines as bench
 
 
 def test_bench_quick_runs_every_section(capsys):
@@ -39,7 +39,7 @@ def test_interleaved_times_every_contender_and_restores_gc():
 def test_stepper_bench_quick_reports_size_build_and_step(capsys):
     """The stepper bench at small size: every graph row and the three targets are reported
     (their verdicts are not asserted: they are timings)."""
-    from experiments import stepper_bench
+    from experiments.benchmarks import stepper as stepper_bench
 
     stepper_bench.run(quick=True)
     lines = capsys.readouterr().out.splitlines()
@@ -52,7 +52,7 @@ def test_stepper_bench_quick_reports_size_build_and_step(capsys):
 def test_bench_revisions_checks_out_a_revision_and_reports_ratios():
     """The revision comparison: REV checked out in a temporary worktree (removed afterwards),
     and the report's ratios computed from the medians (made-up figures: no timing asserted)."""
-    from experiments.bench_revisions import checked_out, report
+    from experiments.benchmarks.revisions import checked_out, report
 
     with checked_out("HEAD") as tree:
         assert (tree / "autograd" / "ops.py").is_file()
@@ -72,7 +72,7 @@ def test_bench_revisions_checks_out_a_revision_and_reports_ratios():
 def test_timeline_bench_quick_reports_recording_page_and_slider(capsys):
     """The timeline bench at small size: the recording ratio, the page's size and build time,
     and the slider row (their verdicts are not asserted: they are timings)."""
-    from experiments import timeline_bench
+    from experiments.benchmarks import timeline as timeline_bench
 
     timeline_bench.run(quick=True)
     out = capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""check_op, check_gradients, the autograd.testing helpers and `gradstep check`."""
+"""check_op, check_gradients, the autograd.checks.testing helpers and `gradstep check`."""
 
 import math
 import os
@@ -17,8 +17,8 @@ from autograd import (
     define_op,
     define_tensor_op,
 )
-from autograd.checks import GradientMismatchError
-from autograd.testing import (
+from autograd.checks.derivatives import GradientMismatchError
+from autograd.checks.testing import (
     assert_gradcheck,
     assert_gradients,
     assert_op,
@@ -166,7 +166,7 @@ def test_check_gradients_passes_the_gradient_example():
     assert check_gradients(right["loss"], right["grads"], right["params"]).ok
 
 
-# -- autograd.testing ---------------------------------------------------------------------------
+# -- autograd.checks.testing ----------------------------------------------------------------
 def test_assert_helpers_show_the_table_in_the_assertion():
     with pytest.raises(AssertionError) as info:
         assert_op(half_square)

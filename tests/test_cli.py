@@ -221,7 +221,7 @@ def test_graph_command_errors(tmp_path):
 def test_lab1_convolution_extra(quick_lab):
     """Extra C: the CNN on the image sets over seeds 0 and 1, tested on fresh data."""
     out, results, _ = quick_lab
-    from experiments.extra_c import summary
+    from experiments.lab.extra_c import summary
 
     sets = results["convolution"]["sets"]
     assert set(sets) == {"linear-images", "xor-images", "bars"}
@@ -286,7 +286,7 @@ def test_sharpness_is_the_largest_hessian_eigenvalue_of_the_training_loss():
     the numpy fast path's gradient, and lambda_max is its largest eigenvalue."""
     import numpy as np
 
-    from experiments.curvature import loss_hessian, sharpness_along
+    from experiments.lab.curvature import loss_hessian, sharpness_along
     from experiments.runs import REPORT_SETTING, data_for
     from nets import NumpyMLP
 
@@ -321,7 +321,7 @@ def test_newton_against_gradient_descent_as_the_walkthrough_reads_it():
     eigenvalue there), gradient descent with lr 0.05 never climbs."""
     import numpy as np
 
-    from experiments.curvature import loss_hessian, newton_and_gradient_descent
+    from experiments.lab.curvature import loss_hessian, newton_and_gradient_descent
     from experiments.runs import REPORT_SETTING, data_for, model_for
 
     curves = newton_and_gradient_descent(REPORT_SETTING, 0, steps=8, lr=0.05)
@@ -377,7 +377,7 @@ def test_lab1_report_prints_results_not_noise(quick_lab):
     """No noisy speed claim (phase times only), no rounding noise as a spread, section D says
     what its measure and its control column are, section B says what its table shows, the CNN's
     place on the linear images is said."""
-    from experiments.lab1_report import _spread
+    from experiments.lab.report import _spread
 
     out, _, _ = quick_lab
     report = (out / "report.md").read_text()

@@ -21,7 +21,7 @@ from autograd import (
     no_grad,
     scope,
 )
-from autograd.testing import broadcastable_arrays, values
+from autograd.checks.testing import broadcastable_arrays, values
 
 # The four lines: softplus(x) = ln(1 + e^x), d/dx softplus = sigmoid(x).
 softplus = define_op(

@@ -91,7 +91,7 @@ def test_image_sets_draw_the_points_and_bars():
     """Blobs sit where the points are (column x0, row 1 - x1); bars are one row or column."""
     import numpy as np
 
-    from experiments.images import bars, image_set, points_to_images
+    from experiments.lab.images import bars, image_set, points_to_images
 
     images = points_to_images(np.array([[0.0, 1.0], [1.0, 0.0]]), size=12, noise=0.0)
     assert images.shape == (2, 1, 12, 12)

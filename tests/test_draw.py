@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-import autograd.rendering as draw_module
+import autograd.views.rendering as draw_module
 from autograd import (
     Tensor,
     TooManyNodesError,
@@ -19,7 +19,7 @@ from autograd import (
     render,
     scope,
 )
-from autograd.drawing import COLOURS
+from autograd.views.drawing import COLOURS
 from nets import ValueMLP
 
 

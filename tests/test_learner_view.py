@@ -6,8 +6,8 @@ import pytest
 
 
 def test_numbers_never_print_as_minus_zero():
-    from autograd.display import format_number
-    from autograd.drawing import _preview
+    from autograd.views.display import format_number
+    from autograd.views.drawing import _preview
 
     assert [format_number(-0.0), format_number(np.float64(-0.0))] == ["0", "0"]
     assert format_number(np.array([-0.0, 2.0])) == "(2,) [0, 2]"

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from autograd import GradcheckError, StepCheckReport, check_step
-from autograd.stepcheck import StepCheckError, format_scale
-from autograd.tracing import trace_updates
+from autograd.checks.stepcheck import StepCheckError, format_scale
+from autograd.checks.tracing import trace_updates
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(REPO, "experiments", "examples")

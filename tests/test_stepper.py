@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from browser import watched
 
-import autograd.rendering
+import autograd.views.rendering
 from autograd import (
     RendererMissingError,
     Tensor,
@@ -23,7 +23,7 @@ from autograd import (
     stepper,
     topological_order,
 )
-from autograd.drawing import _preview
+from autograd.views.drawing import _preview
 from nets import ValueMLP
 
 
@@ -190,7 +190,7 @@ def test_stepper_errors_name_the_problem(monkeypatch):
         stepper(Value(2.0))
     with pytest.raises(ValueError, match="collapse must be"):
         stepper(expression(), collapse="neurons")
-    monkeypatch.setattr(autograd.rendering, "find_renderer", lambda: None)
+    monkeypatch.setattr(autograd.views.rendering, "find_renderer", lambda: None)
     with pytest.raises(RendererMissingError, match="the 'render' extra"):
         stepper(expression())
 

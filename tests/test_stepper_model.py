@@ -8,7 +8,7 @@ from nodejs import run_model
 from test_stepper import GRAPHS, expected_after_each_step, expression
 
 from autograd import backward_steps, stepper, topological_order
-from autograd.frontend import STATIC
+from autograd.views.frontend import STATIC
 
 FRAMES_JS = """
 import { readFileSync } from "node:fs";

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Tensor, Value, concatenate, gradcheck, stack, sum_values
-from autograd.testing import arrays as array
+from autograd.checks.testing import arrays as array
 
 
 def _tensors(arrays):

@@ -12,7 +12,7 @@ from nodejs import run_model
 
 from experiments import watch
 from experiments.datasets import load_dataset
-from experiments.timeline import TIMELINE
+from experiments.timeline.record import TIMELINE
 from experiments.train import train
 from nets import NumpyMLP, TensorMLP, ValueMLP
 

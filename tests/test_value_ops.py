@@ -8,7 +8,7 @@ from catalog import ALL, domains, inputs_for, values_for
 from hypothesis import given, settings
 
 from autograd import Value, numerical_grad
-from autograd.testing import assert_gradcheck, assert_op
+from autograd.checks.testing import assert_gradcheck, assert_op
 
 
 def _values(xs):
@@ -33,7 +33,7 @@ def test_forward_matches_numpy(op):
 @pytest.mark.parametrize("op", ALL, ids=lambda op: op.name)
 def test_gradient_matches_central_differences(op):
     """backward() agrees with central differences (torch's gradcheck rule) for every input,
-    written with autograd.testing as a user's own test would be."""
+    written with autograd.checks.testing as a user's own test would be."""
 
     @settings(max_examples=40, deadline=None)
     @given(xs=values_for(op))

@@ -1,0 +1,115 @@
+"""The browser front ends' one packaging: a pure model module and a view, made into the
+anywidget module and into a self-contained page.
+
+Each front end is two files in a ``static/`` folder (``autograd/static`` by default; another
+package passes its own): ``<name>_model.mjs`` (pure functions of the JSON the Python side
+records: testable with ``node`` alone) and ``<name>_view.js`` (the DOM, ending in
+``export default { render };``, anywidget's contract), plus ``<name>.css``. ``widget_module``
+joins them into the widget's ES module; ``page`` inlines them, the styles and the data into one
+HTML file that needs no network, with ``static/page.js`` standing in for anywidget's model. A
+front end that shows another inside it (the timeline opens the stepper) lists it in ``uses``:
+that one is bundled in a scope of its own, as ``<name>View.render``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..files import check_writable_file, write_file
+
+__all__ = ["STATIC", "Front", "widget_module", "styles", "page", "save_page"]
+
+STATIC = Path(__file__).parent / "static"
+_DEFAULT_EXPORT = "export default { render };"
+
+PAGE_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 1rem; }
+"""
+
+
+@dataclass(frozen=True)
+class Front:
+    """A front end: its name and the folder holding its files."""
+
+    name: str
+    folder: Path = STATIC
+
+    def read(self, suffix: str) -> str:
+        return (self.folder / f"{self.name}{suffix}").read_text(encoding="utf-8")
+
+
+def _front(front: str | Front) -> Front:
+    return front if isinstance(front, Front) else Front(front)
+
+
+def _model(front: Front) -> str:
+    """The model module as plain declarations: one module in the bundle, not an import."""
+    return "\n".join(
+        line[len("export ") :] if line.startswith("export ") else line
+        for line in front.read("_model.mjs").splitlines()
+    )
+
+
+def _view(front: Front) -> str:
+    source = front.read("_view.js")
+    if _DEFAULT_EXPORT not in source:
+        raise RuntimeError(f"{front.name}_view.js must end with {_DEFAULT_EXPORT!r}")
+    return source.replace(_DEFAULT_EXPORT, "")
+
+
+def _scoped(front: Front) -> str:
+    """Another front end inside this one's bundle, its names in a scope of their own."""
+    return (
+        f"const {front.name}View = (() => {{\n{_model(front)}\n{_view(front)}\n"
+        "return { render };\n})();\n"
+    )
+
+
+def _script(front: Front, uses: tuple) -> str:
+    return "".join(_scoped(_front(u)) for u in uses) + f"{_model(front)}\n{_view(front)}\n"
+
+
+def widget_module(front: str | Front, uses: tuple = ()) -> str:
+    """The anywidget ``_esm`` of a front end: what it uses, its model, its view."""
+    return _script(_front(front), uses) + _DEFAULT_EXPORT + "\n"
+
+
+def styles(front: str | Front, uses: tuple = ()) -> str:
+    return "".join(_front(f).read(".css") for f in (*uses, front))
+
+
+def page(front: str | Front, title: str, data: dict, uses: tuple = ()) -> str:
+    """One HTML page: styles, script and ``data`` (the widget's traits) inline; no network."""
+    front = _front(front)
+    script = (
+        f"{(STATIC / 'page.js').read_text(encoding='utf-8')}\n{_script(front, uses)}"
+        'mountPage(render, document.getElementById("gradstep"), '
+        'JSON.parse(document.getElementById("gradstep-data").textContent));\n'
+    )
+    payload = json.dumps(data).replace("</", "<\\/")  # no "</script>" inside the data block
+    return (
+        "<!doctype html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{PAGE_CSS}{styles(front, uses)}</style>\n"
+        "</head>\n<body>\n"
+        '<main>\n<div id="gradstep"></div>\n</main>\n'
+        f'<script type="application/json" id="gradstep-data">{payload}</script>\n'
+        f'<script type="module">\n{script}</script>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def save_page(path: str | os.PathLike, make_html: Callable[[], str]) -> Path:
+    """Write a page: the path checked first (an ``.html`` name, a folder that exists and can be
+    written), then the page made and written beside it and renamed into place."""
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"the page is HTML: give a path ending in .html, got {path}")
+    check_writable_file(path, "page")
+    return write_file(path, make_html())

@@ -1,0 +1,260 @@
+"""``gradstep check PATH...``: check learners' files, each in a process of its own.
+
+A learner's file is code that gradstep did not write: it may loop forever, exhaust memory,
+print megabytes of binary, call ``sys.exit`` or ``os._exit``, or crash the interpreter. Each file
+therefore runs in its own subprocess (``check_worker.py``) with
+
+- its own folder as working directory and first on ``sys.path`` (as running it as a script);
+- a timeout (the whole process group is killed when it passes);
+- a memory limit (``RLIMIT_AS``) and an output limit (``RLIMIT_FSIZE`` on its captured output);
+- death with the parent (``PR_SET_PDEATHSIG`` on Linux): killing gradstep kills the check.
+
+A file passes only when the worker ran to the end and wrote its verdict; anything else (a crash,
+an early exit, a timeout) is an ``error`` with a one-line reason, and the other files are still
+checked. This keeps one broken file from stopping a batch; it is not a sandbox.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograd.files import write_file
+
+from ..workers import die_with_parent
+
+__all__ = ["FileVerdict", "check_file", "check_files", "find_check_files"]
+
+WORKER = Path(__file__).with_name("worker.py")
+OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes of a file's own output kept on disk; past it, killed
+SHOWN_OUTPUT = 2000  # characters of it shown
+EXIT_STATUS = {"ok": 0, "wrong": 1, "error": 2}
+
+
+@dataclass
+class FileVerdict:
+    """What ``gradstep check`` found in one file: ``status`` is ``ok``, ``wrong`` or
+    ``error``; ``parameters`` the per-parameter verdicts of a checked file."""
+
+    file: str
+    status: str
+    message: str
+    kind: str | None = None
+    parameters: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    output: str = ""
+    report: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def record(self) -> dict:
+        """The row of ``--json``."""
+        return {
+            "file": self.file,
+            "status": self.status,
+            "kind": self.kind,
+            "parameters": self.parameters,
+            "notes": self.notes,
+            "message": self.message,
+        }
+
+
+def find_check_files(paths: list[Path]) -> list[Path]:
+    """The files to check: each path a ``.py`` file, or a folder whose ``.py`` files (at any
+    depth, hidden folders and ``__pycache__`` skipped) are taken in sorted order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(
+                p
+                for p in path.rglob("*.py")
+                if p.is_file()
+                and not any(
+                    part.startswith(".") or part == "__pycache__"
+                    for part in p.relative_to(path).parts
+                )
+            )
+            if not inside:
+                raise ValueError(f"{path}: a directory with no .py files to check")
+            found += inside
+        elif path.is_file():
+            if path.suffix != ".py":
+                raise ValueError(f"{path}: not a Python file (gradstep check reads .py files)")
+            found.append(path)
+        elif path.exists():
+            raise ValueError(f"{path}: neither a file nor a directory")
+        else:
+            raise FileNotFoundError(f"{path}: no such file or directory")
+    return found
+
+
+def _limits(memory_bytes: int) -> None:
+    """In the child, before it runs anything: memory and output limits, death with the parent."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
+    die_with_parent()
+
+
+def _shown(raw: bytes) -> str:
+    """A file's output as printable text: decoded with replacement, control characters
+    (binary garbage, terminal escapes) shown as ``?``, truncated."""
+    text = raw.decode("utf-8", errors="replace")
+    text = "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
+    if len(text) > SHOWN_OUTPUT:
+        text = text[:SHOWN_OUTPUT] + f"\n... ({len(raw)} bytes of output in all)"
+    return text.rstrip()
+
+
+def _environment() -> dict:
+    """The child's environment: gradstep's own packages importable however it was installed."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env["PYTHONIOENCODING"] = "utf-8"
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+def _died(code: int, memory_mb: int) -> str:
+    if code < 0:
+        name = signal.Signals(-code).name
+        if -code == signal.SIGXFSZ:
+            return f"stopped: it printed more than {OUTPUT_LIMIT // 2**20} MB"
+        return f"the process was killed by {name} (a crash, or the {memory_mb} MB memory limit)"
+    return f"the file ended the process (exit status {code}) before the check finished"
+
+
+def check_file(
+    path: Path,
+    *,
+    timeout: float = 60.0,
+    memory_mb: int = 4096,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> FileVerdict:
+    """Check one learner's file in a subprocess of its own; never raises for the file's sake."""
+    path = Path(path).resolve()
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="gradstep-check-") as scratch:
+        result = Path(scratch) / "verdict.json"
+        with open(Path(scratch) / "output", "w+b") as output:
+            process = subprocess.Popen(
+                [sys.executable, str(WORKER), str(path), str(result), repr(eps)]
+                + [repr(atol), repr(rtol)],
+                cwd=path.parent,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env=_environment(),
+                start_new_session=True,  # its own process group: a timeout kills all of it
+                preexec_fn=lambda: _limits(memory_mb * 2**20),
+            )
+            try:
+                code = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                code = None
+            except BaseException:  # Ctrl-C or SIGTERM of gradstep: take the check down too
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                raise
+            output.seek(0)
+            shown = _shown(output.read(OUTPUT_LIMIT))
+        seconds = time.perf_counter() - start
+        if code is None:
+            message = f"timed out after {timeout:g} s"
+            return FileVerdict(str(path), "error", message, output=shown, seconds=seconds)
+        try:
+            verdict = json.loads(result.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return FileVerdict(
+                str(path), "error", _died(code, memory_mb), output=shown, seconds=seconds
+            )
+    return FileVerdict(
+        str(path),
+        verdict["status"],
+        verdict["message"],
+        kind=verdict.get("kind"),
+        parameters=verdict.get("parameters", {}),
+        notes=verdict.get("notes", []),
+        output=shown,
+        report=verdict,
+        seconds=seconds,
+    )
+
+
+def check_files(paths: list[Path], progress=None, **options) -> list[FileVerdict]:
+    """``check_file`` on each path in turn; ``progress(verdict)`` after each."""
+    verdicts = []
+    for path in paths:
+        verdict = check_file(path, **options)
+        verdict.file = str(path)
+        verdicts.append(verdict)
+        if progress is not None:
+            progress(verdict)
+    return verdicts
+
+
+def exit_status(verdicts: list[FileVerdict]) -> int:
+    """0 when every file is right, 1 when some step or gradient is wrong, 2 when some file could
+    not be checked: the worst of them."""
+    return max((EXIT_STATUS[v.status] for v in verdicts), default=0)
+
+
+def verdict_line(v: FileVerdict) -> str:
+    """One line per file: status, file, and why."""
+    return f"{v.status:<5}  {v.file}: {v.message}"
+
+
+def wrong_parameters(v: FileVerdict) -> list[str]:
+    """The per-parameter lines of the parameters a file got wrong (their diagnoses)."""
+    return [p["verdict"] for p in v.parameters.values() if p["wrong"]]
+
+
+def summary_table(verdicts: list[FileVerdict]) -> str:
+    from autograd.views.display import text_table
+
+    rows = [(v.file, v.status, v.kind or "-", _wrong_names(v), v.message[:70]) for v in verdicts]
+    counts = {s: sum(v.status == s for v in verdicts) for s in EXIT_STATUS}
+    tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    return (
+        text_table(("file", "status", "kind", "wrong", "message"), rows)
+        + f"\n{len(verdicts)} files: {tally}"
+    )
+
+
+def _wrong_names(v: FileVerdict) -> str:
+    names = [n for n, p in v.parameters.items() if p["wrong"]]
+    return ", ".join(names) or "-"
+
+
+def as_json(verdicts: list[FileVerdict]) -> str:
+    return json.dumps([v.record() for v in verdicts], indent=2) + "\n"
+
+
+def as_csv(verdicts: list[FileVerdict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["file", "status", "kind", "wrong", "message"])
+    for v in verdicts:
+        writer.writerow([v.file, v.status, v.kind or "", _wrong_names(v), v.message])
+    return out.getvalue()
+
+
+def write_outputs(verdicts: list[FileVerdict], json_path: Path | None, csv_path: Path | None):
+    if json_path is not None:
+        write_file(json_path, as_json(verdicts))
+    if csv_path is not None:
+        write_file(csv_path, as_csv(verdicts))
