@@ -17,6 +17,7 @@ anything is written.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -84,35 +85,63 @@ def _layer_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _training_options(parser, lr_type, seed_type, many: bool = False) -> None:
-    """The options of one training run (``train``; ``watch`` takes lists for ``--lr`` and
-    ``--seed``: one run per value)."""
-    from nets import ACTIVATIONS, ENGINES, INITS, LOSSES, OPTIMIZERS, REDUCTIONS
+@functools.cache
+def _shared_options() -> dict[str, dict]:
+    """Every option that several commands take, defined once: its name and argparse keywords
+    (a command changes a keyword, e.g. a default, where it differs)."""
+    from nets import ACTIVATIONS, INITS, LOSSES, REDUCTIONS
 
     from .datasets import DATASETS
 
+    return {
+        "--data": dict(choices=sorted(DATASETS), default="xor"),
+        "--n": dict(type=_positive_int, default=100, help="number of points (ignored by xor)"),
+        "--sizes": dict(type=_layer_sizes, default=(2, 4, 4, 1), help="layer sizes, e.g. 2-4-4-1"),
+        "--activation": dict(choices=sorted(ACTIVATIONS), default="sigmoid"),
+        "--bias": dict(action=argparse.BooleanOptionalAction, default=False),
+        "--init": dict(choices=INITS, default="lab"),
+        "--loss": dict(choices=LOSSES, default="bce"),
+        "--reduction": dict(choices=REDUCTIONS, default="sum"),
+        "--seed": dict(type=_non_negative_int, default=0),
+        "--quiet": dict(action="store_true", help="no progress bar and no epoch lines"),
+        "--jobs": dict(type=_positive_int, default=None, help="worker processes (default: 2)"),
+    }
+
+
+def _option(parser: argparse.ArgumentParser, name: str, **changes) -> None:
+    """Add the shared option ``name`` to ``parser``, with ``changes`` to its keywords."""
+    parser.add_argument(name, **{**_shared_options()[name], **changes})
+
+
+def _out_option(parser: argparse.ArgumentParser, default: str, help: str) -> None:
+    parser.add_argument("--out", type=Path, default=Path(default), help=help)
+
+
+def _training_options(parser, lr_type, seed_type, many: bool = False) -> None:
+    """The options of one training run (``train``; ``watch`` takes lists for ``--lr`` and
+    ``--seed``: one run per value)."""
+    from nets import ACTIVATIONS, ENGINES, OPTIMIZERS
+
     listed = " (comma-separated: one run each)" if many else ""
-    parser.add_argument("--data", choices=sorted(DATASETS), default="xor")
-    parser.add_argument(
-        "--n", type=_positive_int, default=100, help="number of points (ignored by xor)"
-    )
+    for name in ("--data", "--n"):
+        _option(parser, name)
     parser.add_argument("--data-seed", type=_non_negative_int, default=0)
-    parser.add_argument(
-        "--sizes", type=_layer_sizes, default=(2, 4, 4, 1), help="layer sizes, e.g. 2-4-4-1"
-    )
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    for name in ("--sizes", "--activation"):
+        _option(parser, name)
     parser.add_argument("--output-activation", choices=sorted(ACTIVATIONS), default="sigmoid")
-    parser.add_argument("--bias", action=argparse.BooleanOptionalAction, default=False)
-    parser.add_argument("--init", choices=INITS, default="lab")
-    parser.add_argument("--loss", choices=LOSSES, default="bce")
-    parser.add_argument("--reduction", choices=REDUCTIONS, default="sum")
+    for name in ("--bias", "--init", "--loss", "--reduction"):
+        _option(parser, name)
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
     parser.add_argument(
         "--lr", type=lr_type, default=[0.05] if many else 0.05, help=f"learning rate{listed}"
     )
     parser.add_argument("--epochs", type=_non_negative_int, default=10_000)
-    parser.add_argument(
-        "--seed", type=seed_type, default=[0] if many else 0, help=f"initialisation seed{listed}"
+    _option(
+        parser,
+        "--seed",
+        type=seed_type,
+        default=[0] if many else 0,
+        help=f"initialisation seed{listed}",
     )
     parser.add_argument("--engine", choices=sorted(ENGINES), default="numpy")
 
@@ -120,11 +149,7 @@ def _training_options(parser, lr_type, seed_type, many: bool = False) -> None:
 def _network_point_arguments(parser: argparse.ArgumentParser) -> None:
     """The network and the point that ``graph`` and ``step`` build their graph from (read by
     ``_network_on_one_point``)."""
-    from nets import ACTIVATIONS
-
-    from .datasets import DATASETS
-
-    parser.add_argument("--data", choices=sorted(DATASETS), default="xor")
+    _option(parser, "--data")
     parser.add_argument(
         "--sample",
         type=_non_negative_int,
@@ -132,30 +157,18 @@ def _network_point_arguments(parser: argparse.ArgumentParser) -> None:
         help="index of the point in the data set (default: the first point where every "
         "weight's gradient is non-zero)",
     )
-    parser.add_argument("--sizes", type=_layer_sizes, default=(2, 4, 4, 1))
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
-    parser.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--seed", type=_non_negative_int, default=0)
+    _option(parser, "--sizes")
+    _option(parser, "--activation")
+    _option(parser, "--bias", default=True)
+    _option(parser, "--seed")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from nets import ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, REDUCTIONS
-
-    from .datasets import DATASETS
-
-    parser = _Parser(
-        prog="gradstep",
-        description="An autograd engine whose every gradient can be seen, and the "
-        "back-propagation lab built on it.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
+def _add_lab1(sub) -> None:
     lab = sub.add_parser("lab1", help="reproduce the whole lab: report, figures, results.json")
-    lab.add_argument(
-        "--out",
-        type=Path,
-        default=Path("out/lab1"),
-        help="output directory (default: out/lab1); replaced if it holds an earlier lab1 output",
+    _out_option(
+        lab,
+        "out/lab1",
+        "output directory (default: out/lab1); replaced if it holds an earlier lab1 output",
     )
     lab.add_argument(
         "--seeds",
@@ -168,10 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="shorter discussion runs (Parts 1 and 2 keep 10,000 epochs)",
     )
-    lab.add_argument(
-        "--jobs", type=_positive_int, default=None, help="worker processes (default: up to 2)"
-    )
+    _option(lab, "--jobs", help="worker processes (default: up to 2)")
+    lab.set_defaults(run=cmd_lab1)
 
+
+def _add_train(sub) -> None:
     tr = sub.add_parser("train", help="train one configuration and print the lab's lines")
     _training_options(tr, _positive_float, _non_negative_int)
     tr.add_argument("--log-every", type=_positive_int, default=1000)
@@ -182,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PREFIX",
         help="write PREFIX_curve.png, PREFIX_comparison.png, PREFIX_boundary.png",
     )
-    tr.add_argument("--quiet", action="store_true", help="no progress bar and no epoch lines")
+    _option(tr, "--quiet")
     tr.add_argument(
         "--save",
         type=Path,
@@ -190,7 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE.npz",
         help="save the trained weights (load with nets.load_network, or `gradstep export`)",
     )
+    tr.set_defaults(run=cmd_train)
 
+
+def _add_watch(sub) -> None:
     wa = sub.add_parser(
         "watch",
         help="train and record a timeline to step through epoch by epoch (an HTML page)",
@@ -204,9 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     wa.add_argument(
         "--every", type=_positive_int, default=50, help="record every N epochs (and the last)"
     )
-    wa.add_argument("--out", type=Path, default=Path("training.html"), help="the page (.html)")
-    wa.add_argument("--quiet", action="store_true", help="no progress bar and no epoch lines")
+    _out_option(wa, "training.html", "the page (.html)")
+    _option(wa, "--quiet")
+    wa.set_defaults(run=cmd_watch)
 
+
+def _add_export(sub) -> None:
     ex = sub.add_parser(
         "export", help="write a network saved by `gradstep train --save` as a PyTorch file"
     )
@@ -219,7 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="FILE.pt: a state dict (torch.load, then load_state_dict into the printed "
         "nn.Sequential); FILE.pt2: a whole program (torch.export.load(FILE).module())",
     )
+    ex.set_defaults(run=cmd_export)
 
+
+def _add_graph(sub) -> None:
     gr = sub.add_parser("graph", help="draw the 2-4-4-1 network's computation graph for one sample")
     _network_point_arguments(gr)
     gr.add_argument("--collapse", choices=["neuron", "layer", "none"], default="neuron")
@@ -236,25 +259,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="run backward first: gradients and chain-rule edge labels",
     )
     gr.add_argument("--max-nodes", type=_positive_int, default=400)
-    gr.add_argument(
-        "--out",
-        type=Path,
-        default=Path("graph.svg"),
-        help="output file: .svg, .png or .pdf (.gv without a renderer)",
-    )
+    _out_option(gr, "graph.svg", "output file: .svg, .png or .pdf (.gv without a renderer)")
+    gr.set_defaults(run=cmd_graph)
 
+
+_CHECK_DESCRIPTION = (
+    "Check training steps and hand-written gradients against central differences of the loss. "
+    "A step file defines `params` (a dict of float arrays, or a function returning one), "
+    "`loss(params) -> float` and `step(params)` (one training step that updates the arrays in "
+    "place or returns the updated dict; an optional `lr` is its step size); a gradient file "
+    "defines `params`, `loss` and `grads(params) -> {name: array}`. Each file runs in a process "
+    "of its own, in its own folder, with a timeout and a memory limit: this keeps one broken "
+    "file from stopping the others, but is not a sandbox, so check only files you would run "
+    "yourself. Exit status: 0 when every file is right, 1 when some step or gradient is wrong, "
+    "2 when some file could not be checked."
+)
+
+
+def _add_check(sub) -> None:
     ck = sub.add_parser(
         "check",
         help="check a learner's training step or gradients: FILE.py or a folder of them",
-        description="Check training steps and hand-written gradients against central "
-        "differences of the loss. A step file defines `params` (a dict of float arrays, or a "
-        "function returning one), `loss(params) -> float` and `step(params)` (one training step "
-        "that updates the arrays in place or returns the updated dict; an optional `lr` is its "
-        "step size); a gradient file defines `params`, `loss` and `grads(params) -> {name: "
-        "array}`. Each file runs in a process of its own, in its own folder, with a timeout and "
-        "a memory limit: this keeps one broken file from stopping the others, but is not a "
-        "sandbox, so check only files you would run yourself. Exit status: 0 when every file is "
-        "right, 1 when some step or gradient is wrong, 2 when some file could not be checked.",
+        description=_CHECK_DESCRIPTION,
     )
     ck.add_argument(
         "paths", nargs="+", type=Path, metavar="PATH", help="a .py file, or a folder of them"
@@ -271,28 +297,33 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--failures-only", action="store_true", help="list only the wrong entries")
     ck.add_argument("--json", type=Path, metavar="OUT", help="write one record per file")
     ck.add_argument("--csv", type=Path, metavar="OUT", help="write one row per file")
+    ck.set_defaults(run=cmd_check)
 
+
+def _add_step(sub) -> None:
     sp = sub.add_parser(
         "step",
         help="write a page that steps through the 2-4-4-1 net's backward pass on one point",
     )
     _network_point_arguments(sp)
-    sp.add_argument("--loss", choices=LOSSES, default="bce")
+    _option(sp, "--loss")
     sp.add_argument("--collapse", choices=["none", "neuron", "layer"], default="none")
     sp.add_argument("--forward", action="store_true", help="walk the forward pass first")
-    sp.add_argument(
-        "--out",
-        type=Path,
-        default=Path("steps.html"),
-        help="the page to write (one self-contained .html file; default steps.html)",
+    _out_option(
+        sp, "steps.html", "the page to write (one self-contained .html file; default steps.html)"
     )
+    sp.set_defaults(run=cmd_step)
+
+
+def _add_sweep(sub) -> None:
+    from nets import ACTIVATIONS, OPTIMIZERS
 
     sw = sub.add_parser(
         "sweep",
         help="train a grid of learning rates x hidden widths x seeds; heatmaps, JSON and CSV",
     )
-    sw.add_argument("--data", choices=sorted(DATASETS), default="xor")
-    sw.add_argument("--n", type=_positive_int, default=100, help="points (ignored by xor)")
+    _option(sw, "--data")
+    _option(sw, "--n", help="points (ignored by xor)")
     sw.add_argument(
         "--lr",
         type=_list_of(float, lambda v: 0 < v < float("inf"), "positive numbers"),
@@ -309,18 +340,15 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--optimizer", type=_choices_list(OPTIMIZERS), default=["sgd"])
     sw.add_argument("--seeds", type=_positive_int, default=10, help="seeds per cell")
     sw.add_argument("--epochs", type=_positive_int, default=10_000)
-    sw.add_argument("--loss", choices=LOSSES, default="bce")
-    sw.add_argument("--reduction", choices=REDUCTIONS, default="sum")
-    sw.add_argument("--bias", action=argparse.BooleanOptionalAction, default=False)
-    sw.add_argument("--init", choices=INITS, default="lab")
-    sw.add_argument(
-        "--out", type=Path, default=Path("runs/sweep"), help="output folder (default runs/sweep)"
-    )
-    sw.add_argument("--quiet", action="store_true", help="no progress bar")
-    sw.add_argument(
-        "--jobs", type=_positive_int, default=None, help="worker processes (default: 2)"
-    )
+    for name in ("--loss", "--reduction", "--bias", "--init"):
+        _option(sw, name)
+    _out_option(sw, "runs/sweep", "output folder (default runs/sweep)")
+    _option(sw, "--quiet", help="no progress bar")
+    _option(sw, "--jobs")
+    sw.set_defaults(run=cmd_sweep)
 
+
+def _add_bench(sub) -> None:
     be = sub.add_parser(
         "bench",
         help="measure the engines against micrograd, PyTorch and the lab's numpy (ratios)",
@@ -328,11 +356,43 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument(
         "--quick", action="store_true", help="tiny sizes: a smoke test, not a measurement"
     )
+    be.set_defaults(run=cmd_bench)
 
-    sub.add_parser(
+
+def _add_demo(sub) -> None:
+    de = sub.add_parser(
         "demo",
         help="a short engine demonstration: an expression, its gradients and a gradient check",
     )
+    de.set_defaults(run=cmd_demo)
+
+
+# the subcommands, in the order ``gradstep --help`` lists them
+_SUBCOMMANDS = (
+    _add_lab1,
+    _add_train,
+    _add_watch,
+    _add_export,
+    _add_graph,
+    _add_check,
+    _add_step,
+    _add_sweep,
+    _add_bench,
+    _add_demo,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``gradstep`` parser: one small function per subcommand (``_SUBCOMMANDS``), each
+    setting ``run``, the handler its arguments go to."""
+    parser = _Parser(
+        prog="gradstep",
+        description="An autograd engine whose every gradient can be seen, and the "
+        "back-propagation lab built on it.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in _SUBCOMMANDS:
+        add(sub)
     return parser
 
 
@@ -660,11 +720,15 @@ def cmd_sweep(args) -> int:
     return 0
 
 
-def _bench(quick: bool) -> int:
+def cmd_bench(args) -> int:
     from .benchmarks.engines import run
 
-    run(quick=quick)
+    run(quick=args.quick)
     return 0
+
+
+def cmd_demo(args) -> int:
+    return demo()
 
 
 def demo() -> int:
@@ -689,19 +753,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {
-        "bench": lambda a: _bench(a.quick),
-        "lab1": cmd_lab1,
-        "train": cmd_train,
-        "graph": cmd_graph,
-        "export": cmd_export,
-        "check": cmd_check,
-        "step": cmd_step,
-        "watch": cmd_watch,
-        "sweep": cmd_sweep,
-        "demo": lambda a: demo(),
-    }
-    if args.command not in commands:
+    if args.command is None:
         parser.print_help()
         return 0
     from .workers import Terminated, terminate_as_interrupt
@@ -709,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
     terminate_as_interrupt()  # SIGTERM cleans up as Ctrl-C does
     named = (ValueError, PermissionError, FileNotFoundError, IsADirectoryError, ImportError)
     try:
-        return commands[args.command](args)
+        return args.run(args)
     except (*named, RendererMissing) as e:
         print(f"gradstep: error: {e}", file=sys.stderr)
         return 2
