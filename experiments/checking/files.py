@@ -2,12 +2,12 @@
 
 A learner's file is code that gradstep did not write: it may loop forever, exhaust memory,
 print megabytes of binary, call ``sys.exit`` or ``os._exit``, or crash the interpreter. Each file
-therefore runs in its own subprocess (``check_worker.py``) with
+therefore runs in its own subprocess (``worker.py``) with
 
 - its own folder as working directory and first on ``sys.path`` (as running it as a script);
-- a timeout (the whole process group is killed when it passes);
-- a memory limit (``RLIMIT_AS``) and an output limit (``RLIMIT_FSIZE`` on its captured output);
-- death with the parent (``PR_SET_PDEATHSIG`` on Linux): killing gradstep kills the check.
+- a timeout, a memory limit (``RLIMIT_AS``) and an output limit (``RLIMIT_FSIZE``);
+- nothing left behind: every process the file starts (double forks included) ends with the
+  check, also when gradstep is killed, and the check's temporary folder goes (``sandbox``).
 
 A file passes only when the worker ran to the end and wrote its verdict; anything else (a crash,
 an early exit, a timeout) is an ``error`` with a one-line reason, and the other files are still
@@ -21,21 +21,17 @@ import io
 import json
 import os
 import signal
-import subprocess
 import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograd.files import write_file
 
-from ..workers import die_with_parent
+from .sandbox import OUTPUT_LIMIT, run_contained, scratch_folder
 
 __all__ = ["FileVerdict", "check_file", "check_files", "find_check_files"]
 
 WORKER = Path(__file__).with_name("worker.py")
-OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes of a file's own output kept on disk; past it, killed
 SHOWN_OUTPUT = 2000  # characters of it shown
 EXIT_STATUS = {"ok": 0, "wrong": 1, "error": 2}
 
@@ -96,15 +92,6 @@ def find_check_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _limits(memory_bytes: int) -> None:
-    """In the child, before it runs anything: memory and output limits, death with the parent."""
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
-    die_with_parent()
-
-
 def _shown(raw: bytes) -> str:
     """A file's output as printable text: decoded with replacement, control characters
     (binary garbage, terminal escapes) shown as ``?``, truncated."""
@@ -143,45 +130,29 @@ def check_file(
     atol: float = 1e-5,
     rtol: float = 1e-3,
 ) -> FileVerdict:
-    """Check one learner's file in a subprocess of its own; never raises for the file's sake."""
+    """Check one learner's file in a contained process of its own (``sandbox.run_contained``:
+    nothing it starts outlives the check); never raises for the file's sake."""
     path = Path(path).resolve()
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="gradstep-check-") as scratch:
-        result = Path(scratch) / "verdict.json"
-        with open(Path(scratch) / "output", "w+b") as output:
-            process = subprocess.Popen(
-                [sys.executable, str(WORKER), str(path), str(result), repr(eps)]
-                + [repr(atol), repr(rtol)],
-                cwd=path.parent,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                env=_environment(),
-                start_new_session=True,  # its own process group: a timeout kills all of it
-                preexec_fn=lambda: _limits(memory_mb * 2**20),
-            )
-            try:
-                code = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-                code = None
-            except BaseException:  # Ctrl-C or SIGTERM of gradstep: take the check down too
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-                raise
-            output.seek(0)
-            shown = _shown(output.read(OUTPUT_LIMIT))
-        seconds = time.perf_counter() - start
-        if code is None:
+    with scratch_folder() as scratch:
+        result = scratch / "verdict.json"
+        run = run_contained(
+            [sys.executable, str(WORKER), str(path), str(result), repr(eps), repr(atol)]
+            + [repr(rtol)],
+            cwd=path.parent,
+            scratch=scratch,
+            timeout=timeout,
+            memory_mb=memory_mb,
+            env=_environment(),
+        )
+        shown = _shown(run.output)
+        if run.timed_out:
             message = f"timed out after {timeout:g} s"
-            return FileVerdict(str(path), "error", message, output=shown, seconds=seconds)
+            return FileVerdict(str(path), "error", message, output=shown, seconds=run.seconds)
         try:
             verdict = json.loads(result.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return FileVerdict(
-                str(path), "error", _died(code, memory_mb), output=shown, seconds=seconds
-            )
+            message = _died(run.code, memory_mb)
+            return FileVerdict(str(path), "error", message, output=shown, seconds=run.seconds)
     return FileVerdict(
         str(path),
         verdict["status"],
@@ -191,7 +162,7 @@ def check_file(
         notes=verdict.get("notes", []),
         output=shown,
         report=verdict,
-        seconds=seconds,
+        seconds=run.seconds,
     )
 
 
