@@ -30,8 +30,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .graph import Node, scope
 from .ops import apply, data_of, define, scatter, shape_of
-from .tensor import Tensor, _make, _name
-from .value import Value, _dot
+from .tensor import Tensor, make_tensor, tensor_name
+from .value import Value, unchecked_dot
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d", "flatten", "value_conv2d", "conv_output_size"]
 
@@ -64,14 +64,17 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, b, stride: int, padding: int):
 def _check_conv(x: Tensor, w: Tensor, b, stride: int, padding: int) -> None:
     if x.data.ndim != 4:
         raise ValueError(
-            f"conv2d input {_name(x)} must be (batch, channels, height, width), got shape {x.shape}"
+            f"conv2d input {tensor_name(x)} must be (batch, channels, height, width), "
+            f"got shape {x.shape}"
         )
     if w.data.ndim != 4:
-        raise ValueError(f"conv2d weight {_name(w)} must be (out, in, kh, kw), got shape {w.shape}")
+        raise ValueError(
+            f"conv2d weight {tensor_name(w)} must be (out, in, kh, kw), got shape {w.shape}"
+        )
     if x.shape[1] != w.shape[1]:
         raise ValueError(
-            f"conv2d: input {_name(x)} {x.shape} has {x.shape[1]} channels but "
-            f"weight {_name(w)} {w.shape} expects {w.shape[1]}"
+            f"conv2d: input {tensor_name(x)} {x.shape} has {x.shape[1]} channels but "
+            f"weight {tensor_name(w)} {w.shape} expects {w.shape[1]}"
         )
     short = max(w.shape[2] - x.shape[2], w.shape[3] - x.shape[3])
     if short > 2 * padding:
@@ -81,7 +84,9 @@ def _check_conv(x: Tensor, w: Tensor, b, stride: int, padding: int) -> None:
             f"{(short + 1) // 2} or a smaller kernel"
         )
     if b is not None and b.shape != (w.shape[0],):
-        raise ValueError(f"conv2d bias {_name(b)} must have shape ({w.shape[0]},), got {b.shape}")
+        raise ValueError(
+            f"conv2d bias {tensor_name(b)} must have shape ({w.shape[0]},), got {b.shape}"
+        )
 
 
 def conv2d(
@@ -99,7 +104,7 @@ def conv2d(
     _check_conv(x, w, b, stride, padding)
     out, _ = _conv_forward(x.data, w.data, None if b is None else b.data, stride, padding)
     parents = (x, w) if b is None else (x, w, b)
-    return _make(out, parents, CONV2D, (stride, padding))
+    return make_tensor(out, parents, CONV2D, (stride, padding))
 
 
 def _input_grad_array(g, w, x_shape, stride: int, padding: int) -> np.ndarray:
@@ -194,7 +199,8 @@ def _pool_args(x: Tensor, kernel, stride, what: str) -> tuple[int, int]:
         raise TypeError(f"{what} input must be a Tensor, got {type(x).__name__}")
     if x.data.ndim != 4:
         raise ValueError(
-            f"{what} input {_name(x)} must be (batch, channels, height, width), got shape {x.shape}"
+            f"{what} input {tensor_name(x)} must be (batch, channels, height, width), "
+            f"got shape {x.shape}"
         )
     kernel = _positive_int("kernel", kernel)
     stride = kernel if stride is None else _positive_int("stride", stride)
@@ -208,7 +214,9 @@ def _pool_args(x: Tensor, kernel, stride, what: str) -> tuple[int, int]:
 def max_pool2d(x: Tensor, kernel: int = 2, stride: int | None = None) -> Tensor:
     """The largest value of each kernel x kernel window (stride defaults to kernel)."""
     kernel, stride = _pool_args(x, kernel, stride, "max_pool2d")
-    return _make(_max_pool_array((x.data,), (kernel, stride)), (x,), MAX_POOL2D, (kernel, stride))
+    return make_tensor(
+        _max_pool_array((x.data,), (kernel, stride)), (x,), MAX_POOL2D, (kernel, stride)
+    )
 
 
 def _max_pool_array(xs, p):
@@ -242,7 +250,9 @@ MAX_POOL2D = define("max_pool2d", array=_max_pool_array, vjp=_max_pool_vjp,
 def avg_pool2d(x: Tensor, kernel: int = 2, stride: int | None = None) -> Tensor:
     """The mean of each kernel x kernel window (stride defaults to kernel)."""
     kernel, stride = _pool_args(x, kernel, stride, "avg_pool2d")
-    return _make(_avg_pool_array((x.data,), (kernel, stride)), (x,), AVG_POOL2D, (kernel, stride))
+    return make_tensor(
+        _avg_pool_array((x.data,), (kernel, stride)), (x,), AVG_POOL2D, (kernel, stride)
+    )
 
 
 def _avg_pool_array(xs, p):
@@ -323,7 +333,7 @@ def value_conv2d(
                 padded[i * stride + di][j * stride + dj] for di in range(kh) for dj in range(kw)
             )
             with scope(f"conv/out[{i},{j}]"):
-                node = _dot(weights, window, bias)
+                node = unchecked_dot(weights, window, bias)
             node.label = f"y[{i},{j}]"
             line.append(node)
         out.append(line)

@@ -22,10 +22,13 @@ interior gradients as one call gives them; training loops zero the leaves betwee
 from __future__ import annotations
 
 import gc
+import html
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import attrgetter
+
+import numpy as np
 
 __all__ = [
     "Node",
@@ -39,6 +42,18 @@ __all__ = [
     "detect_anomaly",
     "gc_paused",
     "is_anomaly_enabled",
+    "node_ids",
+    "check_label",
+    "describe",
+    "anomaly_message",
+    "check_contributions",
+    "element_count",
+    "element",
+    "set_element",
+    "element_label",
+    "format_number",
+    "node_names",
+    "node_html",
 ]
 
 
@@ -57,11 +72,8 @@ class _State:
 
 
 STATE = _State()
-_ids = itertools.count()
-
-
-def next_id() -> int:
-    return next(_ids)
+# Every node's ``id``: ``next(node_ids)``, read inline by the ops (a function call per node costs).
+node_ids = itertools.count()
 
 
 class Node:
@@ -101,6 +113,10 @@ class Node:
 
     def _apply(self, contributions) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        """How a notebook shows a node: ``node_html``."""
+        return node_html(self)
 
 
 def topological_order(root: Node, interior_only: bool = False) -> list[Node]:
@@ -238,3 +254,127 @@ def detect_anomaly() -> Iterator[None]:
         yield
     finally:
         STATE.anomaly = previous
+
+
+# -- what the ops' errors say about a node ------------------------------------------------------
+def check_label(label) -> str:
+    """A node's label: a str (what drawings and steps show), else a TypeError."""
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__}")
+    return label
+
+
+def describe(node: Node) -> str:
+    """``name=data`` for an error message: the label, else ``<op #id>`` or ``<leaf #id>``."""
+    name = node.label or (node.op and f"<{node.op} #{node.id}>") or f"<leaf #{node.id}>"
+    data = node.data
+    shown = f"{data:.6g}" if isinstance(data, float) else np.array2string(np.asarray(data))
+    return f"{name}={shown}"
+
+
+def anomaly_message(op: str, data, parents: tuple) -> str:
+    """What ``detect_anomaly`` says when op ``op`` made a non-finite result ``data`` (a float is
+    shown; an array is not, it may be large) from ``parents``."""
+    inputs = ", ".join(describe(p) for p in parents)
+    where = f" in scope {STATE.scope!r}" if STATE.scope else ""
+    shown = f" {data!r}" if isinstance(data, float) else ""
+    return f"op {op!r}{where} produced a non-finite result{shown} from inputs ({inputs})"
+
+
+def check_contributions(node: Node, contributions) -> None:
+    """Inside ``detect_anomaly``: raise ``AnomalyError`` if a gradient contribution of ``node``
+    to one of its parents holds nan or inf."""
+    for parent, c in zip(node.parents, contributions):
+        if not np.all(np.isfinite(c)):
+            name = node.label or f"#{node.id}"
+            raise AnomalyError(
+                f"backward through op {node.op!r} ({name}) gave a non-finite gradient "
+                f"for its input {describe(parent)}: upstream grad {node.grad!r}"
+            )
+
+
+# -- element access, the same for Value (one float) and Tensor (an ndarray) ---------------------
+def element_count(node: Node) -> int:
+    """How many numbers ``node`` holds: 1 for a Value, the size of a Tensor."""
+    return node.data.size if isinstance(node.data, np.ndarray) else 1
+
+
+def element(node: Node, k: int) -> float:
+    """The ``k``-th number of ``node`` (C order)."""
+    return float(node.data.flat[k]) if isinstance(node.data, np.ndarray) else node.data
+
+
+def set_element(node: Node, k: int, value: float) -> None:
+    """Overwrite the ``k``-th number of ``node`` in place (how checks perturb an input)."""
+    if isinstance(node.data, np.ndarray):
+        node.data.flat[k] = value
+    else:
+        node.data = value
+
+
+def element_label(node: Node, k: int, position: int) -> str:
+    """The name of element ``k`` of input number ``position``: ``W[0,2]``, ``x``, ``input1``."""
+    name = node.label or f"input{position}"
+    if not isinstance(node.data, np.ndarray) or node.data.ndim == 0:
+        return name
+    index = np.unravel_index(k, node.data.shape)
+    return f"{name}[{','.join(str(int(i)) for i in index)}]"
+
+
+# -- readable names of the nodes of a graph -------------------------------------------------------
+MAX_NAME = 24  # a longer expression name becomes ``op#k``
+
+
+def format_number(x) -> str:
+    """Short, aligned-friendly form of a number or small array."""
+    if isinstance(x, bool):
+        return "ok" if x else "FAIL"
+    if isinstance(x, (float, int, np.floating, np.integer)):
+        return f"{float(x) + 0.0:.6g}"  # + 0.0: -0.0 prints as 0
+    if isinstance(x, np.ndarray):
+        if x.size == 1:
+            return f"{float(x.reshape(-1)[0]) + 0.0:.6g}"
+        flat = ", ".join(f"{v + 0.0:.4g}" for v in x.reshape(-1)[:4])
+        more = ", ..." if x.size > 4 else ""
+        return f"{x.shape} [{flat}{more}]"
+    return str(x)
+
+
+def is_infix(op) -> bool:
+    """True for an op written between its operands (``a*b``): its record says so."""
+    return getattr(op, "infix", False)
+
+
+def node_names(order: list[Node]) -> dict[int, str]:
+    """A readable, deterministic name per node (keyed by ``id(node)``): its label; else the
+    expression it computes when that is short (``(x*w)``, ``sigmoid(z)``); else ``op#k`` with k
+    its position in the topological ``order``. Constants are their value."""
+    names: dict[int, str] = {}
+    for k, node in enumerate(order):
+        if node.label:
+            name = node.label
+        elif node.op == "const":
+            name = format_number(node.data)
+        elif not node.parents:
+            name = f"{node.op or 'leaf'}#{k}"
+        else:
+            args = [names[id(p)] for p in node.parents]
+            if is_infix(node.op) and len(args) == 2:
+                name = f"({args[0]}{node.op}{args[1]})"
+            elif node.op == "**":
+                name = f"({args[0]}**{format_number(node.param)})"
+            else:
+                name = f"{node.op}({', '.join(args)})"
+            if len(name) > MAX_NAME:
+                name = f"{getattr(node.op, 'word', node.op)}#{k}"
+        names[id(node)] = name
+    return names
+
+
+def node_html(node: Node) -> str:
+    """A one-row HTML table for a node (label, op, data, grad), its text escaped: what a notebook
+    shows for a Value or Tensor, with no view module needed."""
+    cells = (node.label or "-", node.op or "leaf", node.data, node.grad)
+    head = "".join(f"<th>{h}</th>" for h in ("label", "op", "data", "grad"))
+    row = "".join(f"<td>{html.escape(format_number(c))}</td>" for c in cells)
+    return f"<table><thead><tr>{head}</tr></thead><tbody><tr>{row}</tr></tbody></table>"

@@ -13,8 +13,8 @@ numbers, so every gradient it returns is a node built from the engine's own ops,
     >>> dy.data, d2y
     (27.0, 18.0)
 
-``hessian(f, inputs)``, ``hvp(f, inputs, vectors)`` and ``gradgradcheck(f, inputs)`` are built on
-it.
+``hessian(f, inputs)`` and ``hvp(f, inputs, vectors)`` are built on it (and, among the checks,
+``autograd.checks.gradcheck.gradgradcheck``).
 """
 
 from __future__ import annotations
@@ -25,18 +25,17 @@ from contextlib import nullcontext
 import numpy as np
 
 from . import ops
-from .checks.gradcheck import GradcheckReport, _element_label, _get, _set, _size, raise_if_failed
-from .checks.tolerance import Tolerance
-from .graph import Node, scope, topological_order
+from .graph import Node, node_names, scope, topological_order
 from .tensor import Tensor
 from .value import Value
-from .views.steps import node_names
 
-__all__ = ["grad", "hessian", "hvp", "gradgradcheck"]
+__all__ = ["grad", "hessian", "hvp", "node_list", "scalar_output"]
 
 
 # -- argument checks ------------------------------------------------------------------------------
-def _nodes(inputs, what: str) -> list[Node]:
+def node_list(inputs, what: str) -> list[Node]:
+    """``inputs`` (a node or a sequence of nodes) as a list of nodes; else a TypeError that
+    names the function ``what`` and the offending input."""
     if isinstance(inputs, Node):
         return [inputs]
     try:
@@ -105,7 +104,7 @@ def _graph_contributions(node: Node, g) -> tuple:
     parents = node.parents
     if isinstance(node, Value) or op.vjp is None:
         local = ops.differentiating(op.local, parents, node, node.param)
-        shares = tuple(None if _is_zero(d) else ops._times(g, d) for d in local)
+        shares = tuple(None if _is_zero(d) else ops.times(g, d) for d in local)
     else:
         shares = ops.differentiating(op.vjp, g, parents, node, node.param)
     if isinstance(node, Tensor):
@@ -147,7 +146,7 @@ def grad(
         raise TypeError(
             f"grad's output must be a Value or Tensor node, got {type(output).__name__}"
         )
-    inputs = _nodes(inputs, "grad")
+    inputs = node_list(inputs, "grad")
     seed = _seed(output, grad_output, create_graph)
     order = topological_order(output)
     grads: dict[int, object] = {id(output): seed}
@@ -198,7 +197,8 @@ def _own_node(g, x: Node, root: str, names: dict, taken: list):
 
 
 # -- built on grad --------------------------------------------------------------------------------
-def _scalar_output(f: Callable, inputs: list[Node], what: str) -> Node:
+def scalar_output(f: Callable, inputs: list[Node], what: str) -> Node:
+    """``f(*inputs)``, checked to be a one-element node (what a Hessian is taken of)."""
     out = f(*inputs)
     if not isinstance(out, Node):
         raise TypeError(f"{what}: f must return a Value or Tensor node, got {type(out).__name__}")
@@ -224,8 +224,8 @@ def hessian(f: Callable[..., Node], inputs: Sequence[Node] | Node) -> np.ndarray
     shape (N, N), N the number of elements of ``inputs`` (a Value counts 1, a Tensor its size,
     flattened in C order, inputs in order). Row i is the gradient of the i-th first
     derivative, from the graph ``grad(..., create_graph=True)`` builds."""
-    inputs = _nodes(inputs, "hessian")
-    out = _scalar_output(f, inputs, "hessian")
+    inputs = node_list(inputs, "hessian")
+    out = scalar_output(f, inputs, "hessian")
     first = grad(out, inputs, create_graph=True)
     rows = []
     for g in first:
@@ -239,12 +239,12 @@ def hvp(f: Callable[..., Node], inputs: Sequence[Node] | Node, vectors) -> tuple
     """The Hessian of ``f(*inputs)`` times ``vectors`` (one per input, of its shape), without
     forming the Hessian: the gradient of <grad f, v>. A tuple like ``grad``'s."""
     single = isinstance(inputs, Node)
-    inputs = _nodes(inputs, "hvp")
+    inputs = node_list(inputs, "hvp")
     vectors = [vectors] if single else list(vectors)
     if len(vectors) != len(inputs):
         raise ValueError(f"hvp needs one vector per input: {len(inputs)} inputs, "
                          f"{len(vectors)} vectors")  # fmt: skip
-    out = _scalar_output(f, inputs, "hvp")
+    out = scalar_output(f, inputs, "hvp")
     first = grad(out, inputs, create_graph=True)
     total = None
     for x, g, v in zip(inputs, first, vectors):
@@ -255,46 +255,3 @@ def hvp(f: Callable[..., Node], inputs: Sequence[Node] | Node, vectors) -> tuple
         term = g * float(v) if isinstance(g, Value) else (g * v).sum()
         total = term if total is None else total + term
     return grad(total, inputs)
-
-
-def gradgradcheck(
-    f: Callable[..., Node],
-    inputs: Sequence[Node] | Node,
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_on_failure: bool = True,
-) -> GradcheckReport:
-    """Second derivatives of ``f(*inputs)`` (a one-element node) from the gradient's own graph
-    against central differences of the analytic first derivatives: the Hessian, entry by
-    entry, with gradcheck's pass rule and table."""
-    inputs = _nodes(inputs, "gradgradcheck")
-    tolerance = Tolerance(eps, atol, rtol)
-    analytic = hessian(f, inputs)
-
-    def first_derivatives() -> np.ndarray:
-        out = _scalar_output(f, inputs, "gradgradcheck")
-        return np.concatenate([_flat(g) for g in grad(out, inputs)])
-
-    labels = [_element_label(x, k, i) for i, x in enumerate(inputs) for k in range(_size(x))]
-    rows, column = [], 0
-    for x in inputs:
-        for k in range(_size(x)):
-            start = _get(x, k)
-
-            def moved(h, x=x, k=k, start=start):
-                _set(x, k, start + h)
-                return first_derivatives()
-
-            try:
-                numeric = tolerance.central_difference(moved)
-            finally:
-                _set(x, k, start)
-            for i, label in enumerate(labels):
-                rows.append(tolerance.row(f"d2/d{label} d{labels[column]}", analytic[i, column],
-                                          numeric[i]))  # fmt: skip
-            column += 1
-    report = GradcheckReport(rows, tolerance, what="gradgradcheck")
-    raise_if_failed(report, raise_on_failure)
-    return report

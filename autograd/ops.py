@@ -55,6 +55,7 @@ __all__ = [
     "clip_below",
     "sum_to",
     "broadcast_to",
+    "times",
 ]
 
 _inf, _nan = math.inf, math.nan
@@ -111,10 +112,10 @@ class Op(str):
         (first order) and on nodes (the derivative as a graph)."""
         if self.vjp is not None:
             return self.vjp(g, xs, out, param)
-        return tuple([_times(g, d) for d in self.local(xs, out, param)])
+        return tuple([times(g, d) for d in self.local(xs, out, param)])
 
 
-def _times(g, d):
+def times(g, d):
     """``g * d``, without a node or an array for the common constant factors."""
     if type(d) is float:
         if d == 1.0:

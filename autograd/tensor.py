@@ -18,19 +18,19 @@ import numbers
 import numpy as np
 
 from . import ops as _ops
-from .graph import STATE, AnomalyError, Node, _ids
+from .graph import (
+    STATE,
+    AnomalyError,
+    Node,
+    anomaly_message,
+    check_contributions,
+    check_label,
+    node_ids,
+)
 from .numeric import unbroadcast
 from .ops import Op
-from .value import _check_contributions, _check_label, _describe, _Forwards
 
-__all__ = ["Tensor", "TENSOR_FORWARD", "concatenate", "stack"]
-
-TENSOR_FORWARD = _Forwards("array")  # the array forward of every op, from its record
-
-
-def _quiet() -> np.errstate:
-    """IEEE results (inf, nan) without numpy warnings, as the Value ops give them."""
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+__all__ = ["Tensor", "concatenate", "stack", "make_tensor", "tensor_name"]
 
 
 class Tensor(Node):
@@ -51,8 +51,8 @@ class Tensor(Node):
         self.grad = np.zeros_like(self.data)
         self.parents = ()
         self.op = ""
-        self.label = _check_label(label)
-        self.id = next(_ids)
+        self.label = check_label(label)
+        self.id = next(node_ids)
         self.scope = STATE.scope
         self.param = None
         self._exact = True
@@ -66,8 +66,8 @@ class Tensor(Node):
             out.data, out.grad, out.parents, out.op = x, np.zeros(x.shape), (), "input"
             out._exact = True
             out.label, out.id, out.scope, out.param = (
-                _check_label(label),
-                next(_ids),
+                check_label(label),
+                next(node_ids),
                 STATE.scope,
                 None,
             )
@@ -115,7 +115,7 @@ class Tensor(Node):
         if any(type(p) is not Tensor for p in parents):
             parents = tuple(p if type(p) is Tensor else _operand(p, str(op)) for p in parents)
         out = op.array(tuple([p.data for p in parents]), param)
-        return _make(np.asarray(out, dtype=np.float64), parents, op, param)
+        return make_tensor(np.asarray(out, dtype=np.float64), parents, op, param)
 
     # -- elementwise arithmetic with broadcasting; each op's rule lives in its record -------------
     def __add__(self, other) -> Tensor:
@@ -201,7 +201,9 @@ class Tensor(Node):
         if type(y) is not np.ndarray or y.dtype != np.float64:
             y = _to_array(y)
         if y.shape != p.shape:
-            raise ValueError(f"bce target shape {y.shape} differs from {_name(self)} {p.shape}")
+            raise ValueError(
+                f"bce target shape {y.shape} differs from {tensor_name(self)} {p.shape}"
+            )
         if y.size and not (y.min() >= 0.0 and y.max() <= 1.0):
             raise ValueError("bce targets must lie in [0, 1] (and not be nan)")
         return Tensor.apply(_ops.BCE, (self,), y)
@@ -214,15 +216,15 @@ class Tensor(Node):
         a, b = self.data, other.data
         if a.ndim not in (1, 2) or b.ndim not in (1, 2):
             raise ValueError(
-                f"@ takes 1-D or 2-D operands, got {_name(self)} {a.shape} @ "
-                f"{_name(other)} {b.shape}"
+                f"@ takes 1-D or 2-D operands, got {tensor_name(self)} {a.shape} @ "
+                f"{tensor_name(other)} {b.shape}"
             )
         if a.shape[-1] != b.shape[0]:
             raise ValueError(
-                f"shape mismatch in @: {_name(self)} {a.shape} @ {_name(other)} "
+                f"shape mismatch in @: {tensor_name(self)} {a.shape} @ {tensor_name(other)} "
                 f"{b.shape} (inner sizes {a.shape[-1]} and {b.shape[0]} differ)"
             )
-        return _make(np.dot(a, b), (self, other), _ops.MATMUL)
+        return make_tensor(np.dot(a, b), (self, other), _ops.MATMUL)
 
     def __rmatmul__(self, other) -> Tensor:
         other = _operand(other, "@")
@@ -242,15 +244,16 @@ class Tensor(Node):
             out = x.reshape(shape)
         except ValueError:
             raise ValueError(
-                f"cannot reshape {_name(self)} of shape {x.shape} ({x.size} elements) into {shape}"
+                f"cannot reshape {tensor_name(self)} of shape {x.shape} ({x.size} elements) "
+                f"into {shape}"
             ) from None
-        return _make(out, (self,), _ops.RESHAPE, shape)
+        return make_tensor(out, (self,), _ops.RESHAPE, shape)
 
     def transpose(self, *axes) -> Tensor:
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = () if axes[0] is None else tuple(axes[0])
         axes = tuple(axes) or None
-        return _make(self.data.transpose(axes), (self,), _ops.TRANSPOSE, axes)
+        return make_tensor(self.data.transpose(axes), (self,), _ops.TRANSPOSE, axes)
 
     @property
     def T(self) -> Tensor:
@@ -263,8 +266,8 @@ class Tensor(Node):
         try:
             out = np.array(x[index])
         except IndexError as e:
-            raise IndexError(f"{_name(self)} of shape {x.shape}: {e}") from None
-        return _make(out, (self,), _ops.INDEX, index)
+            raise IndexError(f"{tensor_name(self)} of shape {x.shape}: {e}") from None
+        return make_tensor(out, (self,), _ops.INDEX, index)
 
     # -- the node protocol -------------------------------------------------------------------
     def _seed_grad(self, grad) -> None:
@@ -308,7 +311,7 @@ class Tensor(Node):
                 for p, g in zip(self.parents, grads)
             )
         if STATE.anomaly:
-            _check_contributions(self, grads)
+            check_contributions(self, grads)
         self._apply(grads)
 
     def _apply(self, grads) -> None:
@@ -330,11 +333,6 @@ class Tensor(Node):
         grad = "None" if self.grad is None else _short(self.grad)
         return f"Tensor({label}shape={self.shape}, data={_short(self.data)}, grad={grad})"
 
-    def _repr_html_(self) -> str:
-        from .views.display import value_html
-
-        return value_html(self)
-
 
 # -- node construction --------------------------------------------------------------------------
 _new = object.__new__
@@ -343,14 +341,16 @@ _new = object.__new__
 _BROADCASTING = frozenset({"+", "-", "*", "/", "**"})
 
 
-def _make(data: np.ndarray, parents: tuple, op: Op, param=None) -> Tensor:
+def make_tensor(data: np.ndarray, parents: tuple, op: Op, param=None) -> Tensor:
+    """An op's output node (no input checks: ``data`` is already its float64 result); the
+    op records that build Tensors directly (``@``, reshapes, convolution) end here."""
     out = _new(Tensor)
     # Only elementwise binary ops broadcast; elsewhere each vjp returns its parent's shape.
     out._exact = op not in _BROADCASTING or all(p.data.shape == data.shape for p in parents)
     out.data = data
     out.grad = None
     out.label = ""
-    out.id = next(_ids)
+    out.id = next(node_ids)
     out.scope = STATE.scope
     out.param = param
     if STATE.grad_enabled:
@@ -359,9 +359,7 @@ def _make(data: np.ndarray, parents: tuple, op: Op, param=None) -> Tensor:
         out.parents, out.op = (), ""
         out.grad = np.zeros_like(data)
     if STATE.anomaly and not np.all(np.isfinite(data)):
-        inputs = ", ".join(_describe(p) for p in parents)
-        where = f" in scope {STATE.scope!r}" if STATE.scope else ""
-        raise AnomalyError(f"op {op!r}{where} produced a non-finite result from inputs ({inputs})")
+        raise AnomalyError(anomaly_message(op, data, parents))
     return out
 
 
@@ -371,9 +369,10 @@ def _elementwise(op: Op, a: Tensor, b: Tensor) -> Tensor:
         out = op.array((a.data, b.data), None)
     except ValueError:
         raise ValueError(
-            f"shapes do not broadcast in {op}: {_name(a)} {a.shape} and {_name(b)} {b.shape}"
+            f"shapes do not broadcast in {op}: {tensor_name(a)} {a.shape} and "
+            f"{tensor_name(b)} {b.shape}"
         ) from None
-    return _make(out, (a, b), op)
+    return make_tensor(out, (a, b), op)
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
@@ -382,9 +381,9 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     try:
         out = np.concatenate([t.data for t in tensors], axis=axis)
     except ValueError as e:
-        shapes = ", ".join(f"{_name(t)} {t.shape}" for t in tensors)
+        shapes = ", ".join(f"{tensor_name(t)} {t.shape}" for t in tensors)
         raise ValueError(f"cannot concatenate along axis {axis}: {shapes} ({e})") from None
-    return _make(out, tuple(tensors), _ops.CONCATENATE, axis)
+    return make_tensor(out, tuple(tensors), _ops.CONCATENATE, axis)
 
 
 def stack(tensors, axis: int = 0) -> Tensor:
@@ -393,9 +392,9 @@ def stack(tensors, axis: int = 0) -> Tensor:
     try:
         out = np.stack([t.data for t in tensors], axis=axis)
     except ValueError as e:
-        shapes = ", ".join(f"{_name(t)} {t.shape}" for t in tensors)
+        shapes = ", ".join(f"{tensor_name(t)} {t.shape}" for t in tensors)
         raise ValueError(f"cannot stack {shapes}: {e}") from None
-    return _make(out, tuple(tensors), _ops.STACK, axis)
+    return make_tensor(out, tuple(tensors), _ops.STACK, axis)
 
 
 # -- input checks ---------------------------------------------------------------------------------
@@ -434,7 +433,8 @@ def _operand(x, symbol: str):
     raise TypeError(f"unsupported operand type for {symbol}: Tensor and {type(x).__name__}")
 
 
-def _name(t: Tensor) -> str:
+def tensor_name(t: Tensor) -> str:
+    """How an error message names a tensor: its label, else "a constant" or "a tensor"."""
     return repr(t.label) if t.label else ("a constant" if t.op == "const" else "a tensor")
 
 

@@ -17,12 +17,19 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
 from operator import attrgetter
 
 import numpy as np
 
-from .graph import STATE, AnomalyError, Node, _ids
+from .graph import (
+    STATE,
+    AnomalyError,
+    Node,
+    anomaly_message,
+    check_contributions,
+    check_label,
+    node_ids,
+)
 from .ops import (
     ABS,
     ADD,
@@ -36,7 +43,6 @@ from .ops import (
     LOG,
     MUL,
     NEG,
-    OPS,
     POW,
     RELU,
     SIGMOID,
@@ -47,30 +53,7 @@ from .ops import (
     Op,
 )
 
-__all__ = ["Value", "FORWARD", "sum_values", "dot"]
-
-
-class _Forwards(Mapping):
-    """``FORWARD[name](data tuple, param)``: the forward of each registered op, read from its
-    record in ``autograd.ops.OPS`` (``FORWARD`` for floats, ``TENSOR_FORWARD`` for arrays)."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-
-    def __getitem__(self, name: str):
-        fn = getattr(OPS[name], self.kind) if name in OPS else None
-        if fn is None:
-            raise KeyError(name)
-        return fn
-
-    def __iter__(self):
-        return (name for name, op in OPS.items() if getattr(op, self.kind) is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-FORWARD = _Forwards("scalar")
+__all__ = ["Value", "sum_values", "dot", "unchecked_dot"]
 
 
 # -- the fast path: one node per op, its record's forward and rule on floats ---------------------
@@ -80,7 +63,7 @@ def _node(data: float, parents: tuple, op, local: tuple, param=None):
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.id = next(_ids)
+    out.id = next(node_ids)
     out.scope = STATE.scope
     out.param = param
     if STATE.grad_enabled:
@@ -88,7 +71,7 @@ def _node(data: float, parents: tuple, op, local: tuple, param=None):
     else:
         out.parents, out.op, out._local = (), "", ()
     if STATE.anomaly and not math.isfinite(data):
-        raise AnomalyError(_anomaly_message(op, data, parents))
+        raise AnomalyError(anomaly_message(op, data, parents))
     return out
 
 
@@ -96,7 +79,7 @@ def _leaf(data: float, role: str, label: str):
     """A leaf made by the engine itself (an input or a constant): its data already a float."""
     out = _new_value(Value)
     out.data, out.grad, out.parents, out.op, out.label = data, 0.0, (), role, label
-    out.id, out.scope, out._local, out.param = next(_ids), STATE.scope, (), None
+    out.id, out.scope, out._local, out.param = next(node_ids), STATE.scope, (), None
     return out
 
 
@@ -165,17 +148,11 @@ class Value(Node):
         self.grad = 0.0
         self.parents = ()
         self.op = ""
-        self.label = _check_label(label)
-        self.id = next(_ids)
+        self.label = check_label(label)
+        self.id = next(node_ids)
         self.scope = STATE.scope
         self._local = ()
         self.param = None
-
-    # -- node construction ------------------------------------------------------------------
-    @staticmethod
-    def _make(data: float, parents: tuple, op: Op, local: tuple, param=None) -> Value:
-        """Make an op's output node (no input checks: every op passes float data)."""
-        return _node(data, parents, op, local, param)
 
     @staticmethod
     def apply(op: Op, parents: tuple, param=None) -> Value:
@@ -194,7 +171,7 @@ class Value(Node):
     @staticmethod
     def input(x: float, label: str = "") -> Value:
         """A leaf holding data fed in, not a parameter (drawn as an input)."""
-        return _leaf(_to_float(x), "input", _check_label(label))
+        return _leaf(_to_float(x), "input", check_label(label))
 
     @staticmethod
     def constant(x: float) -> Value:
@@ -277,7 +254,7 @@ class Value(Node):
     def _backprop(self) -> None:
         g = self.grad
         if STATE.anomaly:
-            _check_contributions(self, self.local_grads(g))
+            check_contributions(self, self.local_grads(g))
         for parent, local in zip(self.parents, self._local):
             parent.grad += g * local
 
@@ -334,11 +311,6 @@ class Value(Node):
         label = f"{self.label!r}, " if self.label else ""
         return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
 
-    def _repr_html_(self) -> str:
-        from .views.display import value_html
-
-        return value_html(self)
-
 
 _new_value = object.__new__
 _dot_scalar, _dot_local = DOT.scalar, DOT.local
@@ -360,12 +332,6 @@ def _to_float(x) -> float:
     ):
         return float(x)
     raise TypeError(f"Value needs a real number, got {type(x).__name__}: {x!r:.60}")
-
-
-def _check_label(label) -> str:
-    if not isinstance(label, str):
-        raise TypeError(f"label must be a str, got {type(label).__name__}")
-    return label
 
 
 def _as_value(x):
@@ -394,29 +360,6 @@ def _data(x) -> float:
     if _is_number(x):
         return float(x)
     raise TypeError(f"cannot compare Value with {type(x).__name__}")
-
-
-def _describe(node: Node) -> str:
-    name = node.label or (node.op and f"<{node.op} #{node.id}>") or f"<leaf #{node.id}>"
-    data = node.data
-    shown = f"{data:.6g}" if isinstance(data, float) else np.array2string(np.asarray(data))
-    return f"{name}={shown}"
-
-
-def _anomaly_message(op: str, data, parents: tuple) -> str:
-    inputs = ", ".join(_describe(p) for p in parents)
-    where = f" in scope {STATE.scope!r}" if STATE.scope else ""
-    return f"op {op!r}{where} produced a non-finite result {data!r} from inputs ({inputs})"
-
-
-def _check_contributions(node: Node, contributions) -> None:
-    for parent, c in zip(node.parents, contributions):
-        if not np.all(np.isfinite(c)):
-            name = node.label or f"#{node.id}"
-            raise AnomalyError(
-                f"backward through op {node.op!r} ({name}) gave a non-finite gradient "
-                f"for its input {_describe(parent)}: upstream grad {node.grad!r}"
-            )
 
 
 def sum_values(values, start: float = 0.0) -> Value:
@@ -448,10 +391,10 @@ def dot(weights, inputs, bias: Value | None = None) -> Value:
         )
     if bias is not None and type(bias) is not Value:
         bias = _operand(bias, "dot")
-    return _dot(weights, inputs, bias)
+    return unchecked_dot(weights, inputs, bias)
 
 
-def _dot(weights: tuple, inputs: tuple, bias: Value | None) -> Value:
+def unchecked_dot(weights: tuple, inputs: tuple, bias: Value | None) -> Value:
     """``dot`` without the checks, for networks that pass Values in tuples."""
     parents = weights + inputs if bias is None else (*weights, *inputs, bias)
     xs = tuple(map(_get_data, parents))

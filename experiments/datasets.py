@@ -21,7 +21,8 @@ __all__ = [
 ]
 
 
-def _check_n(n, minimum: int = 1) -> int:
+def check_n(n, minimum: int = 1) -> int:
+    """A generator's point count: an integer of at least ``minimum`` (else a named error)."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"n must be an integer, got {type(n).__name__} {n!r}")
     if n < minimum:
@@ -29,13 +30,15 @@ def _check_n(n, minimum: int = 1) -> int:
     return int(n)
 
 
-def _check_noise(noise) -> float:
+def check_noise(noise) -> float:
+    """A generator's noise level: a non-negative real number (else a named error)."""
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or noise < 0:
         raise ValueError(f"noise must be a non-negative number, got {noise!r}")
     return float(noise)
 
 
-def _labels(y) -> np.ndarray:
+def as_labels(y) -> np.ndarray:
+    """Labels as every generator returns them: an (n, 1) int column."""
     return np.asarray(y, dtype=int).reshape(-1, 1)
 
 
@@ -45,11 +48,11 @@ def generate_linear(n: int = 100, seed: int | None = None) -> tuple[np.ndarray, 
     As the lab: with ``seed=None`` the points come from numpy's global generator
     (``np.random.uniform(0, 1, (n, 2))``); with a seed, from ``np.random.RandomState(seed)``,
     the same numbers the lab's code gives after ``np.random.seed(seed)``."""
-    n = _check_n(n)
+    n = check_n(n)
     source = np.random if seed is None else np.random.RandomState(seed)
     X = source.uniform(0, 1, (n, 2))
     y = [0 if x0 > x1 else 1 for x0, x1 in X]
-    return X, _labels(y)
+    return X, as_labels(y)
 
 
 def generate_xor_easy() -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +66,7 @@ def generate_xor_easy() -> tuple[np.ndarray, np.ndarray]:
             continue
         points.append([0.1 * i, 1 - 0.1 * i])
         labels.append(1)
-    return np.array(points, dtype=np.float64), _labels(labels)
+    return np.array(points, dtype=np.float64), as_labels(labels)
 
 
 def _rng(seed) -> np.random.Generator:
@@ -73,19 +76,19 @@ def _rng(seed) -> np.random.Generator:
 def circles(n: int = 200, noise: float = 0.05, seed: int | None = 0):
     """A disc (label 1) inside a ring (label 0), centred in the unit square: not linearly
     separable; a 2-4-4-1 net needs its hidden layers to bend a closed boundary."""
-    n, noise = _check_n(n, 2), _check_noise(noise)
+    n, noise = check_n(n, 2), check_noise(noise)
     rng = _rng(seed)
     inner = n // 2
     radius = np.concatenate([rng.uniform(0, 0.2, inner), rng.uniform(0.3, 0.45, n - inner)])
     angle = rng.uniform(0, 2 * np.pi, n)
     X = 0.5 + radius[:, None] * np.c_[np.cos(angle), np.sin(angle)]
     X += rng.normal(0, noise, X.shape)
-    return X, _labels(np.r_[np.ones(inner), np.zeros(n - inner)])
+    return X, as_labels(np.r_[np.ones(inner), np.zeros(n - inner)])
 
 
 def moons(n: int = 200, noise: float = 0.08, seed: int | None = 0):
     """Two interleaving half circles scaled into the unit square."""
-    n, noise = _check_n(n, 2), _check_noise(noise)
+    n, noise = check_n(n, 2), check_noise(noise)
     rng = _rng(seed)
     half = n // 2
     t0, t1 = rng.uniform(0, np.pi, half), rng.uniform(0, np.pi, n - half)
@@ -93,12 +96,12 @@ def moons(n: int = 200, noise: float = 0.08, seed: int | None = 0):
     b = np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]
     X = (np.r_[a, b] + [1.0, 0.5]) / [4.0, 2.0]
     X += rng.normal(0, noise / 3, X.shape)
-    return X, _labels(np.r_[np.zeros(half), np.ones(n - half)])
+    return X, as_labels(np.r_[np.zeros(half), np.ones(n - half)])
 
 
 def spiral(n: int = 200, noise: float = 0.02, turns: float = 1.5, seed: int | None = 0):
     """Two interleaved spiral arms: hard for a 2-4-4-1 net, easy for a wider one."""
-    n, noise = _check_n(n, 2), _check_noise(noise)
+    n, noise = check_n(n, 2), check_noise(noise)
     rng = _rng(seed)
     half = n // 2
     t = np.sqrt(rng.uniform(0.05, 1, n)) * turns * 2 * np.pi
@@ -107,17 +110,17 @@ def spiral(n: int = 200, noise: float = 0.02, turns: float = 1.5, seed: int | No
     r = 0.45 * t / (turns * 2 * np.pi)
     X = 0.5 + r[:, None] * np.c_[np.cos(angle), np.sin(angle)]
     X += rng.normal(0, noise, X.shape)
-    return X, _labels(arm)
+    return X, as_labels(arm)
 
 
 def xor_quadrants(n: int = 200, noise: float = 0.05, seed: int | None = 0):
     """Points uniform in the unit square, label 1 in the top-left and bottom-right quadrants,
     with Gaussian jitter so points near the centre lines carry label noise."""
-    n, noise = _check_n(n), _check_noise(noise)
+    n, noise = check_n(n), check_noise(noise)
     rng = _rng(seed)
     X = rng.uniform(0, 1, (n, 2))
     y = (X[:, 0] > 0.5) != (X[:, 1] > 0.5)
-    return X + rng.normal(0, noise, X.shape), _labels(y)
+    return X + rng.normal(0, noise, X.shape), as_labels(y)
 
 
 DATASETS: dict[str, Callable] = {

@@ -24,7 +24,7 @@ import numpy as np
 from autograd import Tensor, Value, gc_paused, no_grad, scope
 from autograd.graph import STATE
 from autograd.numeric import BCE_EPS, LOG_FLOOR
-from autograd.value import _dot
+from autograd.value import unchecked_dot
 
 from .activations import get_activation
 from .init import check_layer_sizes, init_parameters, parameter_shapes
@@ -241,7 +241,7 @@ class ValueMLP(MLP):
                 nxt = []
                 for scope_name, weights, bias, act, args, z_label, a_label in layer:
                     STATE.scope = prefix + scope_name
-                    z = _dot(weights, h, bias)
+                    z = unchecked_dot(weights, h, bias)
                     z.label = z_label
                     a = act(z, *args) if args else act(z)
                     a.label = a_label

@@ -22,7 +22,7 @@ from .derivatives import (
     check_gradients,
     check_op,
 )
-from .gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
+from .gradcheck import GradcheckError, GradcheckReport, gradcheck, gradgradcheck, numerical_grad
 from .stepcheck import StepCheckError, StepCheckReport, check_step
 from .tolerance import CheckRow, Tolerance
 
@@ -41,5 +41,6 @@ __all__ = [
     "check_op",
     "check_step",
     "gradcheck",
+    "gradgradcheck",
     "numerical_grad",
 ]

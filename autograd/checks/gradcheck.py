@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..graph import Node, no_grad
+from ..graph import Node, element, element_count, element_label, no_grad, set_element
+from ..higher import grad, hessian, node_list, scalar_output
 from ..views.display import Report
 from .tolerance import CheckRow, Tolerance
 
@@ -20,12 +21,9 @@ __all__ = [
     "numerical_grad",
     "GradcheckError",
     "GradcheckReport",
-    "GradcheckRow",
     "failure_message",
+    "gradgradcheck",
 ]
-
-
-GradcheckRow = CheckRow  # the one row type of every check (the old name kept for imports)
 
 
 class GradcheckError(AssertionError):
@@ -53,34 +51,10 @@ class GradcheckReport(Report):
         return f"{self.what} {verdict}: {len(self.rows)} derivatives, {self.tolerance.describe()}"
 
 
-# -- element access, the same for Value (one float) and Tensor (an ndarray) ---------------------
-def _size(node: Node) -> int:
-    return node.data.size if isinstance(node.data, np.ndarray) else 1
-
-
-def _get(node: Node, k: int) -> float:
-    return float(node.data.flat[k]) if isinstance(node.data, np.ndarray) else node.data
-
-
-def _set(node: Node, k: int, value: float) -> None:
-    if isinstance(node.data, np.ndarray):
-        node.data.flat[k] = value
-    else:
-        node.data = value
-
-
 def _flat(x) -> np.ndarray:
     if isinstance(x, Node):
         x = x.data
     return np.array(x, dtype=np.float64).reshape(-1)  # a copy: outputs may view input data
-
-
-def _element_label(node: Node, k: int, position: int) -> str:
-    name = node.label or f"input{position}"
-    if not isinstance(node.data, np.ndarray) or node.data.ndim == 0:
-        return name
-    index = np.unravel_index(k, node.data.shape)
-    return f"{name}[{','.join(str(int(i)) for i in index)}]"
 
 
 def _check_inputs(inputs) -> list[Node]:
@@ -135,17 +109,17 @@ def _numeric_jacobian(f, inputs: list[Node], tolerance: Tolerance) -> list[np.nd
     with no_grad():
         for node in inputs:
             columns = []
-            for k in range(_size(node)):
-                x = _get(node, k)
+            for k in range(element_count(node)):
+                x = element(node, k)
 
                 def moved(h, node=node, k=k, x=x):
-                    _set(node, k, x + h)
+                    set_element(node, k, x + h)
                     return _flat(_call(f, inputs))
 
                 try:
                     columns.append(tolerance.central_difference(moved))
                 finally:
-                    _set(node, k, x)
+                    set_element(node, k, x)
             jac.append(np.stack(columns, axis=1))
     return jac
 
@@ -154,8 +128,8 @@ def _analytic_jacobian(out: Node, inputs: list[Node]) -> list[np.ndarray]:
     """Per input, (output elements, input elements) from one backward per output element.
     The inputs' own gradients are saved and restored around it."""
     saved = [node.grad for node in inputs]
-    n_out = _size(out)
-    rows = [np.empty((n_out, _size(node))) for node in inputs]
+    n_out = element_count(out)
+    rows = [np.empty((n_out, element_count(node))) for node in inputs]
     try:
         for j in range(n_out):
             for node in inputs:
@@ -200,12 +174,12 @@ def gradcheck(
     out = _call(f, inputs)
     analytic = _analytic_jacobian(out, inputs)
     numeric = _numeric_jacobian(f, inputs, tolerance)
-    n_out = _size(out)
+    n_out = element_count(out)
     rows = []
     for position, (node, a, n) in enumerate(zip(inputs, analytic, numeric)):
         for j in range(n_out):
             for k in range(a.shape[1]):
-                label = _element_label(node, k, position)
+                label = element_label(node, k, position)
                 if n_out > 1:
                     label = f"d out[{j}] / d {label}"
                 rows.append(tolerance.row(label, a[j, k], n[j, k]))
@@ -230,3 +204,46 @@ def raise_if_failed(report: Report, raise_on_failure: bool) -> None:
     """Raise ``GradcheckError`` with ``failure_message`` when asked and the report failed."""
     if raise_on_failure and not report.ok:
         raise GradcheckError(failure_message(report), report)
+
+
+def gradgradcheck(
+    f: Callable[..., Node],
+    inputs: Sequence[Node] | Node,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_on_failure: bool = True,
+) -> GradcheckReport:
+    """Second derivatives of ``f(*inputs)`` (a one-element node) from the gradient's own graph
+    against central differences of the analytic first derivatives: the Hessian, entry by
+    entry, with gradcheck's pass rule and table (as ``torch.autograd.gradgradcheck``)."""
+    inputs = node_list(inputs, "gradgradcheck")
+    tolerance = Tolerance(eps, atol, rtol)
+    analytic = hessian(f, inputs)
+
+    def first_derivatives() -> np.ndarray:
+        out = scalar_output(f, inputs, "gradgradcheck")
+        return np.concatenate([_flat(g) for g in grad(out, inputs)])
+
+    labels = [element_label(x, k, i) for i, x in enumerate(inputs) for k in range(element_count(x))]
+    rows, column = [], 0
+    for x in inputs:
+        for k in range(element_count(x)):
+            start = element(x, k)
+
+            def moved(h, x=x, k=k, start=start):
+                set_element(x, k, start + h)
+                return first_derivatives()
+
+            try:
+                numeric = tolerance.central_difference(moved)
+            finally:
+                set_element(x, k, start)
+            for i, label in enumerate(labels):
+                rows.append(tolerance.row(f"d2/d{label} d{labels[column]}", analytic[i, column],
+                                          numeric[i]))  # fmt: skip
+            column += 1
+    report = GradcheckReport(rows, tolerance, what="gradgradcheck")
+    raise_if_failed(report, raise_on_failure)
+    return report

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
-__all__ = ["Tolerance", "CheckRow", "DEFAULT_TOLERANCE"]
+__all__ = ["Tolerance", "CheckRow"]
 
 T = TypeVar("T")
 
@@ -79,6 +79,3 @@ class Tolerance:
 
     def describe(self) -> str:
         return f"eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}"
-
-
-DEFAULT_TOLERANCE = Tolerance()

@@ -7,20 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-
-def format_number(x) -> str:
-    """Short, aligned-friendly form of a number or small array."""
-    if isinstance(x, bool):
-        return "ok" if x else "FAIL"
-    if isinstance(x, (float, int, np.floating, np.integer)):
-        return f"{float(x) + 0.0:.6g}"  # + 0.0: -0.0 prints as 0
-    if isinstance(x, np.ndarray):
-        if x.size == 1:
-            return f"{float(x.reshape(-1)[0]) + 0.0:.6g}"
-        flat = ", ".join(f"{v + 0.0:.4g}" for v in x.reshape(-1)[:4])
-        more = ", ..." if x.size > 4 else ""
-        return f"{x.shape} [{flat}{more}]"
-    return str(x)
+from ..graph import format_number  # one short form of a number, the engine's too
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:
@@ -117,12 +104,6 @@ class Report:
             caption=self.summary(),
             bad_rows=[not r.ok for r in self.rows],
         )
-
-
-def value_html(node) -> str:
-    """A one-row table for a Value or Tensor: label, op, data and grad."""
-    rows = [[node.label or "-", node.op or "leaf", node.data, node.grad]]
-    return html_table(["label", "op", "data", "grad"], rows)
 
 
 class ParameterTable:

@@ -23,42 +23,17 @@ import numpy as np
 
 from ..checks.gradcheck import GradcheckReport
 from ..checks.tolerance import Tolerance
-from ..graph import Node, prepare_backward, topological_order
-from .display import format_number, html_table
+from ..graph import (
+    Node,
+    format_number,
+    is_infix,
+    node_names,
+    prepare_backward,
+    topological_order,
+)
+from .display import html_table
 
 __all__ = ["Step", "ForwardStep", "backward_steps", "forward_steps", "node_names"]
-
-_MAX_NAME = 24
-
-
-def _infix(op) -> bool:
-    return getattr(op, "infix", False)
-
-
-def node_names(order: list[Node]) -> dict[int, str]:
-    """A readable, deterministic name per node: its label; else the expression it computes when
-    that is short (``(x*w)``, ``sigmoid(z)``); else ``op#k`` with k its position in the
-    topological order. Constants are their value."""
-    names: dict[int, str] = {}
-    for k, node in enumerate(order):
-        if node.label:
-            name = node.label
-        elif node.op == "const":
-            name = format_number(node.data)
-        elif not node.parents:
-            name = f"{node.op or 'leaf'}#{k}"
-        else:
-            args = [names[id(p)] for p in node.parents]
-            if _infix(node.op) and len(args) == 2:
-                name = f"({args[0]}{node.op}{args[1]})"
-            elif node.op == "**":
-                name = f"({args[0]}**{format_number(node.param)})"
-            else:
-                name = f"{node.op}({', '.join(args)})"
-            if len(name) > _MAX_NAME:
-                name = f"{getattr(node.op, 'word', node.op)}#{k}"
-        names[id(node)] = name
-    return names
 
 
 @dataclass
@@ -202,7 +177,7 @@ class ForwardStep:
             return f"{me} = {value}   ({kind})"
         args = [names[id(p)] for p in node.parents]
         vals = [format_number(p.data) for p in node.parents]
-        if _infix(node.op) and len(args) == 2:
+        if is_infix(node.op) and len(args) == 2:
             return f"{me} = {args[0]} {node.op} {args[1]} = {vals[0]} {node.op} {vals[1]} = {value}"
         if node.op == "**" and len(args) == 1:
             return (

@@ -83,7 +83,7 @@ def _given() -> str:
 
 
 def _worker_module(tree: Path) -> str:
-    """The timing worker's module in ``tree`` (older revisions kept it at the top of experiments)."""
+    """The timing worker's module in ``tree`` (older revisions kept it in experiments/)."""
     if (tree / "experiments" / "benchmarks" / "worker.py").exists():
         return "experiments.benchmarks.worker"
     return "experiments.bench_worker"

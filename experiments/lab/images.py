@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..datasets import _check_n, _check_noise, _labels
+from ..datasets import as_labels, check_n, check_noise
 
 __all__ = ["points_to_images", "bars", "image_set", "IMAGE_SETS"]
 
@@ -22,7 +22,7 @@ def points_to_images(
         raise ValueError(f"points_to_images needs points of shape (n, 2), got {X.shape}")
     if isinstance(size, bool) or not isinstance(size, int) or size < 3:
         raise ValueError(f"size must be an integer >= 3, got {size!r}")
-    noise = _check_noise(noise)
+    noise = check_noise(noise)
     rng = np.random.default_rng(seed)
     grid = np.arange(size, dtype=np.float64)
     cols = X[:, 0] * (size - 1)
@@ -41,7 +41,7 @@ def points_to_images(
 def bars(n: int = 100, size: int = 12, noise: float = 0.1, seed: int | None = 0):
     """Horizontal (label 0) and vertical (label 1) bars, one per image, at random positions and
     lengths: position says nothing, orientation everything, which a 3x3 filter sees at once."""
-    n, noise = _check_n(n, 2), _check_noise(noise)
+    n, noise = check_n(n, 2), check_noise(noise)
     rng = np.random.default_rng(seed)
     images = np.zeros((n, 1, size, size))
     labels = np.arange(n) % 2
@@ -55,7 +55,7 @@ def bars(n: int = 100, size: int = 12, noise: float = 0.1, seed: int | None = 0)
         else:
             images[i, 0, start : start + length, line] = 1.0
     images += rng.normal(0.0, noise, images.shape)
-    return images, _labels(labels)
+    return images, as_labels(labels)
 
 
 def image_set(name: str, seed: int = 0):
