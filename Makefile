@@ -12,7 +12,7 @@ comma := ,
 stamp = $(VENV)/.installed-$(subst $(comma),-,$(1))
 OUT ?= out/lab1
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test docs lint bench clean
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,9 +28,14 @@ test: $(call stamp,$(EXTRAS))
 	bash .ci/ensure-browser
 	$(PY) -m pytest
 
+# The documentation site, offline, warnings as errors: docs/_build/html/index.html
+docs: $(call stamp,docs)
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "documentation: docs/_build/html/index.html"
+
 lint: $(call stamp,$(EXTRAS))
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) *.egg-info build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) *.egg-info build dist .pytest_cache .hypothesis docs/_build docs/jupyter_execute

@@ -1,6 +1,6 @@
-"""The README's Python examples print what the README says they print.
+"""The README's and the documentation's Python examples print what they say they print.
 
-Every ```python block that is followed (directly, or after one short line such as "prints") by a
+In README.md and every page of docs/, every ```python block that is followed (directly, or after one short line such as "prints") by a
 plain ``` block is run in a fresh namespace, in a temporary folder, and its standard output must
 equal that block line for line: the front door cannot drift from the code. Two allowances: a
 shown line starting with ``...`` stands for any lines (an abbreviated output), and numbers compare
@@ -15,12 +15,14 @@ import re
 
 import pytest
 
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+REPO = pathlib.Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+DOCUMENTS = [README, *sorted((REPO / "docs").glob("**/*.md"))]
 FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
 
 
-def examples() -> list[tuple[int, str, str]]:
-    text = README.read_text()
+def examples(document: pathlib.Path = README) -> list[tuple[int, str, str]]:
+    text = document.read_text()
     found = []
     matches = list(FENCE.finditer(text))
     for this, after in zip(matches, matches[1:]):
@@ -31,23 +33,36 @@ def examples() -> list[tuple[int, str, str]]:
     return found
 
 
-def test_the_readme_has_examples_with_their_outputs():
-    assert len(examples()) >= 5
+def every_example() -> list[tuple[str, int, str, str]]:
+    return [
+        (str(doc.relative_to(REPO)), line, code, expected)
+        for doc in DOCUMENTS
+        for line, code, expected in examples(doc)
+    ]
 
 
-@pytest.mark.parametrize("line, code, expected", examples(), ids=lambda v: str(v)[:20])
-def test_readme_example_prints_what_the_readme_shows(line, code, expected, tmp_path):
+def test_the_readme_and_the_docs_have_examples_with_their_outputs():
+    assert len(examples()) >= 3
+    assert len(every_example()) >= 8
+
+
+@pytest.mark.parametrize(
+    "document, line, code, expected",
+    every_example(),
+    ids=[f"{doc}:{line}" for doc, line, _, _ in every_example()],
+)
+def test_example_prints_what_its_page_shows(document, line, code, expected, tmp_path):
     out = io.StringIO()
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
         with contextlib.redirect_stdout(out):
-            exec(compile(code, f"README.md:{line}", "exec"), {"__name__": "__readme__"})
+            exec(compile(code, f"{document}:{line}", "exec"), {"__name__": "__readme__"})
     finally:
         os.chdir(cwd)
     got = [g.rstrip() for g in out.getvalue().rstrip("\n").splitlines()]
     want = [w.rstrip() for w in expected.rstrip("\n").splitlines()]
-    assert matches(got, want), f"README.md line {line}:\n" + "\n".join(got)
+    assert matches(got, want), f"{document} line {line}:\n" + "\n".join(got)
 
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?")

@@ -1,0 +1,133 @@
+"""The documentation site: complete, built offline as a user builds it, and readable in a browser.
+
+- every public name of ``autograd`` and ``nets`` has an entry in the API reference;
+- ``sphinx-build -W`` (what ``make docs`` runs) builds the site with no warning, the walkthrough
+  notebook executed into it;
+- every internal link of every page points at a page and an anchor that exist;
+- every page opens in Chromium with no console error and no request off the machine.
+The examples in the pages are run by ``tests/test_readme.py``.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import importlib.util
+import pathlib
+import re
+import subprocess
+import sys
+import urllib.parse
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+
+
+def documented_names(page: str) -> set[str]:
+    text = (DOCS / "api" / page).read_text()
+    return set(re.findall(r"\.\. (?:auto\w+|py:data):: \w+\.(\w+)", text))
+
+
+@pytest.mark.parametrize("package", ["autograd", "nets"])
+def test_the_api_reference_covers_every_public_name(package):
+    module = __import__(package)
+    documented = documented_names(f"{package}.md")
+    assert set(module.__all__) - documented == set(), "public names without an API entry"
+    assert documented - set(module.__all__) == set(), "API entries for names not exported"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> pathlib.Path:
+    for tool in ("sphinx", "myst_nb", "furo"):
+        if importlib.util.find_spec(tool) is None:
+            pytest.skip(f"the documentation needs {tool} (pip install -e '.[docs]')")
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-E", "-b", "html",
+         str(DOCS), str(out), "-d", str(out / ".doctrees")],
+        capture_output=True, text=True, cwd=REPO, timeout=900,
+    )  # fmt: skip
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line or "ERROR" in line]
+    warnings = [w for w in warnings if "IPKernelApp" not in w]  # the kernel's own stderr
+    assert result.returncode == 0 and not warnings, result.stderr[-3000:]
+    return out
+
+
+class Links(html.parser.HTMLParser):
+    """The hrefs and srcs of a page, and the ids it defines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.targets: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.targets.append(attrs[key])
+
+
+def parse(path: pathlib.Path) -> Links:
+    links = Links()
+    links.feed(path.read_text(encoding="utf-8"))
+    return links
+
+
+def pages(site: pathlib.Path) -> list[pathlib.Path]:
+    return sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
+
+
+@pytest.mark.slow
+def test_the_site_builds_with_every_page_and_the_notebook(site):
+    names = {p.relative_to(site).as_posix() for p in pages(site)}
+    expected = {
+        "index.html", "getting-started.html", "engine.html", "networks.html", "seeing.html",
+        "checking.html", "timeline.html", "lab.html", "higher-order.html", "performance.html",
+        "safety.html", "cli.html", "api/autograd.html", "api/nets.html",
+        "notebooks/walkthrough.html",
+    }  # fmt: skip
+    assert expected <= names
+    api = (site / "api" / "autograd.html").read_text()
+    assert 'id="autograd.gradcheck"' in api and 'id="autograd.Value"' in api
+
+
+@pytest.mark.slow
+def test_every_internal_link_points_at_a_page_and_anchor_that_exist(site):
+    broken = []
+    cache: dict[pathlib.Path, Links] = {}
+    for page in pages(site):
+        for target in parse(page).targets:
+            url = urllib.parse.urlparse(target)
+            if url.scheme in ("http", "https", "mailto", "data", "javascript"):
+                continue
+            path = (page.parent / urllib.parse.unquote(url.path)).resolve() if url.path else page
+            if not path.exists():
+                broken.append(f"{page.relative_to(site)} -> {target}")
+                continue
+            if url.fragment and path.suffix == ".html":
+                ids = cache.setdefault(path, parse(path)).ids
+                if url.fragment not in ids:
+                    broken.append(f"{page.relative_to(site)} -> {target} (no such anchor)")
+    assert broken == []
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_every_page_opens_offline_with_no_console_error(site, browser):
+    from browser import watched
+
+    for path in pages(site):
+        page = browser.new_page(viewport={"width": 1024, "height": 700})
+        watch = watched(page)
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        assert page.title().endswith("gradstep"), path
+        if path.name not in ("search.html", "genindex.html"):  # Sphinx's own, with no heading
+            assert page.get_by_role("heading", level=1).first.is_visible(), path
+        off_machine = [u for u in watch.requests if not u.startswith("file://")]
+        assert watch.errors == [] and off_machine == [], (path.name, watch.errors, off_machine)
+        page.close()
