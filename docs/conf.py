@@ -5,7 +5,6 @@ executed at build time, the API reference generated from docstrings, formulas re
 at build time (no MathJax, so no script from a CDN), and the Furo theme (no web fonts).
 """
 
-import os
 import sys
 from pathlib import Path
 

@@ -1,11 +1,11 @@
 """The README's and the documentation's Python examples print what they say they print.
 
-In README.md and every page of docs/, every ```python block that is followed (directly, or after one short line such as "prints") by a
-plain ``` block is run in a fresh namespace, in a temporary folder, and its standard output must
-equal that block line for line: the front door cannot drift from the code. Two allowances: a
-shown line starting with ``...`` stands for any lines (an abbreviated output), and numbers compare
-to 1e-12 absolute (rounding noise such as a 1e-18 difference between engines depends on the
-machine's numpy), every other character exactly."""
+In README.md and every page of docs/, every ```python block that is followed (directly, or after
+one short line such as "prints") by a plain ``` block is run in a fresh namespace, in a temporary
+folder, and its standard output must equal that block line for line: the front door cannot drift
+from the code. Two allowances: a shown line starting with ``...`` stands for any lines (an
+abbreviated output), and numbers compare to 1e-12 absolute (rounding noise such as a 1e-18
+difference between engines depends on the machine's numpy), every other character exactly."""
 
 import contextlib
 import io
