@@ -634,6 +634,9 @@ def cmd_lab1(args) -> int:
 
 def cmd_check(args) -> int:
     from .checking.files import check_file, check_files, exit_status, find_check_files
+    from .checking.text import safe_streams
+
+    safe_streams()  # a learner's odd name never stops the batch, whatever the terminal's encoding
 
     for option, path, suffix in (("--json", args.json, ".json"), ("--csv", args.csv, ".csv")):
         if path is not None:
@@ -655,28 +658,19 @@ def cmd_check(args) -> int:
 
 def _print_one(verdict, failures_only: bool) -> None:
     """One file: its output, then its table and summary (or the one-line reason it failed)."""
-    if verdict.output:
-        print(f"--- output of {verdict.file} ---\n{verdict.output}\n---")
-    if verdict.status == "error":
-        print(f"gradstep: error: {verdict.file}: {verdict.message}", file=sys.stderr)
-        return
-    report = verdict.report
-    table = report.get("failures" if failures_only else "table")
-    if table and (not failures_only or verdict.status == "wrong"):
-        print(table)
-    print(report.get("summary") or f"gradstep check: {verdict.file}: {verdict.message}")
+    from .checking.files import one_file_lines
+
+    out, err = one_file_lines(verdict, failures_only)
+    for line in out:
+        print(line)
+    for line in err:
+        print(line, file=sys.stderr)
 
 
 def _print_batch_line(verdict) -> None:
-    from .checking.files import verdict_line, wrong_parameters
+    from .checking.files import batch_lines
 
-    print(verdict_line(verdict), flush=True)
-    for line in wrong_parameters(verdict) + verdict.notes:
-        print(f"       {line}")
-    if verdict.output:
-        lines = verdict.output.splitlines()
-        shown = lines[:5] + ([f"... ({len(lines) - 5} more lines)"] if len(lines) > 5 else [])
-        print("       output: " + "\n               ".join(shown))
+    print("\n".join(batch_lines(verdict)), flush=True)
 
 
 def _print_batch_summary(verdicts) -> None:

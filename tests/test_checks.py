@@ -397,5 +397,13 @@ def test_gradstep_check_a_folder_of_submissions(tmp_path):
     )
     assert lines[-3].endswith("6 files: 1 ok, 1 wrong, 4 error")
     assert "\x00" not in result.stdout and "\x1b" not in result.stdout  # garbage made printable
-    csv_lines = (tmp_path / "grades.csv").read_text().splitlines()
-    assert csv_lines[0] == "file,status,kind,wrong,message" and len(csv_lines) == 7
+    import csv
+
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    assert table[0] == ["file", "status", "kind", "wrong", "message", "diagnosis"]
+    assert len(table) == 7
+    mean = next(row for row in table if row[0].endswith("b_mean.py"))
+    assert mean[5].splitlines()[0] == rows["b_mean.py"]["parameters"]["W"]["verdict"]
+    assert mean[5].endswith("a mean over 4 samples where loss(params) is their sum")
+    assert rows["b_mean.py"]["diagnosis"] == mean[5].splitlines()

@@ -28,6 +28,7 @@ from pathlib import Path
 from autograd.files import write_file
 
 from .sandbox import OUTPUT_LIMIT, run_contained, scratch_folder
+from .text import csv_cell, readable, terminal_text
 
 __all__ = ["FileVerdict", "check_file", "check_files", "find_check_files"]
 
@@ -51,6 +52,11 @@ class FileVerdict:
     report: dict = field(default_factory=dict)
     seconds: float = 0.0
 
+    @property
+    def diagnosis(self) -> list[str]:
+        """Why: the line of each parameter that is wrong (its diagnosis), then the notes."""
+        return [p["verdict"] for p in self.parameters.values() if p["wrong"]] + list(self.notes)
+
     def record(self) -> dict:
         """The row of ``--json``."""
         return {
@@ -60,6 +66,7 @@ class FileVerdict:
             "parameters": self.parameters,
             "notes": self.notes,
             "message": self.message,
+            "diagnosis": self.diagnosis,
         }
 
 
@@ -79,24 +86,25 @@ def find_check_files(paths: list[Path]) -> list[Path]:
                 )
             )
             if not inside:
-                raise ValueError(f"{path}: a directory with no .py files to check")
+                raise ValueError(f"{terminal_text(path)}: a directory with no .py files to check")
             found += inside
         elif path.is_file():
             if path.suffix != ".py":
-                raise ValueError(f"{path}: not a Python file (gradstep check reads .py files)")
+                raise ValueError(
+                    f"{terminal_text(path)}: not a Python file (gradstep check reads .py files)"
+                )
             found.append(path)
         elif path.exists():
-            raise ValueError(f"{path}: neither a file nor a directory")
+            raise ValueError(f"{terminal_text(path)}: neither a file nor a directory")
         else:
-            raise FileNotFoundError(f"{path}: no such file or directory")
+            raise FileNotFoundError(f"{terminal_text(path)}: no such file or directory")
     return found
 
 
 def _shown(raw: bytes) -> str:
     """A file's output as printable text: decoded with replacement, control characters
-    (binary garbage, terminal escapes) shown as ``?``, truncated."""
-    text = raw.decode("utf-8", errors="replace")
-    text = "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
+    (binary garbage, terminal escapes) shown escaped (``terminal_text``), truncated."""
+    text = terminal_text(raw, lines=True)
     if len(text) > SHOWN_OUTPUT:
         text = text[:SHOWN_OUTPUT] + f"\n... ({len(raw)} bytes of output in all)"
     return text.rstrip()
@@ -185,19 +193,51 @@ def exit_status(verdicts: list[FileVerdict]) -> int:
 
 
 def verdict_line(v: FileVerdict) -> str:
-    """One line per file: status, file, and why."""
-    return f"{v.status:<5}  {v.file}: {v.message}"
+    """One line per file: status, file, and why (learner text escaped)."""
+    return terminal_text(f"{v.status:<5}  {v.file}: {v.message}")
 
 
 def wrong_parameters(v: FileVerdict) -> list[str]:
-    """The per-parameter lines of the parameters a file got wrong (their diagnoses)."""
-    return [p["verdict"] for p in v.parameters.values() if p["wrong"]]
+    """The per-parameter lines of the parameters a file got wrong (their diagnoses), escaped."""
+    return [terminal_text(p["verdict"]) for p in v.parameters.values() if p["wrong"]]
+
+
+def batch_lines(v: FileVerdict) -> list[str]:
+    """What a batch prints for one file: its verdict line, its diagnoses and notes, the first
+    lines of its output; every piece of learner text escaped."""
+    lines = [verdict_line(v)]
+    notes = [terminal_text(n) for n in v.notes]
+    lines += [f"       {line}" for line in wrong_parameters(v) + notes]
+    if v.output:
+        shown = v.output.splitlines()
+        shown = shown[:5] + ([f"... ({len(shown) - 5} more lines)"] if len(shown) > 5 else [])
+        lines.append("       output: " + "\n               ".join(shown))
+    return lines
+
+
+def one_file_lines(v: FileVerdict, failures_only: bool = False) -> tuple[list[str], list[str]]:
+    """What ``gradstep check FILE`` prints: (stdout lines, stderr lines). The file's output,
+    then its table and summary, or the one-line reason it could not be checked."""
+    out = [f"--- output of {terminal_text(v.file)} ---", v.output, "---"] if v.output else []
+    if v.status == "error":
+        return out, [terminal_text(f"gradstep: error: {v.file}: {v.message}")]
+    table = v.report.get("failures" if failures_only else "table")
+    if table and (not failures_only or v.status == "wrong"):
+        out.append(terminal_text(table, lines=True))
+    summary = v.report.get("summary") or f"gradstep check: {v.file}: {v.message}"
+    out.append(terminal_text(summary, lines=True))
+    return out, []
 
 
 def summary_table(verdicts: list[FileVerdict]) -> str:
+    """The batch's closing table (one row per file) and its tally, learner text escaped."""
     from autograd.views.display import text_table
 
-    rows = [(v.file, v.status, v.kind or "-", _wrong_names(v), v.message[:70]) for v in verdicts]
+    rows = [
+        tuple(terminal_text(c) for c in (v.file, v.status, v.kind or "-", _wrong_names(v)))
+        + (terminal_text(v.message)[:70],)
+        for v in verdicts
+    ]
     counts = {s: sum(v.status == s for v in verdicts) for s in EXIT_STATUS}
     tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     return (
@@ -211,16 +251,35 @@ def _wrong_names(v: FileVerdict) -> str:
     return ", ".join(names) or "-"
 
 
+def _json_ready(value):
+    """Every string in ``value`` (keys included) as valid Unicode (``readable``)."""
+    if isinstance(value, str):
+        return readable(value)
+    if isinstance(value, dict):
+        return {readable(str(k)): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    return value
+
+
 def as_json(verdicts: list[FileVerdict]) -> str:
-    return json.dumps([v.record() for v in verdicts], indent=2) + "\n"
+    """``--json``: one record per file (``FileVerdict.record``), strict JSON."""
+    records = [_json_ready(v.record()) for v in verdicts]
+    return json.dumps(records, indent=2, allow_nan=False) + "\n"
+
+
+CSV_COLUMNS = ("file", "status", "kind", "wrong", "message", "diagnosis")
 
 
 def as_csv(verdicts: list[FileVerdict]) -> str:
+    """``--csv``: one row per file, its diagnosis lines in one cell (one line each); every cell
+    of learner text through ``csv_cell``."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["file", "status", "kind", "wrong", "message"])
+    writer.writerow(CSV_COLUMNS)
     for v in verdicts:
-        writer.writerow([v.file, v.status, v.kind or "", _wrong_names(v), v.message])
+        cells = (v.file, v.status, v.kind or "", _wrong_names(v), v.message, "\n".join(v.diagnosis))
+        writer.writerow([csv_cell(c) if c != "-" else "" for c in cells])
     return out.getvalue()
 
 
