@@ -23,10 +23,11 @@ import numpy as np
 
 from autograd import Tensor, Value, gc_paused, no_grad, scope
 from autograd.graph import STATE
-from autograd.numeric import BCE_EPS, LOG_FLOOR
+from autograd.numeric import LOG_FLOOR
 from autograd.value import unchecked_dot
 
 from .activations import get_activation
+from .backprop import Backprop
 from .init import check_layer_sizes, init_parameters, parameter_shapes
 from .losses import LOSSES, REDUCTIONS, check_loss, check_targets, value_loss
 from .module import FlatBuffer, Gradients, Module, as_float_array, make_layout, require_finite
@@ -311,18 +312,17 @@ class TensorMLP(TensorNetwork, MLP):
 
 # -- numpy fast path ------------------------------------------------------------------------------
 class NumpyMLP(FlatBuffer, MLP):
-    """Forward and hand-derived backward in numpy, no graph. For layer k with input a_{k-1}:
+    """Forward and hand-derived backward in numpy, no graph: ``nets.backprop``'s derivation
+    (shared with ``Population``), for layer k with input a_{k-1}:
 
         z_k = a_{k-1} W_k + b_k,  a_k = f_k(z_k)
         delta_L = dLoss/da_L * f_L'(z_L)         (bce after a sigmoid: p - y, the lab's delta)
         dW_k = a_{k-1}^T delta_k,  db_k = sum_rows(delta_k),
         delta_{k-1} = (delta_k W_k^T) * f_{k-1}'(z_{k-1})
 
-    For speed (everything here is call overhead, not arithmetic): each layer's bias is stored as
-    the row after its weights in one flat buffer, so ``[a_{k-1}, 1] @ [W_k; b_k]`` is one matrix
-    product and ``[a_{k-1}, 1]^T delta_k`` gives dW_k and db_k at once; every intermediate lives
-    in a buffer allocated once per batch size and is written in place; an optimizer updates every
-    parameter with one call on the flat buffer."""
+    Each layer's bias is stored as the row after its weights in one flat buffer, so an optimizer
+    updates every parameter with one call on it (``nets.backprop`` says how the rest is kept
+    fast)."""
 
     engine = "numpy"
 
@@ -343,9 +343,9 @@ class NumpyMLP(FlatBuffer, MLP):
             self._views[f"W{k}"] = block[: self.layer_sizes[k - 1]]
             if self.bias:
                 self._views[f"b{k}"] = block[-1]
-        self._weights_T = [self._views[f"W{k}"].T for k in range(1, self.depth + 1)]
-        self._acts = self.activations()
-        self._sigmoid = [act.name == "sigmoid" for act in self._acts]
+        self._pass = Backprop(
+            self._blocks, self._grad_blocks, self.layer_sizes, self.activations(), self.bias
+        )
         self._n = None
 
     def named_parameters(self) -> Iterator[tuple[str, np.ndarray]]:
@@ -360,50 +360,15 @@ class NumpyMLP(FlatBuffer, MLP):
     def _write(self, name: str, array: np.ndarray) -> None:
         self._views[name][...] = array
 
-    def _buffers(self, n: int) -> None:
-        """Allocate the per-batch-size buffers once: each layer's input with a trailing column
-        of ones (the bias row's partner), pre-activations, deltas and scratch."""
+    def _loss_buffers(self, n: int) -> None:
+        """The loss value's buffers, allocated once per batch size."""
         if self._n == n:
             return
-        extra = 1 if self.bias else 0
-        sizes = self.layer_sizes
-        # Without bias the input needs no column of ones: X itself is layer 0's input.
-        self._A = [np.ones((n, sizes[0] + 1)) if extra else None]
-        self._A += [np.ones((n, size + extra)) for size in sizes[1:]]
-        self._Av = [None if a is None else a[:, :size] for a, size in zip(self._A, sizes)]
-        self._Z = [None] + [np.empty((n, size)) for size in sizes[1:]]
-        self._D = [None] + [np.empty((n, size)) for size in sizes[1:]]
-        self._T = [None] + [np.empty((n, size)) for size in sizes[1:]]
-        out = (n, sizes[-1])
-        self._q, self._lp, self._l1p = np.empty(out), np.empty(out), np.empty(out)
+        out = (n, self.layer_sizes[-1])
+        self._lp, self._l1p = np.empty(out), np.empty(out)
         self._log_floor = np.full(out, np.exp(LOG_FLOOR))  # an array: no scalar conversion
-        self._ones = np.ones(n * sizes[-1])
+        self._ones = np.ones(out[0] * out[1])
         self._n = n
-
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        """Fill the buffers; return the output activations (a view). Callers silence overflow:
-        a sigmoid's e^-z may overflow to inf for z < -709, giving exactly 0, as it should."""
-        self._buffers(X.shape[0])
-        A, Av, Z = self._A, self._Av, self._Z
-        if self.bias:
-            Av[0][...] = X
-            below = A[0]
-        else:
-            below = X
-        for k, (block, act, is_sigmoid) in enumerate(
-            zip(self._blocks, self._acts, self._sigmoid), start=1
-        ):
-            z, out = Z[k], Av[k]
-            below.dot(block, z)  # the method form: np.dot's dispatch costs as much as the product
-            if is_sigmoid:  # 1 / (1 + e^-z), in place: 4 calls
-                np.negative(z, out)
-                np.exp(out, out)
-                out += 1.0
-                np.reciprocal(out, out)
-            else:
-                out[...] = act.forward(z)
-            below = A[k]
-        return Av[-1]
 
     def loss_and_grads(
         self, X, y, loss: str = "mse", reduction: str = "mean"
@@ -435,18 +400,16 @@ class NumpyMLP(FlatBuffer, MLP):
             return self._backward_checked(X, y, loss, reduction, want_loss)
 
     def _backward_checked(self, X, y, loss, reduction, want_loss: bool):
-        p = self._forward(X)
-        L = len(self._blocks)
-        acts, Av, Z, D, T = self._acts, self._Av, self._Z, self._D, self._T
-        delta, one_minus_p = D[L], T[L]
-        np.subtract(1.0, p, one_minus_p)
-        np.subtract(p, y, delta)
+        run = self._pass
+        p = run.forward(X)
+        delta, one_minus_p = run.output_error(p, y)
         value = 0.0
         if want_loss and loss == "mse":
             flat = delta.ravel()
             value = float(flat.dot(flat))
         elif want_loss:
             # -(y ln p + (1 - y) ln(1 - p)) = -(y (ln p - ln(1 - p)) + ln(1 - p)), logs clamped
+            self._loss_buffers(X.shape[0])
             lp, l1p = self._lp, self._l1p
             np.maximum(p, self._log_floor, out=lp)
             np.log(lp, lp)
@@ -454,29 +417,15 @@ class NumpyMLP(FlatBuffer, MLP):
             np.log(l1p, l1p)
             lp -= l1p
             value = -float(y.ravel().dot(lp.ravel()) + l1p.ravel().dot(self._ones))
-        output_delta(delta, p, one_minus_p, self._q, Z[L], acts[-1], self._sigmoid[-1], loss)
-        if reduction == "mean":
-            scale = 1.0 / p.size
-            value *= scale
-            delta *= scale
-        A, grads, WT = self._A, self._grad_blocks, self._weights_T
-        for k in range(L, 0, -1):
-            below = A[k - 1] if (k > 1 or self.bias) else X
-            below.T.dot(delta, grads[k - 1])
-            if k > 1:
-                nxt = D[k - 1]
-                delta.dot(WT[k - 1], nxt)
-                through_activation(
-                    nxt, Av[k - 1], Z[k - 1], acts[k - 2], self._sigmoid[k - 2], T[k - 1]
-                )
-                delta = nxt
+        scale = 1.0 / p.size if reduction == "mean" else 1.0
+        run.backward(p, loss, scale, X if self.bias else X.T)
         grad = self._grad_flat.copy() if want_loss else self._grad_flat
-        return value, Gradients(grad, self._layout)
+        return value * scale, Gradients(grad, self._layout)
 
     def predict(self, X) -> np.ndarray:
         X, _ = self.check_batch(X)
         with np.errstate(over="ignore"):
-            return self._forward(X).copy()
+            return self._pass.forward(X).copy()
 
     def parameter_table(self):
         from autograd.views.display import ParameterTable
@@ -485,45 +434,10 @@ class NumpyMLP(FlatBuffer, MLP):
         return ParameterTable([(n, v, grads[n]) for n, v in self._views.items()])
 
 
-_min = np.minimum.reduce
-
-
-# -- the hand-derived backward's two local rules, shared by NumpyMLP and Population --------------
 def architecture(net) -> str:
     """'2-4-4-1, sigmoid/sigmoid, bias=False': what an MLP (or a population of them) is."""
     sizes = "-".join(map(str, net.layer_sizes))
     return f"{sizes}, {net.activation.name}/{net.output_activation.name}, bias={net.bias}"
-
-
-def output_delta(delta, p, one_minus_p, q, z, act, is_sigmoid: bool, loss: str) -> None:
-    """dLoss/dz at the output, in place: ``delta`` holds p - y on entry (any leading shape).
-    mse: dL/dp = 2 (p - y); bce: dL/dp = (p - y) / max(p (1 - p), eps) (torch's clamp), which
-    after a sigmoid is the lab's p - y unless p (1 - p) < eps. ``q`` is scratch of p's shape."""
-    if loss == "mse":
-        delta *= 2.0
-        if is_sigmoid:
-            delta *= p
-            delta *= one_minus_p
-        else:
-            delta *= act.derivative(z, p)
-        return
-    np.multiply(p, one_minus_p, q)
-    if is_sigmoid:
-        if _min(q, None) < BCE_EPS:
-            delta *= q / np.maximum(q, BCE_EPS)
-    else:
-        delta /= np.maximum(q, BCE_EPS)
-        delta *= act.derivative(z, p)
-
-
-def through_activation(delta, a, z, act, is_sigmoid: bool, scratch) -> None:
-    """delta *= f'(z), in place; a sigmoid's from its output: f' = a (1 - a)."""
-    if is_sigmoid:
-        np.subtract(1.0, a, scratch)
-        delta *= a
-        delta *= scratch
-    else:
-        delta *= act.derivative(z, a)
 
 
 ENGINES = {"value": ValueMLP, "tensor": TensorMLP, "numpy": NumpyMLP}

@@ -1,8 +1,8 @@
 """Many networks at once: R networks of one architecture, weights stacked on a leading axis.
 
 At the lab's sizes every epoch is numpy call overhead (a 2-4-4-1 epoch is about 17 kflop), so
-training R networks one at a time pays that overhead R times. ``Population`` runs the same
-derivation as ``NumpyMLP`` (see its docstring) on stacked arrays: layer k of every network is one
+training R networks one at a time pays that overhead R times. ``Population`` runs the one
+derivation ``NumpyMLP`` runs (``nets.backprop``) on stacked arrays: layer k of every network is one
 ``(R, inputs + 1, outputs)`` block (the bias as the last row, as in ``NumpyMLP``), a batch is one
 ``np.matmul``, and an optimizer updates all R flat parameter vectors with one call, each network
 with its own learning rate. Each network's gradients equal a single ``NumpyMLP``'s on the same
@@ -30,9 +30,10 @@ import numpy as np
 from autograd.numeric import LOG_FLOOR
 
 from .activations import get_activation
+from .backprop import Backprop
 from .init import INITS, check_layer_sizes, init_parameters, parameter_shapes
 from .losses import LOSSES, REDUCTIONS, check_loss, check_targets
-from .mlp import NumpyMLP, architecture, output_delta, through_activation
+from .mlp import NumpyMLP, architecture
 from .module import Gradients, as_float_array, make_layout, require_finite
 
 __all__ = ["Population", "PopulationGradients", "estimate_bytes"]
@@ -109,13 +110,8 @@ class Population:
             self._blocks.append(self._flat[:, start : start + size].reshape(shape))
             self._grad_blocks.append(self._grad_flat[:, start : start + size].reshape(shape))
             start += size
-        # W without its bias row, transposed: what a delta goes back through
-        self._weights_T = [
-            b[:, :n, :].transpose(0, 2, 1) for b, n in zip(self._blocks, self.layer_sizes)
-        ]
-        self._acts = [self.activation] * (self.depth - 1) + [self.output_activation]
-        self._sigmoid = [a.name == "sigmoid" for a in self._acts]
-        self._key = None
+        acts = [self.activation] * (self.depth - 1) + [self.output_activation]
+        self._pass = Backprop(self._blocks, self._grad_blocks, self.layer_sizes, acts, self.bias)
 
     # -- what it is ---------------------------------------------------------------------------
     @property
@@ -180,43 +176,10 @@ class Population:
         require_finite(X, y)
         return X, y
 
-    def _buffers(self, n: int) -> None:
-        if self._key == n:
-            return
-        R, extra, sizes = len(self), (1 if self.bias else 0), self.layer_sizes
-        self._A = [np.ones((R, n, s + extra)) for s in sizes]
-        self._Av = [a[:, :, :s] for a, s in zip(self._A, sizes)]
-        self._Z = [None] + [np.empty((R, n, s)) for s in sizes[1:]]
-        self._D = [None] + [np.empty((R, n, s)) for s in sizes[1:]]
-        self._T = [None] + [np.empty((R, n, s)) for s in sizes[1:]]
-        self._Q = np.empty((R, n, sizes[-1]))
-        self._key = n
-
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        """Fill the buffers; return the outputs (R, n, outputs), a view."""
-        self._buffers(X.shape[1])
-        A, Av, Z = self._A, self._Av, self._Z
-        Av[0][...] = X
-        below = A[0] if self.bias else Av[0]
-        for k, (block, act, is_sigmoid) in enumerate(
-            zip(self._blocks, self._acts, self._sigmoid), start=1
-        ):
-            z, out = Z[k], Av[k]
-            np.matmul(below, block, out=z)
-            if is_sigmoid:  # 1 / (1 + e^-z), as NumpyMLP computes it
-                np.negative(z, out)
-                np.exp(out, out)
-                out += 1.0
-                np.reciprocal(out, out)
-            else:
-                out[...] = act.forward(z)
-            below = A[k] if self.bias else Av[k]
-        return Av[-1]
-
     def predict(self, X) -> np.ndarray:
         X, _ = self.check_batch(X)
         with np.errstate(over="ignore"):
-            return self._forward(X).copy()
+            return self._pass.forward(X).copy()
 
     def loss_and_grads(
         self, X, y, loss: str = "mse", reduction: str = "mean"
@@ -243,13 +206,10 @@ class Population:
                 check_loss(loss, reduction)
             X, y = self.check_batch(X, y)
             check_targets(loss, y)
+        run = self._pass
         with np.errstate(over="ignore"):
-            p = self._forward(X)
-        L = self.depth
-        acts, Av, Z, D, T = self._acts, self._Av, self._Z, self._D, self._T
-        delta, one_minus_p = D[L], T[L]
-        np.subtract(1.0, p, one_minus_p)
-        np.subtract(p, y, delta)
+            p = run.forward(X)
+        delta, one_minus_p = run.output_error(p, y)
         values = None
         if want_loss and loss == "mse":
             values = np.einsum("rnj,rnj->r", delta, delta)
@@ -257,22 +217,9 @@ class Population:
             lp = np.log(np.maximum(p, _LOG_FLOOR_P))
             l1p = np.log(np.maximum(one_minus_p, _LOG_FLOOR_P))
             values = -(np.einsum("rnj,rnj->r", y, lp - l1p) + l1p.sum(axis=(1, 2)))
-        output_delta(delta, p, one_minus_p, self._Q, Z[L], acts[-1], self._sigmoid[-1], loss)
-        if reduction == "mean":
-            scale = 1.0 / (p.shape[1] * p.shape[2])
-            delta *= scale
-            if values is not None:
-                values *= scale
-        A, grads, WT = self._A, self._grad_blocks, self._weights_T
-        for k in range(L, 0, -1):
-            below = A[k - 1] if self.bias else Av[k - 1]
-            np.matmul(below.transpose(0, 2, 1), delta, out=grads[k - 1])
-            if k > 1:
-                nxt = D[k - 1]
-                np.matmul(delta, WT[k - 1], out=nxt)
-                through_activation(
-                    nxt, Av[k - 1], Z[k - 1], acts[k - 2], self._sigmoid[k - 2], T[k - 1]
-                )
-                delta = nxt
+        scale = 1.0 / (p.shape[1] * p.shape[2]) if reduction == "mean" else 1.0
+        if values is not None and scale != 1.0:
+            values *= scale
+        run.backward(p, loss, scale, X if self.bias else X.transpose(0, 2, 1))
         grad = self._grad_flat if checked else self._grad_flat.copy()
         return values, PopulationGradients(grad, self._layout)

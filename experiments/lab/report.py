@@ -378,7 +378,7 @@ def _derivation_lines(example: dict | None) -> list[str]:
         "$$\\sigma'(z) = \\frac{e^{-z}}{(1 + e^{-z})^2} = \\sigma(z)\\,(1 - \\sigma(z)) "
         "= a\\,(1 - a),$$",
         "",
-        "computed from the layer's output alone (`through_activation` in `nets/mlp.py`: "
+        "computed from the layer's output alone (`through_activation` in `nets/backprop.py`: "
         "`delta *= a; delta *= 1 - a`).",
         "",
         "**The output delta** $\\delta_3 = \\partial L / \\partial z_3$. For the cross-entropy "
@@ -388,7 +388,7 @@ def _derivation_lines(example: dict | None) -> list[str]:
         "\\qquad \\delta_3 = \\frac{\\partial L}{\\partial \\hat y}\\,\\sigma'(z_3) "
         "= \\hat y - y,$$",
         "",
-        "the seed's `sigma3 = y_pred - y` (`np.subtract(p, y, delta)` in `NumpyMLP`). For the "
+        "the seed's `sigma3 = y_pred - y` (`np.subtract(p, y, delta)` in `Backprop`). For the "
         "squared error $L = \\sum (\\hat y - y)^2$ the sigmoid's slope stays in "
         "(`output_delta`):",
         "",
@@ -402,14 +402,15 @@ def _derivation_lines(example: dict | None) -> list[str]:
         "$$\\delta_2 = (\\delta_3 W_3^\\top) \\odot a_2 \\odot (1 - a_2), \\qquad "
         "\\delta_1 = (\\delta_2 W_2^\\top) \\odot a_1 \\odot (1 - a_1)$$",
         "",
-        "(`delta.dot(WT[k - 1], nxt)`, then `through_activation`).",
+        "(`product(delta, WT[k - 1], nxt)`, then `through_activation`).",
         "",
         "**The weight gradients**, each sample's contribution summed by the matrix product:",
         "",
         "$$\\frac{\\partial L}{\\partial W_k} = a_{k-1}^\\top \\delta_k, \\qquad "
         "\\frac{\\partial L}{\\partial b_k} = \\sum_{\\text{rows}} \\delta_k$$",
         "",
-        "(`below.T.dot(delta, grads[k - 1])`; the bias rides along as a column of ones). Gradient "
+        "(`product(AT[k - 1], delta, grads[k - 1])`; the bias rides along as a column of ones). "
+        "Gradient "
         "descent then sets $W_k \\leftarrow W_k - \\eta\\, \\partial L / \\partial W_k$ for every "
         "k *after* all the gradients are computed: every $\\delta$ above uses the weights of the "
         "forward pass (section 5.D measures what the seed's order of updates does instead).",
