@@ -44,10 +44,14 @@ LISTABLE = ("lr", "seed")
 
 @dataclass
 class Run:
-    """One watched run: its label and, per recorded epoch (rows), the flat parameters and
-    gradients (in ``state_dict`` order), the training loss and the accuracy."""
+    """One watched run: its label, its network's architecture (``config``: the constructor
+    arguments but the seed; ``shapes``: the parameters' shapes in ``state_dict`` order) and, per
+    recorded epoch (rows), the flat parameters and gradients (in that order), the training loss
+    and the accuracy. Runs of one timeline may have different architectures."""
 
     label: str
+    config: dict
+    shapes: dict
     lr: float
     seed: int | None
     epochs: np.ndarray
@@ -148,6 +152,8 @@ def watch(net, X, y, *, every: int = 50, **train_args) -> Timeline:
         recorded.append(
             Run(
                 label,
+                {k: v for k, v in model.config().items() if k not in ("class", "seed")},
+                {name: tuple(np.shape(v)) for name, v in model.state_dict().items()},
                 lr,
                 seed,
                 np.array(rows["epochs"]),
@@ -157,8 +163,7 @@ def watch(net, X, y, *, every: int = 50, **train_args) -> Timeline:
                 np.array(rows["acc"]),
             )
         )
-    first = runs[0][0]
-    return Timeline(recorded, first, X, y, loss, reduction)
+    return Timeline(recorded, X, y, loss, reduction)
 
 
 def _timeline_front():
@@ -173,12 +178,11 @@ TIMELINE = _timeline_front()
 class Timeline:
     """What ``watch`` recorded: ``epochs``, per run ``weights(epoch)``, ``grads(epoch)``,
     ``loss(epoch)``, ``accuracy(epoch)``, ``network(epoch)``, the backward stepper of one
-    point's loss at an epoch, and the views (widget and page)."""
+    point's loss at an epoch, and the views (widget and page). Each run keeps its own
+    architecture (``runs[r].config``), so runs of different widths and depths sit side by side."""
 
-    def __init__(self, runs: list[Run], model, X, y, loss: str, reduction: str) -> None:
+    def __init__(self, runs: list[Run], X, y, loss: str, reduction: str) -> None:
         self.runs = runs
-        self.config = {k: v for k, v in model.config().items() if k not in ("class", "seed")}
-        self.shapes = {name: tuple(np.shape(v)) for name, v in model.state_dict().items()}
         self.X, self.y = X, y
         self.loss_name, self.reduction = loss, reduction
 
@@ -187,12 +191,16 @@ class Timeline:
     def epochs(self) -> list[int]:
         return [int(e) for e in self.runs[0].epochs]
 
-    def _row(self, epoch: int, run: int) -> tuple[Run, int]:
+    def run(self, run: int) -> Run:
+        """The ``run``-th run (an index into ``runs``), checked."""
         if isinstance(run, bool) or not isinstance(run, (int, np.integer)):
             raise TypeError(f"run must be an integer index, got {type(run).__name__}")
         if not 0 <= run < len(self.runs):
             raise IndexError(f"run {run} out of range: this timeline has {len(self.runs)} runs")
-        r = self.runs[run]
+        return self.runs[run]
+
+    def _row(self, epoch: int, run: int) -> tuple[Run, int]:
+        r = self.run(run)
         hits = np.flatnonzero(r.epochs == epoch)
         if not hits.size:
             shown = ", ".join(map(str, self.epochs[:4]))
@@ -202,9 +210,10 @@ class Timeline:
             )
         return r, int(hits[0])
 
-    def _unflatten(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+    @staticmethod
+    def _unflatten(r: Run, flat: np.ndarray) -> dict[str, np.ndarray]:
         out, start = {}, 0
-        for name, shape in self.shapes.items():
+        for name, shape in r.shapes.items():
             size = int(np.prod(shape))
             out[name] = flat[start : start + size].reshape(shape).copy()
             start += size
@@ -213,12 +222,12 @@ class Timeline:
     def weights(self, epoch: int, run: int = 0) -> dict[str, np.ndarray]:
         """The parameters after ``epoch`` updates, like ``state_dict()``."""
         r, i = self._row(epoch, run)
-        return self._unflatten(r.params[i])
+        return self._unflatten(r, r.params[i])
 
     def grads(self, epoch: int, run: int = 0) -> dict[str, np.ndarray]:
         """The gradient of the training loss at those parameters."""
         r, i = self._row(epoch, run)
-        return self._unflatten(r.grads[i])
+        return self._unflatten(r, r.grads[i])
 
     def loss(self, epoch: int, run: int = 0) -> float:
         """The training loss (the one being minimised, with its reduction) at that epoch."""
@@ -230,19 +239,18 @@ class Timeline:
         return float(r.accuracy[i])
 
     def network(self, epoch: int, run: int = 0) -> NumpyMLP:
-        """A ``NumpyMLP`` with the weights of that epoch."""
-        net = NumpyMLP(**self.config)
+        """A ``NumpyMLP`` of that run's architecture with the weights of that epoch."""
+        net = NumpyMLP(**self.run(run).config)
         net.load_state_dict(self.weights(epoch, run))
         return net
 
     def layer_grad_norms(self, run: int = 0) -> np.ndarray:
         """(epochs, layers): the size of each layer's gradient (weights and bias together)."""
-        r = self.runs[run]
+        r = self.run(run)
         out, start = [], 0
-        names = list(self.shapes)
         layers: dict[str, list[tuple[int, int]]] = {}
-        for name in names:
-            size = int(np.prod(self.shapes[name]))
+        for name, shape in r.shapes.items():
+            size = int(np.prod(shape))
             layers.setdefault(name[1:], []).append((start, start + size))
             start += size
         for spans in layers.values():
@@ -259,7 +267,7 @@ class Timeline:
             raise TypeError(f"sample must be an integer index, got {type(sample).__name__}")
         if not 0 <= sample < len(self.X):
             raise IndexError(f"sample {sample} out of range: the data have {len(self.X)} points")
-        net = ValueMLP(**self.config)
+        net = ValueMLP(**self.run(run).config)
         net.load_state_dict(self.weights(epoch, run))
         x, t = self.X[sample : sample + 1], self.y[sample : sample + 1]
         loss = net.loss(x, t, loss=self.loss_name, reduction=self.reduction)

@@ -24,8 +24,10 @@ function svgEl(tag, attrs = {}) {
   return e;
 }
 
-// Diverging colour for a value in [0, 1] (red 0, white 0.5, blue 1), as the lab's figures.
+// Diverging colour for a value in [0, 1] (red 0, white 0.5, blue 1), as the lab's figures;
+// grey where the value is not a number (a diverged run).
 function colourOf(p) {
+  if (!Number.isFinite(p)) return [160, 160, 160];
   const t = Math.max(0, Math.min(1, p));
   const red = [214, 39, 40];
   const blue = [31, 119, 180];
@@ -37,7 +39,7 @@ function paintPicture(canvas, values, lo = 0, hi = 1) {
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(RES, RES);
   for (let i = 0; i < values.length; i++) {
-    const [r, g, b] = colourOf((values[i] - lo) / (hi - lo || 1));
+    const [r, g, b] = colourOf(Number.isFinite(lo) && Number.isFinite(hi) ? (values[i] - lo) / (hi - lo || 1) : NaN);
     image.data.set([r, g, b, 255], i * 4);
   }
   ctx.putImageData(image, 0, 0);
@@ -46,7 +48,7 @@ function paintPicture(canvas, values, lo = 0, hi = 1) {
 // -- a line chart over the epochs with a cursor -----------------------------------------------------
 function chart(data, series, { title, width = 260, height = 120, yLabel }) {
   const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
-  const pad = { l: 42, r: 6, t: 14, b: 16 };
+  const pad = { l: 50, r: 6, t: 14, b: 16 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
   const last = data.epochs[data.epochs.length - 1] || 1;
@@ -59,16 +61,27 @@ function chart(data, series, { title, width = 260, height = 120, yLabel }) {
     const span = s.over || s.values; // the axis spans every run's values: runs compare
     const log = s.log ?? useLog(span);
     const y = s.fixed ? (v) => v : scaler(span, log);
-    const points = s.values.map((v, i) => `${x(data.epochs[i]).toFixed(1)},${(pad.t + (1 - y(v)) * h).toFixed(1)}`);
+    // the line ends where the values stop being finite (a diverged run)
+    const stop = s.values.findIndex((v) => !Number.isFinite(v));
+    const shown = stop < 0 ? s.values : s.values.slice(0, stop);
+    const points = shown.map((v, i) => `${x(data.epochs[i]).toFixed(1)},${(pad.t + (1 - y(v)) * h).toFixed(1)}`);
     svg.append(svgEl("polyline", { points: points.join(" "), class: `tl-line ${s.className}`, stroke: s.colour || "" }));
+    if (stop >= 0 && s.axis) {
+      const end = svgEl("text", { x: x(data.epochs[Math.max(stop - 1, 0)]) + 2, y: pad.t + 10, class: "tl-diverged" });
+      end.textContent = `diverged at epoch ${data.epochs[stop]}`;
+      svg.append(end);
+    }
     if (s.axis) {
-      const label = svgEl("text", { x: 2, y: pad.t + 8, class: "tl-axis" });
+      // the axis name turned upright along the left edge, clear of the numbers beside the axis
+      const label = svgEl("text", { x: 0, y: 0, class: "tl-axis tl-axis-name", "text-anchor": "middle", transform: `translate(9 ${pad.t + h / 2}) rotate(-90)` });
       label.textContent = log ? `${yLabel} (log)` : yLabel;
-      const positive = span.filter((v) => !log || v > 0);
-      const top = svgEl("text", { x: pad.l - 2, y: pad.t + 18, class: "tl-axis", "text-anchor": "end" });
-      top.textContent = formatLoss(Math.max(...positive));
-      const bottom = svgEl("text", { x: pad.l - 2, y: pad.t + h, class: "tl-axis", "text-anchor": "end" });
-      bottom.textContent = formatLoss(Math.min(...positive));
+      const positive = span.filter((v) => Number.isFinite(v) && (!log || v > 0));
+      const top = svgEl("text", { x: pad.l - 3, y: pad.t + 8, class: "tl-axis", "text-anchor": "end" });
+      const bottom = svgEl("text", { x: pad.l - 3, y: pad.t + h, class: "tl-axis", "text-anchor": "end" });
+      if (positive.length) {
+        top.textContent = formatLoss(Math.max(...positive));
+        bottom.textContent = formatLoss(Math.min(...positive));
+      }
       svg.append(label, top, bottom);
     }
   }
@@ -90,19 +103,15 @@ function chart(data, series, { title, width = 260, height = 120, yLabel }) {
 // -- the network: neurons as pictures of the plane, edges by weight ---------------------------------
 function networkView(data, run, plane) {
   const box = el("div", "tl-network", { "data-view": "network" });
-  const width = 260;
-  const height = 150;
-  const cols = data.layers.length;
-  const size = 30; // a neuron's picture, px
-  const at = (k, j) => {
-    const n = data.layers[k];
-    return { x: 14 + (k * (width - 28 - size)) / (cols - 1), y: ((j + 0.5) * height) / n - size / 2 };
-  };
+  const sizes = run.layers; // this run's own architecture
+  const { width, height, size, at } = networkLayout(sizes);
+  box.style.aspectRatio = `${width} / ${height}`;
+  const cols = sizes.length;
   const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, class: "tl-edges", role: "img", "aria-label": `${run.label}: network` });
   const edges = [];
   for (let k = 1; k < cols; k++) {
-    for (let i = 0; i < data.layers[k - 1]; i++) {
-      for (let j = 0; j < data.layers[k]; j++) {
+    for (let i = 0; i < sizes[k - 1]; i++) {
+      for (let j = 0; j < sizes[k]; j++) {
         const [a, b] = [at(k - 1, i), at(k, j)];
         const line = svgEl("line", { x1: a.x + size, y1: a.y + size / 2, x2: b.x, y2: b.y + size / 2 });
         const title = svgEl("title");
@@ -115,18 +124,19 @@ function networkView(data, run, plane) {
   box.append(svg);
   const neurons = [];
   for (let k = 0; k < cols; k++) {
-    for (let j = 0; j < data.layers[k]; j++) {
+    for (let j = 0; j < sizes[k]; j++) {
       const p = at(k, j);
       const pic = el("canvas", "tl-neuron", { width: RES, height: RES });
       pic.style.left = `${(100 * p.x) / width}%`;
       pic.style.top = `${(100 * p.y) / height}%`;
       pic.style.width = `${(100 * size) / width}%`;
+      pic.style.height = `${(100 * size) / height}%`;
       box.append(pic);
       neurons.push({ pic, k, j });
     }
   }
   function show(layers, pictures) {
-    const largest = Math.max(...layers.flatMap((l) => l.W.flat().map(Math.abs)));
+    const largest = Math.max(0, ...layers.flatMap((l) => l.W.flat().map(Math.abs)).filter(Number.isFinite));
     for (const e of edges) {
       const w = layers[e.k - 1].W[e.i][e.j];
       const look = edgeLook(w, largest);
@@ -146,11 +156,11 @@ function networkView(data, run, plane) {
         }
         continue;
       }
-      const bias = data.bias ? `, b = ${layers[n.k - 1].b[n.j].toPrecision(4)}` : "";
+      const bias = run.bias ? `, b = ${layers[n.k - 1].b[n.j].toPrecision(4)}` : "";
       n.pic.title = `${n.k === cols - 1 ? "output" : `layer ${n.k}`} neuron ${n.j}${bias}`;
       if (pictures) {
         const values = pictures[n.k - 1][n.j];
-        const act = data.activations[n.k - 1];
+        const act = run.activations[n.k - 1];
         const bounded = act === "sigmoid";
         paintPicture(n.pic, values, bounded ? 0 : Math.min(...values), bounded ? 1 : Math.max(...values));
       }
@@ -168,11 +178,11 @@ function runCard(data, run, r, onPoint, shared) {
   const plane = !data.planeReason;
   const boundary = el("div", "tl-boundary", { "data-view": "boundary" });
   let field = null;
+  let dots = null;
   if (plane) {
     field = el("canvas", "tl-field", { width: RES, height: RES, role: "img", "aria-label": `${run.label}: decision boundary` });
-    const dots = el("canvas", "tl-points", { width: 240, height: 240 });
+    dots = el("canvas", "tl-points", { width: 240, height: 240, role: "img", "aria-label": `${run.label}: data points` });
     boundary.append(field, dots);
-    drawPoints(data, dots);
     dots.addEventListener("click", (ev) => {
       const sample = nearestPoint(data, dots, ev);
       if (sample !== null) onPoint(sample, r);
@@ -202,7 +212,7 @@ function runCard(data, run, r, onPoint, shared) {
     log: true,
     axis: k === 0,
   }));
-  const grads = chart(data, layerSeries, { title: "gradient size per layer: " + norms[0].map((_, k) => `layer ${k + 1}`).join(", "), yLabel: "|grad|" });
+  const grads = chart(data, layerSeries, { title: "gradient size per layer (colours below)", yLabel: "|grad|" });
   grads.svg.setAttribute("data-view", "gradients");
   const legend = el("div", "tl-legend");
   norms[0].forEach((_, k) => {
@@ -215,9 +225,14 @@ function runCard(data, run, r, onPoint, shared) {
   return {
     card,
     show(i) {
-      const layers = layersOf(data, run.params[i]);
+      const layers = layersOf(data, run, i);
       const pictures = plane ? planePictures(data, layers, RES) : null;
       if (field) paintPicture(field, pictures[pictures.length - 1][0]);
+      if (dots) {
+        const right = classifiedRight(data, layers);
+        drawPoints(data, dots, right);
+        dots.dataset.right = String(right.filter(Boolean).length);
+      }
       net.show(layers, pictures);
       losses.move(data.epochs[i]);
       grads.move(data.epochs[i]);
@@ -231,18 +246,46 @@ function toCanvas(data, canvas, [u, v]) {
   return [((u - x0) / (x1 - x0)) * canvas.width, (1 - (v - y0) / (y1 - y0)) * canvas.height];
 }
 
-function drawPoints(data, canvas) {
+// The data points in their label's colour: filled where the network classifies them right at
+// this epoch, hollow (a ring) where it does not.
+function drawPoints(data, canvas, right) {
   const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
   data.X.forEach((p, i) => {
     const [cx, cy] = toCanvas(data, canvas, p);
+    const colour = data.y[i] >= 0.5 ? "#1f77b4" : "#d62728";
     ctx.beginPath();
     ctx.arc(cx, cy, 5, 0, 2 * Math.PI);
-    ctx.fillStyle = data.y[i] >= 0.5 ? "#1f77b4" : "#d62728";
+    ctx.fillStyle = right[i] ? colour : "#fff";
     ctx.fill();
-    ctx.lineWidth = 1.2;
-    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = right[i] ? 1.5 : 2.5;
+    ctx.strokeStyle = right[i] ? "#222" : colour;
     ctx.stroke();
   });
+}
+
+// What the marks mean, once for every run.
+function legend() {
+  const key = el("div", "tl-key", { role: "note", "aria-label": "Legend" });
+  const items = [
+    ["tl-key-dot tl-key-blue", "label 1 point"],
+    ["tl-key-dot tl-key-red", "label 0 point"],
+    ["tl-key-dot tl-key-hollow", "hollow: misclassified at this epoch (filled: right)"],
+    ["tl-key-field", "background: the prediction (red 0, white 0.5, blue 1)"],
+    ["tl-key-line", "loss"],
+    ["tl-key-line tl-key-dashed", "accuracy (0 to 100%)"],
+    ["tl-key-line tl-key-cursor", "this epoch"],
+    ["tl-key-edge", "edges: blue positive, red negative weight, width by size"],
+  ];
+  for (const [mark, text] of items) {
+    const item = el("span", "tl-key-item");
+    const swatch = el("span", mark, { "aria-hidden": "true" });
+    const words = el("span");
+    words.textContent = text;
+    item.append(swatch, words);
+    key.append(item);
+  }
+  return key;
 }
 
 function nearestPoint(data, canvas, ev) {
@@ -261,7 +304,7 @@ function nearestPoint(data, canvas, ev) {
 
 // -- the whole --------------------------------------------------------------------------------------
 function render({ model, el: host }) {
-  const data = model.get("timeline");
+  const data = readTimeline(model.get("timeline"));
   const last = data.epochs.length - 1;
   const root = el("div", "tl-timeline", { role: "group", "aria-label": "gradstep training timeline" });
   root.tabIndex = 0;
@@ -282,7 +325,7 @@ function render({ model, el: host }) {
   const stepperBox = el("div", "tl-stepper");
   const head = el("div", "tl-head"); // stays in view while the runs' views scroll under it
   head.append(bar, status);
-  root.append(heading, head, grid, stepperBox);
+  root.append(heading, head, legend(), grid, stepperBox);
   host.append(root);
 
   let i = -1;
@@ -300,20 +343,27 @@ function render({ model, el: host }) {
       const note = el("p", "tl-note");
       note.textContent = `No stepper saved for point ${sample} at epoch ${epoch}: save the page with steppers=[(${epoch}, ${sample})], or click a point in the notebook widget.`;
       stepperBox.append(note);
+      reveal();
       return;
     }
     showStepper(saved);
+  }
+  // Bring the stepper (or the note) into view, its top just below the sticky header.
+  function reveal() {
+    stepperBox.style.scrollMarginTop = `${head.getBoundingClientRect().height + 8}px`;
+    stepperBox.scrollIntoView({ block: "start" });
   }
   function showStepper(saved) {
     stepperBox.replaceChildren();
     const inner = { svg: saved.svg, trace: saved.trace, step: 0 };
     const stub = { get: (k) => inner[k], set: (k, v) => (inner[k] = v), save_changes: () => {}, on: () => {} };
     stepperView.render({ model: stub, el: stepperBox });
+    reveal();
   }
   if (live) model.on("change:stepper", () => showStepper(model.get("stepper")));
 
   const shared = {
-    loss: data.runs.flatMap((run) => run.loss),
+    loss: data.runs.flatMap((run) => run.loss.filter(Number.isFinite)),
     grads: data.runs.flatMap((run) => run.gradNorms.flat()),
   };
   const cards = data.runs.map((run, r) => runCard(data, run, r, openStepper, shared));
