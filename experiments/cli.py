@@ -447,6 +447,7 @@ def _network_on_one_point(args):
 
 
 def cmd_watch(args) -> int:
+    import numpy as np
 
     from .timeline.record import watch
 
@@ -459,27 +460,32 @@ def cmd_watch(args) -> int:
         )
     X, y, model = _data_and_model(args, seeds[0])
     runs = max(len(lrs), len(seeds))
-    tl = watch(
-        model,
-        X,
-        y,
-        every=args.every,
-        lr=lrs * runs if len(lrs) == 1 else lrs,
-        seed=seeds if len(seeds) > 1 else None,  # one seed: the model above, copied per run
-        optimizer=args.optimizer,
-        epochs=args.epochs,
-        loss=args.loss,
-        reduction=args.reduction,
-        log_every=0,
-        quiet=args.quiet,
-    )
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run is said by name below
+        tl = watch(
+            model,
+            X,
+            y,
+            every=args.every,
+            lr=lrs * runs if len(lrs) == 1 else lrs,
+            seed=seeds if len(seeds) > 1 else None,  # one seed: the model above, copied per run
+            optimizer=args.optimizer,
+            epochs=args.epochs,
+            loss=args.loss,
+            reduction=args.reduction,
+            log_every=0,
+            quiet=args.quiet,
+        )
     path = tl.save(args.out)
-    finals = "; ".join(
-        f"{run.label}: loss {run.loss[-1]:.4g}, accuracy {100 * run.accuracy[-1]:.2f}%"
-        for run in tl.runs
-    )
+    finals = "; ".join(_run_summary(run) for run in tl.runs)
     print(f"timeline: {path} ({len(tl.runs)} run(s), {len(tl.epochs)} epochs recorded; {finals})")
     return 0
+
+
+def _run_summary(run) -> str:
+    """One watched run's end: its loss and accuracy, or the epoch it diverged at."""
+    if run.diverged_at is not None:
+        return f"{run.label}: diverged at epoch {run.diverged_at} (loss {run.loss[-1]:g})"
+    return f"{run.label}: loss {run.loss[-1]:.4g}, accuracy {100 * run.accuracy[-1]:.2f}%"
 
 
 def cmd_step(args) -> int:

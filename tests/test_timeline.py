@@ -12,6 +12,7 @@ from nodejs import run_model
 
 from experiments import watch
 from experiments.datasets import load_dataset
+from experiments.timeline.data import page_params
 from experiments.timeline.record import TIMELINE
 from experiments.train import train
 from nets import NumpyMLP, TensorMLP, ValueMLP
@@ -146,17 +147,20 @@ def test_save_refuses_bad_paths_and_writes_nothing(tmp_path):
 # -- the front end's model, run by Node on the same JSON -----------------------------------------
 MODEL_JS = """
 import { readFileSync } from "node:fs";
-import { planePictures, statusAt, layersOf, forward } from "%s";
-const data = JSON.parse(readFileSync(0, "utf-8"));
-const out = data.runs.map((run) => run.params.map((flat) => {
-  const pics = planePictures(data, layersOf(data, flat), 6);
-  return pics[pics.length - 1][0].map(Number);
+import { readTimeline, planePictures, statusAt, layersOf, forward, classifiedRight } from "%s";
+const data = readTimeline(JSON.parse(readFileSync(0, "utf-8")));
+const res = data.res || 6;
+const out = data.runs.map((run) => run.params.map((_, i) => {
+  const pics = planePictures(data, layersOf(data, run, i), res);
+  return Array.from(pics[pics.length - 1][0]);
 }));
 const statuses = data.epochs.map((_, i) => statusAt(data, i));
-const layers = layersOf(data, data.runs[0].params[1]);
+const layers = layersOf(data, data.runs[0], 1);
 const hidden = forward(layers, [0.3, 0.7]).map((a) => a.map(Number));
-const pictures = out.map((r) => r.map((p) => Array.from(p)));
-process.stdout.write(JSON.stringify({ out: pictures, statuses, hidden }));
+const right = data.runs.map((run) => run.params.map((_, i) =>
+  classifiedRight(data, layersOf(data, run, i)).filter(Boolean).length));
+const diverged = data.runs.map((run) => run.diverged);
+process.stdout.write(JSON.stringify({ out, statuses, hidden, right, diverged }));
 """
 
 
@@ -180,12 +184,141 @@ def test_the_pages_forward_pass_is_the_networks(activation):
         [[x0 + (c + 0.5) / res * (x1 - x0), y1 - (r + 0.5) / res * (y1 - y0)] for r, c in centres]
     )
     for i, epoch in enumerate(tl.epochs):
-        expected = tl.network(epoch).predict(grid)[:, 0]
+        expected = as_the_page_holds(tl, epoch).predict(grid)[:, 0]
         assert np.allclose(got["out"][0][i], expected, rtol=0, atol=1e-12), epoch
     assert got["statuses"][0].startswith("epoch 0: loss ") and "accuracy " in got["statuses"][0]
-    w = tl.weights(tl.epochs[1])
+    w = as_the_page_holds(tl, tl.epochs[1]).state_dict()
     a1 = net.activation.forward(np.array([0.3, 0.7]) @ w["W1"] + w["b1"])
     assert np.allclose(got["hidden"][0], a1, rtol=0, atol=1e-12)
+
+
+def as_the_page_holds(tl, epoch: int, run: int = 0) -> NumpyMLP:
+    """The run's network at ``epoch`` with its weights rounded to float32, as the page has them."""
+    net = tl.network(epoch, run)
+    net.load_state_dict({k: page_params(v) for k, v in net.state_dict().items()})
+    return net
+
+
+def plane_grid(box, res: int) -> np.ndarray:
+    """The centres of the page's res x res picture of the plane, row 0 at the top."""
+    x0, x1, y0, y1 = box
+    return np.array(
+        [
+            [x0 + (c + 0.5) / res * (x1 - x0), y1 - (r + 0.5) / res * (y1 - y0)]
+            for r in range(res)
+            for c in range(res)
+        ]
+    )
+
+
+# runs of different widths and depths, with and without bias, side by side
+MIXED = [
+    NumpyMLP((2, 2, 2, 1), bias=False, init="lab", seed=0),
+    NumpyMLP((2, 8, 8, 1), bias=False, init="lab", seed=0),
+    NumpyMLP((2, 32, 1), bias=True, seed=0),
+    NumpyMLP((2, 4, 4, 4, 1), activation="tanh", bias=True, seed=1),
+]
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    nets = [NumpyMLP(**{k: v for k, v in m.config().items() if k != "class"}) for m in MIXED]
+    return watch(nets, X, Y, every=100, lr=0.5, epochs=600, loss="bce", reduction="sum", quiet=True)
+
+
+def test_each_run_keeps_its_own_network(mixed):
+    """network, weights, grads and the stepper of run r have run r's layers and shapes, and the
+    network classifies as run r's recorded accuracy says."""
+    from autograd import backward_steps
+    from nets import ValueMLP
+
+    for r, model in enumerate(MIXED):
+        sizes = tuple(model.layer_sizes)
+        assert mixed.runs[r].label == "-".join(map(str, sizes))
+        net = mixed.network(600, run=r)
+        assert tuple(net.layer_sizes) == sizes and net.bias == model.bias
+        shapes = {k: v.shape for k, v in model.state_dict().items()}
+        assert {k: v.shape for k, v in mixed.weights(600, run=r).items()} == shapes
+        assert {k: v.shape for k, v in mixed.grads(600, run=r).items()} == shapes
+        pred = net.predict(X)
+        assert mixed.accuracy(600, run=r) == np.mean((pred >= 0.5) == (Y >= 0.5))
+        assert mixed.loss(600, run=r) == pytest.approx(
+            net.loss_and_grads(X, Y, loss="bce", reduction="sum")[0], rel=1e-12
+        )
+        s = mixed.stepper(600, 2, run=r, collapse=None)
+        graph = ValueMLP(sizes, activation=model.activation.name, bias=model.bias, seed=0)
+        graph.load_state_dict(mixed.weights(600, run=r))
+        loss = graph.loss(X[2:3], Y[2:3], loss="bce", reduction="sum")
+        assert [s.text(k) for k in range(1, len(s) + 1)] == [str(st) for st in backward_steps(loss)]
+
+
+def test_the_page_draws_each_runs_own_network(mixed):
+    """Under Node, the page model's boundary for every run and epoch is that run's
+    NumpyMLP.predict on the weights the page holds (float32: 1e-12), within 1e-5 of the float64
+    network, and the points it counts as right are the recorded accuracy."""
+    data = {**mixed.to_json(), "res": 8}
+    json.dumps(data, allow_nan=False)
+    got = page_model(data)
+    grid = plane_grid(data["box"], 8)
+    for r in range(len(MIXED)):
+        assert data["runs"][r]["layers"] == list(MIXED[r].layer_sizes)
+        for i, epoch in enumerate(mixed.epochs):
+            drawn = np.array(got["out"][r][i])
+            exact = as_the_page_holds(mixed, epoch, r).predict(grid)[:, 0]
+            assert np.allclose(drawn, exact, rtol=0, atol=1e-12), (r, epoch)
+            full = mixed.network(epoch, r).predict(grid)[:, 0]
+            assert np.allclose(drawn, full, rtol=0, atol=1e-5), (r, epoch)
+            assert got["right"][r][i] == round(mixed.accuracy(epoch, run=r) * len(X)), (r, epoch)
+
+
+def test_the_page_holds_four_bytes_a_weight():
+    """The parameters travel as float32 (base64): 4 bytes of each number, 16/3 characters."""
+    tl = watch(NumpyMLP((2, 10, 10, 1), seed=0), X, Y, every=10, lr=0.1, epochs=100, quiet=True)
+    run = tl.to_json()["runs"][0]
+    count = tl.runs[0].params.size
+    assert len(run["params"]) == 4 * -(-4 * count // 3)  # base64 of 4 * count bytes
+    assert len(json.dumps(run)) < 6 * count + 20_000
+
+
+def test_a_diverged_run_is_strict_json_and_said(tmp_path):
+    """lr 10 with relu and no output squashing overflows: the loss becomes inf (relu) or nan
+    (tanh). The timeline's document is strict JSON, the page model reads the numbers back and
+    its status says the run diverged (and where)."""
+    for activation, word in (("relu", "inf"), ("tanh", "nan")):
+        net = NumpyMLP(
+            (2, 4, 4, 1), activation=activation, output_activation="none", bias=True, init="lab"
+        )
+        with np.errstate(all="ignore"):
+            tl = watch(net, X, Y, every=10, lr=10.0, epochs=100, loss="mse", reduction="sum")
+            data = tl.to_json()
+        at = tl.runs[0].diverged_at
+        assert at is not None and not np.isfinite(tl.loss(at)) and np.isfinite(tl.loss(0))
+        text = json.dumps(data, allow_nan=False)
+        assert json.loads(text, parse_constant=lambda c: pytest.fail(c))["runs"][0]["loss"][-1]
+        got = page_model(data)
+        i = tl.epochs.index(at)
+        assert got["diverged"] == [i]
+        assert got["statuses"][-1] == f"epoch 100: diverged at epoch {at} (loss {word})"
+        assert got["statuses"][i - 1].startswith(f"epoch {tl.epochs[i - 1]}: loss ")
+
+
+def test_watch_refuses_a_recording_that_cannot_fit_before_training():
+    """A 2-1000-1000-1 network recorded at every one of 100,000 epochs (about 4.8 TB) is
+    refused at once, naming an every that fits."""
+    import time
+
+    from nets.budget import memory_limit_bytes
+
+    net = NumpyMLP((2, 1000, 1000, 1), seed=0)
+    t = time.perf_counter()
+    with pytest.raises(ValueError, match=r"recording 1 run\(s\) of 1,005,001 parameters") as e:
+        watch(net, X, Y, every=1, lr=0.1, epochs=100_000, quiet=True)
+    assert time.perf_counter() - t < 0.5
+    every = int(str(e.value).split("every (--every) ")[1].split(" ")[0])
+    from experiments.timeline.record import RECORDING_BYTES, recorded_epochs
+
+    assert RECORDING_BYTES * 1_005_001 * recorded_epochs(100_000, every) <= memory_limit_bytes()
+    assert RECORDING_BYTES * 1_005_001 * recorded_epochs(100_000, every - 1) > memory_limit_bytes()
 
 
 def test_status_reads_epoch_loss_and_accuracy():
@@ -372,4 +505,144 @@ def test_slider_and_status_stay_in_view_on_a_laptop(browser, tmp_path, three_run
     for part in (page.get_by_role("slider", name="Epoch"), page.get_by_role("status")):
         where = part.bounding_box()
         assert where["y"] >= 0 and where["y"] + where["height"] <= 700
+    page.close()
+
+
+# -- every run its own network, legible, in Chromium ---------------------------------------------
+def boxes(locator) -> list[dict]:
+    return [locator.nth(i).bounding_box() for i in range(locator.count())]
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def field_classes(page, run: int, data: dict) -> list[bool]:
+    """Per data point: is the drawn boundary's pixel under it blue (predicts 1)?"""
+    x0, x1, y0, y1 = data["box"]
+    return (
+        page.locator(".tl-field")
+        .nth(run)
+        .evaluate(
+            """(c, pts) => {
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          return pts.map(([u, v]) => {
+            const col = Math.min(c.width - 1, Math.floor(u * c.width));
+            const row = Math.min(c.height - 1, Math.floor(v * c.height));
+            const k = 4 * (row * c.width + col);
+            return d[k + 2] > d[k];
+          });
+        }""",
+            [[(u - x0) / (x1 - x0), 1 - (v - y0) / (y1 - y0)] for u, v in X],
+        )
+    )
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1600, 1000)])
+def test_each_run_draws_its_own_network_legibly(browser, tmp_path, mixed, size):
+    """Four runs (2-2-2-1, 2-8-8-1, 2-32-1, 2-4-4-4-1): each draws as many neuron pictures as its
+    layers have, none overlapping (8 and 32 to a layer); the boundary under the points agrees
+    with the stated accuracy (and the points counted right are exactly it); a legend names the
+    points, the background, the lines and the edges; each axis name is clear of its numbers."""
+    path = mixed.save(tmp_path / "mixed.html")
+    data = mixed.to_json()
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    seen = watched(page)
+    page.goto(path.as_uri())
+    page.get_by_role("slider", name="Epoch").fill(str(len(mixed.epochs) - 1))
+    legend = page.get_by_role("note", name="Legend")
+    for words in ("label 1 point", "hollow: misclassified", "background: the prediction",
+                  "accuracy (0 to 100%)", "this epoch", "edges: blue positive"):  # fmt: skip
+        assert words in legend.inner_text(), words
+    for r, model in enumerate(MIXED):
+        card = page.get_by_role("region", name=data["runs"][r]["label"])
+        neurons = boxes(card.locator(".tl-neuron"))
+        assert len(neurons) == sum(model.layer_sizes)
+        assert all(b["width"] >= 8 for b in neurons)
+        clashes = [(a, b) for i, a in enumerate(neurons) for b in neurons[i + 1 :] if overlap(a, b)]
+        assert clashes == [], (r, clashes[:1])
+        accuracy = mixed.accuracy(mixed.epochs[-1], run=r)
+        assert int(card.locator(".tl-points").get_attribute("data-right")) == round(21 * accuracy)
+        blue = field_classes(page, r, data)
+        agree = np.mean([b == (t >= 0.5) for b, t in zip(blue, Y[:, 0])])
+        assert abs(agree - accuracy) <= 2 / 21, (r, agree, accuracy)  # pixels near the boundary
+        for chart in ("loss", "gradients"):
+            svg = card.locator(f'[data-view="{chart}"]')
+            name = svg.locator(".tl-axis-name").bounding_box()
+            numbers = boxes(svg.locator(".tl-axis:not(.tl-axis-name)"))
+            assert numbers and not any(overlap(name, b) for b in numbers), (r, chart)
+    page.screenshot(path=str(tmp_path / f"mixed_{size[0]}.png"), full_page=True)
+    assert seen.errors == [] and seen.requests == [path.as_uri()]
+    page.close()
+
+
+def test_a_clicked_points_stepper_opens_in_view_below_the_header(browser, tmp_path, three_runs):
+    """At 1024x700 a click on a point opens its stepper scrolled into view, its title below the
+    sticky header and inside the window."""
+    path = three_runs.save(tmp_path / "training.html", steppers=[(1000, 2, 0)])
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    seen = watched(page)
+    page.goto(path.as_uri())
+    page.get_by_role("slider", name="Epoch").fill("20")
+    dots = page.locator(".tl-points").first
+    box = dots.bounding_box()
+    data = json.loads(path.read_text().split('id="gradstep-data">', 1)[1].split("</script>", 1)[0])
+    x0, x1, y0, y1 = data["timeline"]["box"]
+    u, v = X[2]
+    page.mouse.click(
+        box["x"] + (u - x0) / (x1 - x0) * box["width"],
+        box["y"] + (1 - (v - y0) / (y1 - y0)) * box["height"],
+    )
+    title = page.locator(".tl-stepper .gs-stepper").get_by_role("heading")
+    title.wait_for()
+    page.wait_for_timeout(100)
+    head = page.locator(".tl-head").bounding_box()
+    where = title.bounding_box()
+    assert where["y"] >= head["y"] + head["height"] and where["y"] + where["height"] <= 700
+    page.screenshot(path=str(tmp_path / "stepper_1024.png"))
+    assert seen.errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("activation, word", [("relu", "inf"), ("tanh", "nan")])
+def test_gradstep_watch_draws_a_diverged_run_as_diverged(browser, tmp_path, activation, word):
+    """The issue's command: the page is strict JSON, it opens without an error, its status
+    says where the run diverged, and the loss curve ends there."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "div.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "experiments", "watch", "--activation", activation,
+         "--output-activation", "none", "--loss", "mse", "--lr", "10", "--epochs", "100",
+         "--every", "10", "--bias", "--out", str(out), "--quiet"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "lr=10: diverged at epoch " in done.stdout
+    text = out.read_text().split('id="gradstep-data">', 1)[1].split("</script>", 1)[0]
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the page's JSON"))
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    seen = watched(page)
+    page.goto(out.as_uri())
+    page.get_by_role("slider", name="Epoch").fill("10")
+    status = page.get_by_role("status").inner_text()
+    assert status.startswith("epoch 100: diverged at epoch ") and status.endswith(f"(loss {word})")
+    at = int(status.split("diverged at epoch ")[1].split(" ")[0])
+    line = page.locator('[data-view="loss"] .tl-loss').get_attribute("points")
+    assert len(line.split()) == at // 10  # the recorded epochs before it diverged
+    assert (
+        page.locator('[data-view="loss"] .tl-diverged').text_content() == f"diverged at epoch {at}"
+    )
+    svg = page.locator('[data-view="loss"]')
+    frame, name = svg.bounding_box(), svg.locator(".tl-axis-name").bounding_box()
+    for number in boxes(svg.locator(".tl-axis:not(.tl-axis-name)")):
+        assert number["x"] >= frame["x"] and not overlap(name, number)  # 1.3e+265 fits
+    page.screenshot(path=str(tmp_path / f"diverged_{activation}.png"))
+    assert seen.errors == []
     page.close()

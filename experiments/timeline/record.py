@@ -60,6 +60,12 @@ class Run:
     loss: np.ndarray
     accuracy: np.ndarray
 
+    @property
+    def diverged_at(self) -> int | None:
+        """The first recorded epoch whose loss is not finite (the run diverged), or None."""
+        bad = np.flatnonzero(~np.isfinite(self.loss))
+        return int(self.epochs[bad[0]]) if bad.size else None
+
 
 def _positive_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -83,11 +89,7 @@ def _runs_to_make(net, train_args: dict) -> list[tuple[object, float, object, st
         raise ValueError(f"the lists of settings must have one entry per run: {said}")
     count = next(iter(lengths.values()), 1)
     models = nets or [net] * count
-    for m in models:
-        if not hasattr(m, "trainer") or not hasattr(m, "state_dict"):
-            raise TypeError(
-                f"watch needs gradstep networks (nets.NumpyMLP, ...), got {type(m).__name__}"
-            )
+    _check_models(models)
     lr = lists.get("lr", [train_args.pop("lr", 0.05)] * count)
     seeds = lists.get("seed", [train_args.pop("seed", None)] * count)
     runs = []
@@ -99,6 +101,14 @@ def _runs_to_make(net, train_args: dict) -> list[tuple[object, float, object, st
         label = _label(lists, i, lr[i], seeds[i], model)
         runs.append((model, float(lr[i]), seeds[i] if seeds[i] is not None else model.seed, label))
     return runs
+
+
+def _check_models(net) -> None:
+    for m in net if isinstance(net, list | tuple) else [net]:
+        if not hasattr(m, "trainer") or not hasattr(m, "state_dict"):
+            raise TypeError(
+                f"watch needs gradstep networks (nets.NumpyMLP, ...), got {type(m).__name__}"
+            )
 
 
 def _copy(model, seed):
@@ -122,6 +132,39 @@ def _label(lists: dict, i: int, lr: float, seed, model) -> str:
     return ", ".join(parts) or f"lr={lr:g}"
 
 
+# bytes held per parameter, recorded epoch and run: the float64 parameters and gradients (16),
+# their stacked copy as a run ends (16), the page's float32 text and its copies (about 16)
+RECORDING_BYTES = 48
+
+
+def recorded_epochs(epochs: int, every: int) -> int:
+    """How many epochs ``watch`` records: epoch 0, every ``every``-th, and the last."""
+    return epochs // every + 1 + (1 if epochs % every else 0)
+
+
+def check_recording(parameters: int, runs: int, epochs: int, every: int) -> None:
+    """Refuse, before any training, a recording that would not fit in memory (the pictures are
+    drawn by the page, so the weights and gradients are what is held), naming the ``every``
+    that would fit."""
+    from nets.budget import check_memory, memory_limit_bytes
+
+    per_record = RECORDING_BYTES * parameters * runs
+    need = per_record * recorded_epochs(epochs, every)
+    fits = memory_limit_bytes() // per_record  # records that fit
+    if fits >= 3:
+        least = -(-epochs // (fits - 2))  # fits, perhaps by one record more than needed
+        while least > 1 and recorded_epochs(epochs, least - 1) <= fits:
+            least -= 1
+        hint = f"record less often: every (--every) {least} or more would fit"
+    else:
+        hint = "even two recorded epochs do not fit: use a smaller network or fewer runs"
+    what = (
+        f"recording {runs} run(s) of {parameters:,} parameters at "
+        f"{recorded_epochs(epochs, every):,} epochs (every {every} of {epochs:,})"
+    )
+    check_memory(need, what, hint)
+
+
 def watch(net, X, y, *, every: int = 50, **train_args) -> Timeline:
     """Train as ``train(net, X, y, **train_args)`` and record a ``Timeline`` (see the module's
     docstring). A single run trains ``net`` itself, as ``train`` does; several runs train copies."""
@@ -129,6 +172,16 @@ def watch(net, X, y, *, every: int = 50, **train_args) -> Timeline:
     train_args = dict(train_args)
     if "record" in train_args:
         raise TypeError("watch records by itself: do not pass record=")
+    epochs = train_args.get("epochs", 10_000)
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+    _check_models(net)
+    models = net if isinstance(net, list | tuple) else [net]
+    listed = [
+        len(v) for k, v in train_args.items() if k in LISTABLE and isinstance(v, list | tuple)
+    ]
+    runs_asked = max([len(models), *listed])
+    check_recording(max(m.num_parameters() for m in models), runs_asked, int(epochs), every)
     runs = _runs_to_make(net, train_args)
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -255,7 +308,8 @@ class Timeline:
             start += size
         for spans in layers.values():
             parts = np.concatenate([r.grads[:, a:b] for a, b in spans], axis=1)
-            out.append(np.linalg.norm(parts, axis=1))
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverged run: inf or nan
+                out.append(np.linalg.norm(parts, axis=1))
         return np.stack(out, axis=1)
 
     def stepper(self, epoch: int, sample: int, run: int = 0, collapse: str | None = "neuron"):

@@ -138,7 +138,14 @@ function pct(a) {
 }
 
 export function formatLoss(v) {
-  return Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2);
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  return (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5) || v === 0 ? v.toFixed(4) : v.toExponential(2);
+}
+
+// A number beside an axis: at most 7 characters.
+export function formatAxis(v) {
+  if (!Number.isFinite(v)) return formatLoss(v);
+  return (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4) || v === 0 ? String(Number(v.toPrecision(4))) : v.toExponential(1);
 }
 
 // The status line at recorded epoch number i: "epoch K: loss L, accuracy A%" (per run); a run
@@ -148,7 +155,7 @@ export function statusAt(data, i) {
     const d = run.diverged;
     const text =
       d >= 0 && d <= i
-        ? `diverged at epoch ${data.epochs[d]} (loss ${run.loss[d]})`
+        ? `diverged at epoch ${data.epochs[d]} (loss ${formatLoss(run.loss[d])})`
         : `loss ${formatLoss(run.loss[i])}, accuracy ${pct(run.accuracy[i])}`;
     return data.runs.length > 1 ? `${run.label}: ${text}` : text;
   });

@@ -48,7 +48,7 @@ function paintPicture(canvas, values, lo = 0, hi = 1) {
 // -- a line chart over the epochs with a cursor -----------------------------------------------------
 function chart(data, series, { title, width = 260, height = 120, yLabel }) {
   const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
-  const pad = { l: 50, r: 6, t: 14, b: 16 };
+  const pad = { l: 58, r: 6, t: 14, b: 16 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
   const last = data.epochs[data.epochs.length - 1] || 1;
@@ -64,10 +64,11 @@ function chart(data, series, { title, width = 260, height = 120, yLabel }) {
     // the line ends where the values stop being finite (a diverged run)
     const stop = s.values.findIndex((v) => !Number.isFinite(v));
     const shown = stop < 0 ? s.values : s.values.slice(0, stop);
-    const points = shown.map((v, i) => `${x(data.epochs[i]).toFixed(1)},${(pad.t + (1 - y(v)) * h).toFixed(1)}`);
+    const inFrame = (v) => Math.max(0, Math.min(1, y(v))); // a zero on a log axis sits on its floor
+    const points = shown.map((v, i) => `${x(data.epochs[i]).toFixed(1)},${(pad.t + (1 - inFrame(v)) * h).toFixed(1)}`);
     svg.append(svgEl("polyline", { points: points.join(" "), class: `tl-line ${s.className}`, stroke: s.colour || "" }));
     if (stop >= 0 && s.axis) {
-      const end = svgEl("text", { x: x(data.epochs[Math.max(stop - 1, 0)]) + 2, y: pad.t + 10, class: "tl-diverged" });
+      const end = svgEl("text", { x: width - pad.r - 3, y: pad.t + h - 4, class: "tl-diverged", "text-anchor": "end" });
       end.textContent = `diverged at epoch ${data.epochs[stop]}`;
       svg.append(end);
     }
@@ -79,8 +80,8 @@ function chart(data, series, { title, width = 260, height = 120, yLabel }) {
       const top = svgEl("text", { x: pad.l - 3, y: pad.t + 8, class: "tl-axis", "text-anchor": "end" });
       const bottom = svgEl("text", { x: pad.l - 3, y: pad.t + h, class: "tl-axis", "text-anchor": "end" });
       if (positive.length) {
-        top.textContent = formatLoss(Math.max(...positive));
-        bottom.textContent = formatLoss(Math.min(...positive));
+        top.textContent = formatAxis(Math.max(...positive));
+        bottom.textContent = formatAxis(Math.min(...positive));
       }
       svg.append(label, top, bottom);
     }
@@ -196,7 +197,8 @@ function runCard(data, run, r, onPoint, shared) {
     data,
     [
       { values: run.loss, over: shared.loss, className: "tl-loss", axis: true },
-      { values: run.accuracy, className: "tl-acc", fixed: true },
+      // accuracy means nothing once the outputs are not numbers: it ends with the loss
+      { values: run.diverged < 0 ? run.accuracy : run.accuracy.slice(0, run.diverged), className: "tl-acc", fixed: true },
     ],
     { title: `training loss, ${data.lossName} (accuracy dashed)`, yLabel: "loss" },
   );
