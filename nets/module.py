@@ -7,6 +7,7 @@ A network's state is a dict of float64 arrays named ``W1, b1, W2, b2, ...`` with
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -232,7 +233,9 @@ class Module:
 
 
 def read_parameter_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
-    """The network config and the named arrays of a file written by ``Module.save``."""
+    """The network config and the named arrays of a file written by ``Module.save``. Every
+    array's size is read from its ``.npy`` header and checked (``check_declared_arrays``)
+    before any array is read."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no parameter file at {path}")
@@ -245,9 +248,7 @@ def read_parameter_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.nda
         with np.load(path, allow_pickle=False) as data:
             if not hasattr(data, "zip"):
                 raise ValueError("a single array, not an archive of named arrays")
-            # compressed members can unpack to far more than the file's size: check first
-            unpacked = sum(info.file_size for info in data.zip.infolist())
-            check_memory(unpacked, f"{path}'s arrays", "it is not a file gradstep wrote")
+            check_declared_arrays(data.zip, f"{path}'s arrays")
             arrays = {k: data[k] for k in data.files}
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
         raise ValueError(f"{path} is not a gradstep parameter file (.npz): {e}") from None
@@ -261,4 +262,45 @@ def read_parameter_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.nda
             f"{path} is an .npz file but not one written by gradstep's "
             "Module.save (no gradstep header)"
         )
-    return header.get("config") or {}, arrays
+    return header.get("config", {}), arrays
+
+
+_NPY_HEADERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def check_declared_arrays(archive: zipfile.ZipFile, what: str) -> int:
+    """Refuse, from the ``.npy`` headers alone (nothing allocated), an archive whose arrays
+    declare more than it holds or more than memory allows; return the bytes they will take.
+
+    Each member's header states shape and dtype, so its array takes prod(shape) x itemsize
+    bytes, computed with Python integers (no overflow). That must not exceed the bytes stored
+    after the header (a 300-byte file declaring 10^6 x 10^6 float64 is refused here, not by
+    numpy's 7 TiB allocation), and the total must pass ``check_memory``. Members that are not
+    ``.npy`` arrays, pickled (object) dtypes and negative dimensions are refused by name."""
+    total = 0
+    for info in archive.infolist():
+        with archive.open(info) as member:
+            try:
+                version = np.lib.format.read_magic(member)
+            except ValueError:
+                raise ValueError(f"member {info.filename!r} is not a .npy array") from None
+            if version not in _NPY_HEADERS:
+                raise ValueError(f"member {info.filename!r}: .npy version {version} not supported")
+            shape, _, dtype = _NPY_HEADERS[version](member)
+            stored = info.file_size - member.tell()
+        if dtype.hasobject:
+            raise ValueError(f"member {info.filename!r} holds Python objects (a pickle)")
+        if any(n < 0 for n in shape):
+            raise ValueError(f"member {info.filename!r} declares a negative shape {shape}")
+        need = math.prod(shape) * dtype.itemsize
+        if need > stored:
+            raise ValueError(
+                f"member {info.filename!r} declares shape {shape} of {dtype} ({need:,} bytes) "
+                f"but holds {max(stored, 0):,} bytes"
+            )
+        total += need
+    check_memory(total, what, "it is not a file gradstep wrote")
+    return total
