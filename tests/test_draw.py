@@ -92,7 +92,7 @@ def test_collapse_by_neuron_and_layer():
     assert sorted(boxes) == sorted(
         [f"layer{k}__neuron{j}" for k, n in ((1, 4), (2, 4), (3, 1)) for j in range(n)]
     )
-    assert "2 nodes, 3 parameters" in by_neuron and "a3[0] = 0.4204, grad 1.0000" in by_neuron
+    assert "2 ops, 3 parameters" in by_neuron and "a3[0] = 0.4204, grad 1.0000" in by_neuron
     assert "W1[0,0]" not in by_neuron  # drawn inside its neuron
     # 2 inputs -> 4 neurons, 4 -> 4, 4 -> 1
     assert len(visible_edges(by_neuron)) == 2 * 4 + 4 * 4 + 4
@@ -351,3 +351,83 @@ def test_loss_graph_reads_in_index_order_from_the_top(renderer, bias, collapse, 
     if expand:
         # an expanded neuron's box stays within its layer's column of neighbours
         assert max(p[0] for p in pos.values()) < 40, "the picture is not stretched sideways"
+
+
+# -- drawings say what they show -------------------------------------------------------------------
+def test_a_collapsed_box_lists_every_output_or_says_how_many_it_hides():
+    """A layer of 4 neurons lists a1[0] to a1[3] (not 3 of them); past 8 outputs, the first 7
+    and a line naming how many more and which; the counts say ops, parameters, inputs."""
+    net = ValueMLP((2, 4, 4, 1), seed=0)
+    out = net([0.1, 0.9])
+    out.backward()
+    src = draw(out, collapse="layer").source
+    lines, _ = box(src, "scope_layer1")
+    assert lines[:2] == ["layer1", "8 ops, 12 parameters"]  # per neuron: dot, sigmoid; W, W, b
+    assert [line.split(" = ")[0] for line in lines[2:]] == ["a1[0]", "a1[1]", "a1[2]", "a1[3]"]
+    assert box(src, "scope_input")[0] == [
+        "input",
+        "2 inputs",  # not "0 nodes, 2 parameters"
+        "x[0] = 0.1000, grad -0.0026",
+        "x[1] = 0.9000, grad -0.0046",
+    ]
+    wide = ValueMLP((2, 12, 1), seed=0)
+    out = wide([0.1, 0.9])
+    out.backward()
+    lines, _ = box(draw(out, collapse="layer").source, "scope_layer1")
+    assert [line.split(" = ")[0] for line in lines[2:9]] == [f"a1[{j}]" for j in range(7)]
+    assert lines[9:] == ["and 5 more outputs (a1[7] to a1[11])"]
+
+
+def test_a_graph_drawn_before_backward_shows_no_gradient():
+    """Before backward every box says 'grad not computed' (a zero would read as computed), in
+    full and collapsed drawings, for Values and Tensors; after it, the numbers."""
+    x, w, z, y = neuron()
+    src = draw(y).source
+    assert "grad 0.0000" not in src
+    assert box(src, "n0")[0] == ["x", "data 0.5000", "grad not computed"]
+    net = ValueMLP((2, 2, 1), seed=0)
+    out = net([0.1, 0.9])
+    collapsed = draw(out, collapse="neuron").source
+    assert "grad 0.0000" not in collapsed and ", grad not computed" in collapsed
+    W = Tensor(np.arange(6.0).reshape(2, 3), label="W")
+    t = (W * 2).sum()
+    assert "grad not computed" in draw(t).source and "grad None" not in draw(t).source
+    y.backward()
+    assert box(draw(y).source, "n0")[0] == ["x", "data 0.5000", "grad -0.3525"]
+
+
+def test_expand_names_scopes_that_exist_and_draws_them_in_full():
+    """An unknown scope is an UnknownScopeError (a ValueError) listing the graph's scopes; a
+    layer named at collapse='neuron' draws all its neurons in full; a neuron named at
+    collapse='layer' opens its layer and keeps the other neurons collapsed."""
+    from autograd.views import UnknownScopeError
+
+    net = ValueMLP((2, 3, 1), seed=0)
+    out = net([0.1, 0.9])
+    out.backward()
+    with pytest.raises(UnknownScopeError) as err:
+        draw(out, collapse="neuron", expand=["layer9/neuron0"])
+    assert str(err.value) == (
+        "expand names a scope this graph does not have: 'layer9/neuron0'; its scopes are "
+        "input, layer1, layer1/neuron0, layer1/neuron1, layer1/neuron2, layer2, layer2/neuron0"
+    )
+    assert isinstance(err.value, ValueError)
+    layer = draw(out, collapse="neuron", expand=["layer1"]).source
+    assert "scope_layer1__neuron" not in layer and "scope_layer2__neuron0 [" in layer
+    assert all(f"z1[{j}]" in layer for j in range(3))
+    one = draw(out, collapse="layer", expand="layer1/neuron1").source
+    assert "scope_layer1 [" not in one and "z1[1]" in one and "z1[0]" not in one
+    assert "scope_layer1__neuron0 [" in one and "scope_layer1__neuron2 [" in one
+
+
+def test_gradstep_graph_names_an_unknown_expand_scope(tmp_path, capsys):
+    """`gradstep graph --expand layer9/neuron0`: exit 2, one line listing the scopes, nothing
+    written."""
+    from experiments.cli import main
+
+    path = tmp_path / "g.svg"
+    code = main(["graph", "--collapse", "neuron", "--expand", "layer9/neuron0", "--out", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "'layer9/neuron0'" in err and "its scopes are input, layer1, layer1/neuron0" in err
+    assert list(tmp_path.iterdir()) == []

@@ -250,7 +250,7 @@ def test_scopes_that_differ_only_in_punctuation_stay_apart():
         b = Value(2.0, label="b") * 3
     src = draw(a + b, collapse=1).source
     assert "scope_layer_x2d_1 [" in src and "scope_layer_x5f_1 [" in src
-    assert src.count("nodes, 1 parameters") == 2
+    assert src.count("1 op, 1 parameter, 1 constant") == 2
 
 
 # -- output folders: never delete what gradstep did not write; no orphans ------------------------

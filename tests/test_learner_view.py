@@ -7,11 +7,11 @@ import pytest
 
 def test_numbers_never_print_as_minus_zero():
     from autograd.views.display import format_number
-    from autograd.views.drawing import _preview
+    from autograd.views.labels import preview
 
     assert [format_number(-0.0), format_number(np.float64(-0.0))] == ["0", "0"]
     assert format_number(np.array([-0.0, 2.0])) == "(2,) [0, 2]"
-    assert _preview(-0.0) == "0.0000" and _preview(np.array([-0.0, 1.0])) == "[0 1]"
+    assert preview(-0.0) == "0.0000" and preview(np.array([-0.0, 1.0])) == "[0 1]"
 
 
 def test_the_loss_of_one_sample_adds_no_sum_or_times_one_node():

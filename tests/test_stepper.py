@@ -23,7 +23,7 @@ from autograd import (
     stepper,
     topological_order,
 )
-from autograd.views.drawing import _preview
+from autograd.views.labels import preview
 from nets import ValueMLP
 
 
@@ -83,10 +83,10 @@ def expected_after_each_step(root):
 
     for node in order:
         node.grad = np.zeros_like(node.data) if isinstance(node.data, np.ndarray) else 0.0
-    shown = [{n.id: _preview(grad(n)) for n in order}]
+    shown = [{n.id: preview(grad(n)) for n in order}]
     texts, currents = [], []
     for step in backward_steps(root):
-        shown.append({n.id: _preview(grad(n)) for n in order})
+        shown.append({n.id: preview(grad(n)) for n in order})
         texts.append(str(step))
         currents.append(step.node.id)
     return shown, texts, currents
@@ -204,7 +204,7 @@ def test_save_writes_one_self_contained_page(tmp_path):
     assert len(page.encode()) < 1_000_000
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)
     assert "url(" not in page and "@import" not in page
-    assert page.count("<svg") == 1
+    assert page.count("\\u003csvg") == 1  # the SVG, once, inside the escaped JSON
     with pytest.raises(ValueError, match="ending in .html"):
         s.save(tmp_path / "steps.svg")
     with pytest.raises(FileNotFoundError, match="does not exist"):
@@ -517,4 +517,67 @@ def test_a_resized_window_keeps_the_graph_in_view(browser, tmp_path, collapse):
         assert graph["x"] <= frame["x"] + 1 and graph["y"] <= frame["y"] + 1
         assert graph["x"] + graph["width"] >= frame["x"] + frame["width"] - 1
         assert graph["y"] + graph["height"] >= frame["y"] + frame["height"] - 1
+    page.close()
+
+
+def test_a_stepper_too_large_to_record_is_refused_before_recording(monkeypatch):
+    """Sizes are checked before any step is recorded: a trace over max_terms (no collapse
+    setting helps: every step is recorded) and a picture over max_nodes (naming the collapse
+    that fits) are refused without recording a step; an unknown expand scope too."""
+    import importlib
+
+    stepper_module = importlib.import_module("autograd.views.stepper")
+    from autograd.views import TooManyNodesError, TooManyTermsError, UnknownScopeError
+
+    def no_recording(*args, **kwargs):
+        raise AssertionError("a step was recorded before the size was checked")
+
+    monkeypatch.setattr(stepper_module, "_record", no_recording)
+    loss = ValueMLP((2, 30, 30, 1), seed=0).loss([[0.1, 0.9]], [[1.0]], loss="bce")
+    terms, steps = stepper_module.recording_size(topological_order(loss))
+    assert steps == sum(1 for n in topological_order(loss) if n.parents)
+    with pytest.raises(TooManyTermsError, match=f"record {terms:,} chain-rule terms") as err:
+        stepper(loss, collapse="layer", max_terms=terms - 1)
+    assert "no collapse setting records fewer" in str(err.value)
+    with pytest.raises(TooManyNodesError, match=r"collapse='neuron' gives \d+"):
+        stepper(loss, max_nodes=500)
+    with pytest.raises(UnknownScopeError, match="'layer7'"):
+        stepper(loss, collapse="neuron", expand=["layer7"])
+
+
+HOSTILE = {
+    "comment": "<!-- <script>",
+    "close": "</script><script>window.__pwned = 1</script>",
+    "separators": "a\u2028b\u2029c & <b>d</b>",
+}
+
+
+def test_hostile_labels_and_titles_stay_data_on_the_page(browser, tmp_path):
+    """Labels and a title that would end or reopen a script (`<!-- <script>`, `</script>...`,
+    U+2028/U+2029, `&`): the embedded JSON escapes them (no `<`, `>`, `&`, U+2028/9 in it), the
+    page steps, shows them as text, runs no script of theirs and makes no request."""
+    from autograd.views.frontend import script_json
+
+    a = Value(0.5, label=HOSTILE["comment"])
+    b = Value(-1.5, label=HOSTILE["close"])
+    c = Value(2.0, label=HOSTILE["separators"])
+    out = (a * b + c).tanh()
+    out.label = "out"
+    title = "</script><script>window.__pwned = 2</script><!--"
+    s = stepper(out, title=title)
+    data = script_json({"k": list(HOSTILE.values())})
+    assert not any(ch in data for ch in "<>&\u2028\u2029")
+    page_html = s.save(tmp_path / "hostile.html").read_text(encoding="utf-8")
+    block = page_html.split('id="gradstep-data">', 1)[1].split("</script>", 1)[0]
+    assert not any(ch in block for ch in "<>&\u2028\u2029")
+    page = browser.new_page()
+    watch = watched(page)
+    page.goto((tmp_path / "hostile.html").as_uri())
+    assert page.get_by_role("heading", level=1).inner_text() == title
+    page.get_by_role("button", name="Last step").click()
+    status = page.get_by_role("status").inner_text()
+    assert HOSTILE["close"] in status and HOSTILE["comment"] in status
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("svg[aria-label='computation graph'] [data-node-id]").count() == 6
+    assert watch.errors == [] and watch.requests == [(tmp_path / "hostile.html").as_uri()]
     page.close()

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from ..graph import format_number  # one short form of a number, the engine's too
+
+# What no renderer, terminal or UTF-8 file takes as text: C0 controls but tab and newline, DEL,
+# the non-characters U+FFFE and U+FFFF, and lone surrogates (what a file name that is not UTF-8
+# decodes to).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text, limit: int | None = None) -> str:
+    """User text as something any renderer can show: each control character (but tab and
+    newline), non-character and lone surrogate written as its escape (``\\x1b``, ``\\ufffe``,
+    ``\\udc80``); with ``limit``, text longer than that many characters shortened to its
+    first ``limit`` and a count of the rest."""
+    text = _UNPRINTABLE.sub(_escaped, str(text))
+    if limit is not None and len(text) > limit:
+        return f"{text[:limit]}... ({len(text) - limit} more characters)"
+    return text
 
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence]) -> str:

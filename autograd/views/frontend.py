@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import check_writable_file, write_file
+from .display import printable
 
-__all__ = ["STATIC", "Front", "widget_module", "styles", "page", "save_page"]
+__all__ = ["STATIC", "Front", "script_json", "widget_module", "styles", "page", "save_page"]
 
 STATIC = Path(__file__).parent / "static"
 _DEFAULT_EXPORT = "export default { render };"
@@ -83,6 +84,28 @@ def styles(front: str | Front, uses: tuple = ()) -> str:
     return "".join(_front(f).read(".css") for f in (*uses, front))
 
 
+# Inside a <script> element the HTML parser ends the script at "</script" and treats "<!--" and
+# "<script" as the start of an escaped section; "&" is harmless there but not in other contexts
+# the same text may reach; U+2028/U+2029 end a line in older JavaScript parsers. In JSON they can
+# only occur inside strings, where their \u escapes mean the same characters.
+_SCRIPT_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_SCRIPT_UNSAFE = str.maketrans(_SCRIPT_ESCAPES)
+
+
+def script_json(data) -> str:
+    """``data`` as JSON that can sit inside any HTML ``<script>`` element: ``<``, ``>``, ``&``,
+    U+2028 and U+2029 written as ``\\u`` escapes (so no text in it ends the script or opens
+    another), everything outside ASCII escaped too (lone surrogates included: the page is
+    always valid UTF-8). ``JSON.parse`` gives back exactly ``data``. Every page uses this."""
+    return json.dumps(data, ensure_ascii=True).translate(_SCRIPT_UNSAFE)
+
+
 def page(front: str | Front, title: str, data: dict, uses: tuple = ()) -> str:
     """One HTML page: styles, script and ``data`` (the widget's traits) inline; no network."""
     front = _front(front)
@@ -91,15 +114,15 @@ def page(front: str | Front, title: str, data: dict, uses: tuple = ()) -> str:
         'mountPage(render, document.getElementById("gradstep"), '
         'JSON.parse(document.getElementById("gradstep-data").textContent));\n'
     )
-    payload = json.dumps(data).replace("</", "<\\/")  # no "</script>" inside the data block
     return (
         "<!doctype html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>\n{PAGE_CSS}{styles(front, uses)}</style>\n"
+        f"<title>{html.escape(printable(title))}</title>\n"
+        f"<style>\n{PAGE_CSS}{styles(front, uses)}</style>\n"
         "</head>\n<body>\n"
         '<main>\n<div id="gradstep"></div>\n</main>\n'
-        f'<script type="application/json" id="gradstep-data">{payload}</script>\n'
+        f'<script type="application/json" id="gradstep-data">{script_json(data)}</script>\n'
         f'<script type="module">\n{script}</script>\n'
         "</body>\n</html>\n"
     )

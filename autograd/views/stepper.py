@@ -43,29 +43,26 @@ import numpy as np
 
 from ..graph import Node, topological_order
 from . import frontend
-from .display import format_number
-from .drawing import (
-    Layout,
-    TooManyNodesError,
-    _preview,
-    box_element,
-    collapse_depth,
-    draw,
-    edge_element,
-    edge_term,
-    fill_line,
-    layout,
-    line_parts,
-    op_element,
-    record_fields,
-    role,
-    scope_element,
-    scope_lines,
-)
+from .display import format_number, printable
+from .dot import box_element, edge_element, op_element, scope_element
+from .drawing import TooManyNodesError, collapses_that_fit, draw
+from .labels import edge_term, fill_line, line_parts, preview, record_fields, scope_lines
+from .layout import Layout, collapse_depth, layout, role
 from .rendering import render_svg
 from .steps import backward_steps, forward_steps
 
-__all__ = ["Stepper", "stepper", "Trace"]
+__all__ = [
+    "MAX_TERMS",
+    "Stepper",
+    "TooManyTermsError",
+    "Trace",
+    "check_recording",
+    "recording_size",
+    "stepper",
+]
+
+MAX_TERMS = 50_000  # chain-rule terms a trace records at most (a 15 MB page)
+TERM_BYTES = 300  # page bytes per recorded term (measured: 287 for a 2-100-100-1 loss)
 
 
 def stepper(
@@ -77,11 +74,67 @@ def stepper(
     grad=None,
     title: str = "",
     max_nodes: int = 2000,
+    max_terms: int = MAX_TERMS,
 ) -> Stepper:
     """A ``Stepper`` over the graph that ends at ``root`` (a Value or a Tensor; a non-scalar
     Tensor root needs ``grad``, as in ``backward``). ``collapse`` and ``expand`` are ``draw``'s;
-    ``forward=True`` walks the forward pass first. The user's graph is left as it was found."""
-    return Stepper(root, collapse, expand, forward, grad=grad, title=title, max_nodes=max_nodes)
+    ``forward=True`` walks the forward pass first. The user's graph is left as it was found.
+
+    Sizes are checked before anything is recorded: a picture of more than ``max_nodes`` boxes
+    and ops raises ``TooManyNodesError`` (naming the collapse settings that fit), a trace of
+    more than ``max_terms`` chain-rule terms (one per operand of each op: what recording costs)
+    raises ``TooManyTermsError``."""
+    return Stepper(
+        root,
+        collapse,
+        expand,
+        forward,
+        grad=grad,
+        title=title,
+        max_nodes=max_nodes,
+        max_terms=max_terms,
+    )
+
+
+# -- what recording costs, checked before it starts -----------------------------------------------
+
+
+class TooManyTermsError(ValueError):
+    """The trace would record more than ``max_terms`` chain-rule terms. ``terms`` and
+    ``steps`` are its size; no collapse setting records fewer (every step is recorded, whatever
+    the picture shows)."""
+
+    def __init__(self, terms: int, steps: int, max_terms: int) -> None:
+        self.terms, self.steps, self.max_terms = terms, steps, max_terms
+        super().__init__(self.advice())
+
+    def advice(self, limit: str = "max_terms") -> str:
+        """The message, with the limit in the caller's spelling."""
+        return (
+            f"the stepper would record {self.terms:,} chain-rule terms over {self.steps:,} "
+            f"steps (about {self.terms * TERM_BYTES / 1e6:.0f} MB of page; {limit}="
+            f"{self.max_terms:,}): no collapse setting records fewer, since every step is "
+            "recorded whatever the picture shows; step through a smaller graph (fewer units a "
+            f"layer) or raise {limit}"
+        )
+
+
+def recording_size(order: list[Node], forward: bool = False) -> tuple[int, int]:
+    """(terms, steps) a trace of this graph records: a backward step per op and a term per
+    operand of it, plus, with ``forward``, one forward step and text per op."""
+    steps = terms = 0
+    for node in order:
+        if node.parents:
+            steps += 1
+            terms += len(node.parents)
+    return (terms + steps, 2 * steps) if forward else (terms, steps)
+
+
+def check_recording(order: list[Node], forward: bool, max_terms: int) -> None:
+    """Refuse (``TooManyTermsError``) a trace larger than ``max_terms``, before recording."""
+    terms, steps = recording_size(order, forward)
+    if terms > max_terms:
+        raise TooManyTermsError(terms, steps, max_terms)
 
 
 # -- the recorded trace: what the script reads ----------------------------------------------------
@@ -167,8 +220,8 @@ def _record(root: Node, grad, forward: bool, root_name: str, title: str) -> Trac
             role(n, root),
             None,
             None,
-            grads=[(0, _preview(_zeros_like(n.data)))],
-            datas=[(0, "?" if forward and n.parents else _preview(n.data))],
+            grads=[(0, preview(_zeros_like(n.data)))],
+            datas=[(0, "?" if forward and n.parents else preview(n.data))],
         )
         for n in order
     }
@@ -185,16 +238,16 @@ def _record(root: Node, grad, forward: bool, root_name: str, title: str) -> Trac
             k = len(steps)
             steps.append(StepRecord(str(fstep), "", fstep.node.id))
             tracks[fstep.node.id].forward = k
-            change(tracks[fstep.node.id].datas, k, _preview(fstep.node.data))
+            change(tracks[fstep.node.id].datas, k, preview(fstep.node.data))
     n_forward = len(steps) - 1
     for step in backward_steps(root, grad):  # read each step's grads as it is applied
         k = len(steps)
         steps.append(StepRecord(str(step), step._repr_html_(), step.node.id))
         tracks[step.node.id].backward = k
         if step.index == 0:  # the root's own gradient is seeded before the first step
-            change(tracks[step.node.id].grads, k, _preview(step.node.grad))
+            change(tracks[step.node.id].grads, k, preview(step.node.grad))
         for parent in step.node.parents:
-            change(tracks[parent.id].grads, k, _preview(parent.grad))
+            change(tracks[parent.id].grads, k, preview(parent.grad))
     for node in order:  # a leaf's grad is final after the last step of the ops that use it
         for parent in node.parents:
             if not parent.parents:
@@ -253,6 +306,7 @@ class Stepper:
         grad=None,
         title: str = "",
         max_nodes: int = 2000,
+        max_terms: int = MAX_TERMS,
     ) -> None:
         if not isinstance(root, Node):
             raise TypeError(
@@ -260,30 +314,30 @@ class Stepper:
                 f"{type(root).__name__}"
             )
         collapse_depth(collapse)  # a named error for a collapse value that does not exist
-        if isinstance(expand, str):
-            expand = [expand]
         if not root.parents:
             raise ValueError(
                 "the root is a leaf: there is no step to take (build an expression from it first)"
             )
+        # the sizes first (cheap: one walk of the graph, one layout), the recording after
+        check_recording(topological_order(root), forward, max_terms)
         copy = _detached_copy(root)
+        pic = layout(copy, collapse, expand)  # an unknown scope in expand is named here
+        if pic.drawn() > max_nodes:
+            fits = collapses_that_fit(pic, max_nodes, expand)
+            raise TooManyNodesError(pic.drawn(), max_nodes, fits, "")
         self.forward = forward
-        self.root_name = root.label or "L"
-        self._order = topological_order(copy)
+        self.root_name = printable(root.label) or "L"
+        self._order = pic.order
         title = title or f"back-propagation through {self.root_name}"
         self._trace = _record(copy, grad, forward, self.root_name, title)
         self.title = title
-        self._lay_out(copy, collapse, expand, max_nodes)
+        self._lay_out(pic, max_nodes)
         self.step = 0
 
-    def _lay_out(self, root: Node, collapse, expand, max_nodes: int) -> None:
+    def _lay_out(self, pic: Layout, max_nodes: int) -> None:
         """Graphviz lays the graph out once, boxes sized for the final grads (the widest text
         they will show); the SVG then shows step 0."""
-        pic = layout(root, collapse, expand)
-        try:
-            graph = draw(root, edge_labels=False, ids=True, max_nodes=max_nodes, picture=pic)
-        except TooManyNodesError as e:
-            raise TooManyNodesError(e.drawn, e.max_nodes, e.fits, "") from None
+        graph = draw(pic.root, edge_labels=False, ids=True, max_nodes=max_nodes, picture=pic)
         _place(self._trace, pic)
         self.svg = _at_step_zero(render_svg(graph), self._trace)
 

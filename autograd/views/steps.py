@@ -31,9 +31,16 @@ from ..graph import (
     prepare_backward,
     topological_order,
 )
-from .display import html_table
+from .display import html_table, printable
 
-__all__ = ["Step", "ForwardStep", "backward_steps", "forward_steps", "node_names"]
+__all__ = ["Step", "ForwardStep", "backward_steps", "forward_steps", "node_names", "shown_names"]
+
+
+def shown_names(order: list[Node]) -> dict[int, str]:
+    """``graph.node_names`` as the views show them: control characters, non-characters and
+    lone surrogates in labels escaped (``display.printable``), so any label can be drawn,
+    saved and printed."""
+    return {k: printable(name) for k, name in node_names(order).items()}
 
 
 @dataclass
@@ -60,12 +67,13 @@ class Step:
         """One chain-rule line per parent, e.g.
         ``dL/dz1[0] += dL/da1[0] * dsigmoid/dz = 0.12 * 0.25 = 0.03``."""
         L, me, out = self.root_name, self._name(self.node), []
+        names = [self._name(p) for p in self.node.parents]  # once: a dot op has many parents
         for i, (parent, c) in enumerate(zip(self.node.parents, self.contributions)):
             if parent.op == "const" and not parent.parents:
                 continue  # constants get gradients too, but no one asks for them
-            p = self._name(parent)
+            p = names[i]
             if self.local is not None:
-                local_name = self._local_name(i)
+                local_name = self._local_name(i, names)
                 out.append(
                     f"d{L}/d{p} += d{L}/d{me} * {local_name} = "
                     f"{format_number(self.upstream)} * {format_number(self.local[i])} = "
@@ -75,14 +83,14 @@ class Step:
                 out.append(f"d{L}/d{p} += vjp_{self.node.op}(d{L}/d{me}) = {format_number(c)}")
         return out
 
-    def _local_name(self, i: int) -> str:
-        """What the chain-rule line calls d(node)/d(parent i): the op record says when it is a
-        name of its own (``b`` for d(a*b)/da, ``1`` for a sum), else ``dz/dx``."""
-        node = self.node
-        text = getattr(node.op, "local_text", None)
+    def _local_name(self, i: int, names: list[str]) -> str:
+        """What the chain-rule line calls d(node)/d(parent i) (``names``: the parents'): the op
+        record says when it is a name of its own (``b`` for d(a*b)/da, ``1`` for a sum), else
+        ``dz/dx``."""
+        text = getattr(self.node.op, "local_text", None)
         if text is not None:
-            return text([self._name(p) for p in node.parents], i)
-        return f"d{self._name(node)}/d{self._name(node.parents[i])}"
+            return text(names, i)
+        return f"d{self._name(self.node)}/d{names[i]}"
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -147,8 +155,8 @@ def backward_steps(root: Node, grad=None) -> Iterator[Step]:
     Exhausting it gives every node the gradient ``backward()`` gives (same lifecycle: interior
     gradients start from zero, leaves are added to)."""
     work = list(reversed(prepare_backward(root, grad)))
-    names = node_names(topological_order(root))
-    root_name = root.label or "L"
+    names = shown_names(topological_order(root))
+    root_name = printable(root.label) or "L"
     for index, node in enumerate(work):
         upstream = node.grad
         contributions = node.local_grads(upstream)
@@ -194,7 +202,7 @@ class ForwardStep:
 def forward_steps(root: Node, include_leaves: bool = False) -> Iterator[ForwardStep]:
     """The forward pass in topological order as a text trace (``b = sin(a) = 0.84``)."""
     order = topological_order(root)
-    names = node_names(order)
+    names = shown_names(order)
     nodes = [n for n in order if include_leaves or n.parents]
     for index, node in enumerate(nodes):
         yield ForwardStep(node, index, len(nodes), names)
