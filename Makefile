@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 # `make test EXTRAS=dev,torch,bench` adds the PyTorch cross-checks (torch==2.13.0, CPU build) and
 # micrograd for the benchmark (what .ci/run does).
 EXTRAS ?= dev
-# The main job needs only matplotlib on top of the runtime dependencies.
-DEMO_EXTRAS ?= plot
+# The main job needs the lab extra on top of the runtime dependencies: matplotlib for the
+# figures, the graphviz-pure renderer for the steppers (no system Graphviz needed), Markdown and
+# latex2mathml for report.html. `gradstep lab1` checks all of it before it trains.
+DEMO_EXTRAS ?= lab
 comma := ,
 stamp = $(VENV)/.installed-$(subst $(comma),-,$(1))
 OUT ?= out/lab1
@@ -20,7 +22,7 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[$(subst -,$(comma),$*)]'
 	touch $@
 
-# The main job: the whole lab, report in $(OUT)/report.md.
+# The main job: the whole lab; its last lines name every file to open (report, pages).
 demo: $(call stamp,$(DEMO_EXTRAS))
 	$(PY) -m experiments lab1 --out $(OUT)
 

@@ -1,9 +1,12 @@
 """The benchmark at tiny size: it runs, checks agreement before timing, and reports every
 section and target. No timing is asserted (the machine is shared and noisy)."""
 
+import pytest
+
 from experiments.benchmarks import engines as bench
 
 
+@pytest.mark.bench
 def test_bench_quick_runs_every_section(capsys):
     sections = bench.run(quick=True)
     out = capsys.readouterr().out

@@ -78,6 +78,7 @@ def test_pool_gradients_match_central_differences(case):
         assert gradcheck(lambda t, pool=pool: pool(t, k, stride), [Tensor(x, label="x")])
 
 
+@pytest.mark.torch
 @settings(max_examples=20, deadline=None)
 @given(case=conv_cases(), pool=pool_cases())
 def test_conv_and_pools_match_torch(case, pool):

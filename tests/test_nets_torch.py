@@ -6,6 +6,7 @@ import pytest
 from nets import ENGINES, make_optimizer
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
 
 ACT = {
     "sigmoid": torch.sigmoid,

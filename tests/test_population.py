@@ -97,7 +97,7 @@ def test_ten_thousand_lab_epochs_equal_single_network_training(dataset):
     """The seed report's settings (2-4-4-1, no bias, N(0,1), lr 0.05, summed cross-entropy
     delta) for 10,000 epochs, three seeds with their own data (the linear set is drawn from
     each run's seed): final weights, evaluations and printed lines equal training each network
-    alone (weights to 1e-8; measured: identical)."""
+    alone (weights to 1e-8, printed losses to their last digit; measured: identical)."""
     seeds = [0, 1, 2]
     data = [load_dataset(dataset, n=100, seed=s) for s in seeds]
     X, y = np.stack([d[0] for d in data]), np.stack([d[1] for d in data])
@@ -117,7 +117,26 @@ def test_ten_thousand_lab_epochs_equal_single_network_training(dataset):
         assert history.epoch == alone.epoch
         assert np.allclose(history.loss[r], alone.loss, rtol=1e-8, atol=1e-15)
         assert history.run(r).accuracy == alone.accuracy
-        assert history.logs[r] == lines
+        assert same_printed_lines(history.logs[r], lines)
+
+
+def same_printed_lines(mine: list[str], reference: list[str]) -> bool:
+    """Log lines of two different computations (stacked and single-network numpy): the same
+    words, and each printed number within one unit of its last printed digit (the two agree
+    to about 1e-15, so a number on a rounding boundary may print one digit apart)."""
+    import re
+
+    number = re.compile(r"-?\d+\.\d+")
+    if len(mine) != len(reference):
+        return False
+    for a, b in zip(mine, reference):
+        if number.sub("#", a) != number.sub("#", b):
+            return False
+        for x, y in zip(number.findall(a), number.findall(b)):
+            digits = len(x.split(".")[1])
+            if abs(float(x) - float(y)) > 1.01 * 10.0**-digits:
+                return False
+    return True
 
 
 def test_population_errors_and_memory_estimate():

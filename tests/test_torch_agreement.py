@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from autograd import Value
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
 
 
 @pytest.mark.parametrize("op", ALL, ids=lambda op: op.name)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from autograd import topological_order
+from autograd.extras import extra_hint
 from autograd.files import write_file
 from nets import NumpyMLP, ValueMLP
 
@@ -213,6 +214,7 @@ def derivation_check(seeds: list[int]) -> dict:
             {
                 "seed": seed,
                 "engine_vs_lab_max_abs_diff": engine_vs_lab,
+                "gradient_scale": max(float(np.max(np.abs(t))) for t in true),
                 "relative_error": {"W1": rel[0], "W2": rel[1], "W3": rel[2]},
                 "trained": trained,
             }
@@ -262,6 +264,7 @@ def derivation_example(seed: int = 0) -> dict:
         "delta2_graph": [float(graph[f"z2[{j}]"]) for j in range(4)],
         "dW3": by_hand["W3"][:, 0].tolist(),
         "dW3_graph": from_graph("W3", W3.shape)[:, 0].tolist(),
+        "gradient_scale": max(float(np.max(np.abs(g))) for g in by_hand.values()),
         "max_abs_difference": {
             name: {
                 "graph": float(np.max(np.abs(by_hand[name] - from_graph(name, g.shape)))),
@@ -270,6 +273,20 @@ def derivation_example(seed: int = 0) -> dict:
             for name, g in by_hand.items()
         },
     }
+
+
+def example_stepper(example: dict, folder: Path) -> Path:
+    """The page ``gradstep step --data xor`` writes: section 2's network (2-4-4-1, sigmoid,
+    bias, seed 0) on its XOR point, the cross-entropy's backward pass to step through."""
+    from autograd.views.stepper import stepper
+
+    X, y = load_dataset("xor")
+    k = example["sample"]
+    net = ValueMLP((2, 4, 4, 1), seed=0)
+    loss = net.loss(X[k : k + 1], y[k : k + 1], loss="bce")
+    x0, x1 = example["point"]
+    title = f"bce loss of a 2-4-4-1 sigmoid net on xor point {k} ({x0:g}, {x1:g}), seed 0"
+    return stepper(loss, title=title).save(folder / f"stepper_xor_point{k}.html")
 
 
 def lab_timelines(quick: bool) -> dict[str, object]:
@@ -296,6 +313,43 @@ def check_output_dir(out: Path) -> None:
     check_dir(out, ("report.md", "results.json"), "lab1 output")
 
 
+# What the outputs need beyond the runtime dependencies: (module, what it is for). All of it is
+# in the ``lab`` extra (what ``make demo`` installs).
+NEEDED_MODULES = (
+    ("matplotlib", "the report's figures"),
+    ("markdown", "report.html"),
+    ("latex2mathml", "report.html's formulas"),
+)
+
+
+def preflight(out: Path) -> None:
+    """Refuse, before minutes of training, a run whose outputs could not be written: an output
+    folder that is not new, empty or an earlier lab1 output, or not writable; a missing
+    Graphviz renderer (the steppers of the timeline pages and of section 2 are laid out with
+    it); a missing module the figures or report.html need. Each is named with how to get it."""
+    import importlib.util
+
+    from autograd.views.rendering import RendererMissingError, find_renderer
+
+    check_output_dir(out)
+    missing = [
+        f"{module} (for {what})"
+        for module, what in NEEDED_MODULES
+        if importlib.util.find_spec(module) is None
+    ]
+    renderer = find_renderer() is None
+    if renderer:
+        missing.append("a Graphviz renderer (for the steppers: graphviz-pure or a system `dot`)")
+    if not missing:
+        return
+    message = (
+        f"gradstep lab1 needs {', '.join(missing)}, and checks before it trains: install the "
+        f"lab extra with {extra_hint('lab')}"
+        + ("; or `apt-get install graphviz` for the renderer" if renderer else "")
+    )
+    raise (RendererMissingError if renderer and len(missing) == 1 else ImportError)(message)
+
+
 def run_lab(
     out: Path,
     seeds: int = 5,
@@ -309,7 +363,7 @@ def run_lab(
     ``jobs`` worker processes. Each phase's seconds go to ``results.json`` and the report.
     Everything is written to a temporary folder beside ``out`` and moved into place at the end."""
     out = Path(out)
-    check_output_dir(out)
+    preflight(out)
     start = time.perf_counter()
     seed_list = list(range(seeds))
     jobs = jobs or min(os.cpu_count() or 1, 2)
@@ -367,6 +421,7 @@ def run_lab(
                 # point 2, (0.1, 0.1), at the last epoch: its backward pass, run by run
                 last = [(tl.epochs[-1], 2, r) for r in range(len(tl.runs))]
                 pages[name] = tl.save(tmp / f"timeline_{name}.html", steppers=last).name
+            stepper_page = example_stepper(example, tmp).name
             phases["figures"] = time.perf_counter() - t
             meta = {
                 "seeds": seed_list,
@@ -395,17 +450,34 @@ def run_lab(
                 "convolution": convolution,
                 "figures": figures,
                 "timelines": pages,
+                "stepper": stepper_page,
             }
             for variants in results.values():  # the final weights stay out of the JSON
                 for v in variants.values():
                     for r in v["runs"]:
                         r.pop("state", None)
             write_file(tmp / "results.json", json.dumps(payload, indent=1))
-    log(
-        f"wrote {out / 'report.md'}, {out / 'results.json'} and {len(figures)} figures "
-        f"in {time.perf_counter() - start:.1f} s"
-    )
+    log(f"gradstep lab1: done in {time.perf_counter() - start:.0f} s; in {out}:")
+    for line in files_to_open(out, {**pages, "stepper": stepper_page}, figures):
+        log(line)
     return out / "report.md"
+
+
+def files_to_open(out: Path, pages: dict[str, str], figures: dict[str, str]) -> list[str]:
+    """The closing lines: every file the run wrote that a reader opens, with what it is."""
+    rows = [("report.md", "the report (Markdown: GitHub, an editor)")]
+    if (out / "report.html").exists():
+        rows.append(("report.html", "the report as a page, formulas and figures in it (browser)"))
+    about = {
+        "learning_rates": "discussion A's learning rates, epoch by epoch (browser)",
+        "hidden_units": "discussion B's hidden units, epoch by epoch (browser)",
+        "stepper": "section 2's backward pass, step by step (browser)",
+    }
+    rows += [(name, about.get(key, key)) for key, name in pages.items()]
+    rows.append(("results.json", "every run's numbers"))
+    width = max(len(str(out / name)) for name, _ in rows)
+    lines = [f"  {str(out / name):<{width}}  {what}" for name, what in rows]
+    return lines + [f"  and {len(figures)} figures (PNG, shown in the report)"]
 
 
 def _serial_equivalent(exps: list[Experiment], seeds: list[int], grid: SweepGrid) -> dict:
