@@ -27,15 +27,15 @@ saying how to write it.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 
 import numpy as np
 
 from . import ops
 from .graph import Node
+from .numeric import is_number
 from .tensor import Tensor
-from .value import Value
+from .value import Value, as_value
 
 __all__ = ["define_op", "define_tensor_op", "CustomOpError", "ValueOp", "TensorOp"]
 
@@ -84,10 +84,6 @@ def _define(kind, name, forward, derivative, derivative_name: str):
     return kind(name, forward, derivative)
 
 
-def _nodes(xs) -> bool:
-    return any(isinstance(x, Node) for x in xs)
-
-
 def _as_graph(name: str, rule, *args):
     """The user's derivative run on nodes: a rule that only works on numbers is named."""
     try:
@@ -99,12 +95,6 @@ def _as_graph(name: str, rule, *args):
             f"op {name!r}: its derivative works on numbers only, so it cannot be differentiated "
             f"again ({type(e).__name__}: {e}); {HOW_TO_NEST}"
         ) from e
-
-
-def _real(x) -> bool:
-    return (isinstance(x, numbers.Real) and not isinstance(x, bool)) or (
-        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf"
-    )
 
 
 class ValueOp:
@@ -128,7 +118,7 @@ class ValueOp:
     def __call__(self, *args) -> Value:
         if not args:
             raise TypeError(f"op {self.name!r} needs at least one input")
-        parents = tuple(_as_value(a, self.name, i) for i, a in enumerate(args))
+        parents = tuple(_input_value(a, self.name, i) for i, a in enumerate(args))
         return Value.apply(self.record, parents)
 
     def _run_forward(self, xs: tuple) -> float:
@@ -138,7 +128,7 @@ class ValueOp:
             raise CustomOpError(
                 f"op {self.name!r}: forward{xs} raised {type(e).__name__}: {e}"
             ) from e
-        if not _real(out):
+        if not is_number(out):
             raise CustomOpError(
                 f"op {self.name!r}: forward must return a real number, got "
                 f"{type(out).__name__}: {out!r:.60}"
@@ -146,7 +136,7 @@ class ValueOp:
         return float(out)
 
     def _run_local_grads(self, xs: tuple, out) -> tuple:
-        if _nodes(xs):  # the derivative as a graph (grad(..., create_graph=True))
+        if ops.any_node(*xs):  # the derivative as a graph (grad(..., create_graph=True))
             local = _as_graph(self.name, self.local_grads, *xs, out)
             return self._checked_local(xs, local, nodes=True)
         try:
@@ -158,7 +148,7 @@ class ValueOp:
         return self._checked_local(xs, local, nodes=False)
 
     def _checked_local(self, xs: tuple, local, nodes: bool) -> tuple:
-        if len(xs) == 1 and (_real(local) or isinstance(local, Value)):
+        if len(xs) == 1 and (is_number(local) or isinstance(local, Value)):
             local = (local,)  # a unary op may return its one derivative bare
         if not isinstance(local, (tuple, list)) or len(local) != len(xs):
             got = f"{len(local)} values" if isinstance(local, (tuple, list)) else repr(local)
@@ -167,7 +157,7 @@ class ValueOp:
                 f"({len(xs)}), got {got}"
             )
         for i, d in enumerate(local):
-            if not (_real(d) or (nodes and isinstance(d, Value))):
+            if not (is_number(d) or (nodes and isinstance(d, Value))):
                 raise CustomOpError(
                     f"op {self.name!r}: local_grads returned {type(d).__name__} {d!r:.40} "
                     f"for input {i}; expected a real number"
@@ -178,12 +168,14 @@ class ValueOp:
         return f"<Value op {self.name!r}>"
 
 
-def _as_value(x, name: str, i: int) -> Value:
-    if isinstance(x, Value):
-        return x
-    if _real(x):
-        return Value.constant(x)
-    raise TypeError(f"op {name!r}: input {i} must be a Value or a number, got {type(x).__name__}")
+def _input_value(x, name: str, i: int) -> Value:
+    """Input ``i`` of user op ``name`` as a Value (``value.as_value``), else a named error."""
+    out = as_value(x)
+    if out is NotImplemented:
+        raise TypeError(
+            f"op {name!r}: input {i} must be a Value or a number, got {type(x).__name__}"
+        )
+    return out
 
 
 def define_op(
@@ -223,7 +215,7 @@ class TensorOp:
     def __call__(self, *args) -> Tensor:
         if not args:
             raise TypeError(f"op {self.name!r} needs at least one input")
-        parents = tuple(_as_tensor(a, self.name, i) for i, a in enumerate(args))
+        parents = tuple(_input_tensor(a, self.name, i) for i, a in enumerate(args))
         return Tensor.apply(self.record, parents)
 
     def _run_forward(self, arrays: tuple) -> np.ndarray:
@@ -244,7 +236,7 @@ class TensorOp:
         return out
 
     def _run_vjp(self, g, arrays: tuple, out) -> tuple:
-        nodes = _nodes((g, *arrays))
+        nodes = ops.any_node(g, *arrays)
         if nodes:
             grads = _as_graph(self.name, self.vjp, g, *arrays, out)
         else:
@@ -284,7 +276,7 @@ class TensorOp:
         return f"<Tensor op {self.name!r}>"
 
 
-def _as_tensor(x, name: str, i: int) -> Tensor:
+def _input_tensor(x, name: str, i: int) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, Node):

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import ops
 from .graph import Node, node_names, scope, topological_order
+from .numeric import is_number
 from .tensor import Tensor
 from .value import Value
 
@@ -58,8 +59,12 @@ def _seed(output: Node, grad_output, create_graph: bool):
             g = 1.0
         elif isinstance(grad_output, Value):
             return grad_output if create_graph else grad_output.data
+        elif is_number(grad_output):
+            g = float(grad_output)
         else:
-            g = _real(grad_output, "grad_output")
+            raise TypeError(
+                f"grad_output must be a number for a Value output, got {type(grad_output).__name__}"
+            )
         return Value.constant(g) if create_graph else g
     shape = output.shape
     if grad_output is None:
@@ -78,12 +83,6 @@ def _seed(output: Node, grad_output, create_graph: bool):
         if g.shape != shape:
             raise ValueError(f"grad_output has shape {g.shape}; the output {shape}")
     return Tensor.constant(g) if create_graph else g
-
-
-def _real(x, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{what} must be a number for a Value output, got {type(x).__name__}")
-    return float(x)
 
 
 def _zero(node: Node, create_graph: bool):
@@ -109,7 +108,7 @@ def _graph_contributions(node: Node, g) -> tuple:
         shares = ops.differentiating(op.vjp, g, parents, node, node.param)
     if isinstance(node, Tensor):
         shares = tuple(
-            s if s is None else ops.sum_to(_as_tensor(s, p), p.shape)
+            s if s is None else ops.sum_to(_spread_constant(s, p), p.shape)
             for s, p in zip(shares, parents)
         )
     return shares
@@ -119,7 +118,7 @@ def _is_zero(d) -> bool:
     return type(d) is float and d == 0.0
 
 
-def _as_tensor(x, like: Tensor):
+def _spread_constant(x, like: Tensor):
     return x if isinstance(x, Tensor) else Tensor.constant(np.broadcast_to(x, like.shape))
 
 

@@ -1,8 +1,20 @@
-"""Numerically careful array functions shared by the Tensor ops and the numpy fast path."""
+"""Numerically careful array functions shared by the Tensor ops and the numpy fast path, and the
+one rule for what counts as a number."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+
+def is_number(x) -> bool:
+    """The one rule for what every node type takes as a number: a Python or numpy real scalar
+    (a bool too, as ``float(True)`` does) or a 0-d array of one."""
+    return isinstance(x, numbers.Real) or (
+        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf"
+    )
+
 
 SIGMOID_FLOOR = -700.0  # e^700 is still finite; sigmoid(-700) is 1e-304
 _SIGMOID_FLOOR = np.array(SIGMOID_FLOOR)

@@ -56,6 +56,7 @@ __all__ = [
     "sum_to",
     "broadcast_to",
     "times",
+    "any_node",
 ]
 
 _inf, _nan = math.inf, math.nan
@@ -142,7 +143,8 @@ def _quiet() -> np.errstate:
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
-def _is_node(*xs) -> bool:
+def any_node(*xs) -> bool:
+    """True if one of ``xs`` is a node (a rule is running on the graph, not on numbers)."""
     return any(isinstance(x, Node) for x in xs)
 
 
@@ -168,7 +170,7 @@ def div(a, b):
     """a / b with IEEE results (1/0 = inf, 0/0 = nan), never an exception or a warning."""
     if type(a) is float and type(b) is float:  # the Value fast path first
         return div_float(a, b)
-    if _is_node(a, b):
+    if any_node(a, b):
         return a / b
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         with _quiet():
@@ -262,7 +264,7 @@ def power(x, p):
     """x ** p with IEEE results for floats and arrays; for nodes, the ``**`` op."""
     if type(x) is float and type(p) is float:
         return pow_float(x, p)
-    if _is_node(x, p):
+    if any_node(x, p):
         return x**p
     if isinstance(x, np.ndarray) or isinstance(p, np.ndarray):
         with _quiet():

@@ -27,7 +27,7 @@ from .graph import (
     check_label,
     node_ids,
 )
-from .numeric import unbroadcast
+from .numeric import is_number, unbroadcast
 from .ops import Op
 
 __all__ = ["Tensor", "concatenate", "stack", "make_tensor", "tensor_name"]
@@ -135,11 +135,10 @@ class Tensor(Node):
         return other if other is NotImplemented else _elementwise(_ops.DIV, self, other)
 
     def __pow__(self, other) -> Tensor:
-        if isinstance(other, Tensor):
-            return _elementwise(_ops.POW, self, other)
-        if not _is_number(other):
-            return _operand(other, "**")
-        return Tensor.apply(_ops.POW, (self,), float(other))
+        if is_number(other):  # a constant exponent is the op's parameter: d/dx x^p = p x^(p-1)
+            return Tensor.apply(_ops.POW, (self,), float(other))
+        other = _operand(other, "**")  # an array exponent: elementwise, as a constant node
+        return other if other is NotImplemented else _elementwise(_ops.POW, self, other)
 
     def __neg__(self) -> Tensor:
         return Tensor.apply(_ops.NEG, (self,))
@@ -410,10 +409,6 @@ def _to_array(x) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Tensor needs real numbers, got {type(x).__name__} of dtype {array.dtype}")
     return array.astype(np.float64)
-
-
-def _is_number(x) -> bool:
-    return isinstance(x, numbers.Real)
 
 
 def _operand(x, symbol: str):

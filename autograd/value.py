@@ -16,7 +16,6 @@ Arithmetic follows IEEE 754 like numpy: ``log(0) = -inf``, ``log(-1) = nan``, ``
 from __future__ import annotations
 
 import math
-import numbers
 from operator import attrgetter
 
 import numpy as np
@@ -30,6 +29,7 @@ from .graph import (
     check_label,
     node_ids,
 )
+from .numeric import is_number
 from .ops import (
     ABS,
     ADD,
@@ -53,7 +53,7 @@ from .ops import (
     Op,
 )
 
-__all__ = ["Value", "sum_values", "dot", "unchecked_dot"]
+__all__ = ["Value", "sum_values", "dot", "unchecked_dot", "as_value"]
 
 
 # -- the fast path: one node per op, its record's forward and rule on floats ---------------------
@@ -158,7 +158,7 @@ class Value(Node):
     def apply(op: Op, parents: tuple, param=None) -> Value:
         """``op`` on ``parents`` (Values; numbers become constants): its forward, and its
         rule's local derivatives on the parents' floats."""
-        given, parents = parents, tuple(p if type(p) is Value else _as_value(p) for p in parents)
+        given, parents = parents, tuple(p if type(p) is Value else as_value(p) for p in parents)
         for x, p in zip(given, parents):
             if p is NotImplemented:
                 raise TypeError(f"op {str(op)!r} takes Values and numbers, got {type(x).__name__}")
@@ -187,7 +187,7 @@ class Value(Node):
     def __pow__(self, other) -> Value:
         if isinstance(other, Value):
             return _pow_binary(self, other)
-        if not _is_number(other):
+        if not is_number(other):
             return _operand(other, "**")
         return _with_param(POW, self, float(other))
 
@@ -318,26 +318,22 @@ _get_data = attrgetter("data")
 
 
 # -- input checks -------------------------------------------------------------------------------
-def _is_number(x) -> bool:
-    return isinstance(x, numbers.Real) or (isinstance(x, np.ndarray) and x.ndim == 0)
-
-
 def _to_float(x) -> float:
     if type(x) is float:
         return x
     if isinstance(x, Value):
         return x.data
-    if isinstance(x, numbers.Real) or (
-        isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "biuf"
-    ):
+    if is_number(x):
         return float(x)
     raise TypeError(f"Value needs a real number, got {type(x).__name__}: {x!r:.60}")
 
 
-def _as_value(x):
+def as_value(x):
+    """``x`` as a Value: itself, or a constant leaf for a number (``numeric.is_number``); any
+    other object gives NotImplemented (callers name it in their own error)."""
     if isinstance(x, Value):
         return x
-    if _is_number(x):
+    if is_number(x):
         return Value.constant(x)
     return NotImplemented
 
@@ -347,7 +343,7 @@ def _operand(x, symbol: str):
     other node types are left to their own reflected operator; anything else is a TypeError."""
     if isinstance(x, Value):
         return x
-    if type(x) is float or type(x) is int or _is_number(x):
+    if type(x) is float or type(x) is int or is_number(x):
         return Value.constant(x)
     if isinstance(x, (np.ndarray, Node)):
         return NotImplemented
@@ -357,7 +353,7 @@ def _operand(x, symbol: str):
 def _data(x) -> float:
     if isinstance(x, Value):
         return x.data
-    if _is_number(x):
+    if is_number(x):
         return float(x)
     raise TypeError(f"cannot compare Value with {type(x).__name__}")
 
@@ -368,7 +364,7 @@ def sum_values(values, start: float = 0.0) -> Value:
     Unlike ``sum()``, which builds a chain of n binary ``+`` nodes, this makes a single node with
     n parents, so a neuron's weighted sum or a loss over a batch stays one readable node."""
     values = list(values)
-    parents = tuple(_as_value(v) for v in values)
+    parents = tuple(as_value(v) for v in values)
     for i, p in enumerate(parents):
         if p is NotImplemented:
             raise TypeError(

@@ -272,6 +272,20 @@ def test_numpy_arrays_on_the_left_defer_to_tensor():
     assert t.grad.tolist() == [-1.0, -1.0]
 
 
+def test_an_array_exponent_raises_each_element_to_its_own_power():
+    """``t ** array`` is elementwise with the array as a constant (it used to return the
+    exponent itself); a number or a 0-d array is the op's parameter: d/dt t^p = p t^(p-1)."""
+    t = Tensor([2.0, 3.0], label="t")
+    out = t ** np.array([3.0, 2.0])
+    assert out.op == "**" and out.data.tolist() == [8.0, 9.0]
+    out.sum().backward()
+    np.testing.assert_allclose(t.grad, [3.0 * 2.0**2, 2.0 * 3.0], rtol=1e-15)
+    assert (t ** [3.0, 2.0]).data.tolist() == [8.0, 9.0]
+    for p in (np.array(2.0), 2, np.float32(2.0)):
+        square = t**p
+        assert square.param == 2.0 and square.parents == (t,) and square.data.tolist() == [4, 9]
+
+
 def test_gradcheck_labels_tensor_elements():
     W = Tensor(np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]), label="W1")
     report = gradcheck(lambda W: W.sigmoid().sum(), [W])

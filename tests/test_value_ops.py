@@ -107,6 +107,34 @@ def test_numpy_scalars_and_ints_are_accepted():
     assert Value(3).data == 3.0 and isinstance(Value(3).data, float)
 
 
+@pytest.mark.parametrize("x", [2, 2.0, np.float32(2.0), np.int64(2), np.array(2.0), True])
+def test_every_node_type_and_user_ops_take_the_same_numbers(x):
+    """One rule (``autograd.numeric.is_number``) for Value, Tensor, user ops and grad_output."""
+    from autograd import Tensor, define_op, grad
+    from autograd.numeric import is_number
+
+    assert is_number(x)
+    twice = define_op("twice_numbers", lambda a: 2 * a, lambda a, out: (2.0,))
+    expected = 2.0 * float(x)
+    assert (Value(1.0) * x).data == float(x) and (Tensor([1.0]) * x).data.tolist() == [float(x)]
+    assert twice(x).data == expected and twice(x).parents[0].op == "const"
+    y = Value(3.0, label="y")
+    assert grad(y * 1.0, [y], grad_output=x) == (float(x),)
+
+
+@pytest.mark.parametrize("bad", ["2", None, 1j, np.array([1.0, 2.0]), np.array("a")])
+def test_what_is_not_a_number_is_refused_alike(bad):
+    from autograd import define_op
+    from autograd.numeric import is_number
+
+    assert not is_number(bad)
+    twice = define_op("twice_refusing", lambda a: 2 * a, lambda a, out: (2.0,))
+    with pytest.raises(TypeError, match="input 0 must be a Value or a number"):
+        twice(bad)
+    with pytest.raises(TypeError, match="Value needs a real number"):
+        Value(bad)
+
+
 def test_sigmoid_is_stable_at_extremes():
     """No overflow and no warning for |x| up to 1e4; saturates to exactly 0 and 1."""
     with np.errstate(all="raise"):

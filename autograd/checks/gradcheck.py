@@ -103,25 +103,31 @@ def numerical_grad(
     return grads
 
 
+def _central_columns(inputs: list[Node], tolerance: Tolerance, evaluate: Callable) -> list:
+    """Per input, the central difference of ``evaluate()`` (a flat array) with respect to each
+    of its elements, one column per element; every element is restored, also on errors."""
+    jac = []
+    for node in inputs:
+        columns = []
+        for k in range(element_count(node)):
+            x = element(node, k)
+
+            def moved(h, node=node, k=k, x=x):
+                set_element(node, k, x + h)
+                return evaluate()
+
+            try:
+                columns.append(tolerance.central_difference(moved))
+            finally:
+                set_element(node, k, x)
+        jac.append(np.stack(columns, axis=1))
+    return jac
+
+
 def _numeric_jacobian(f, inputs: list[Node], tolerance: Tolerance) -> list[np.ndarray]:
     """Per input, an array (output elements, input elements) of central differences."""
-    jac = []
     with no_grad():
-        for node in inputs:
-            columns = []
-            for k in range(element_count(node)):
-                x = element(node, k)
-
-                def moved(h, node=node, k=k, x=x):
-                    set_element(node, k, x + h)
-                    return _flat(_call(f, inputs))
-
-                try:
-                    columns.append(tolerance.central_difference(moved))
-                finally:
-                    set_element(node, k, x)
-            jac.append(np.stack(columns, axis=1))
-    return jac
+        return _central_columns(inputs, tolerance, lambda: _flat(_call(f, inputs)))
 
 
 def _analytic_jacobian(out: Node, inputs: list[Node]) -> list[np.ndarray]:
@@ -227,23 +233,12 @@ def gradgradcheck(
         return np.concatenate([_flat(g) for g in grad(out, inputs)])
 
     labels = [element_label(x, k, i) for i, x in enumerate(inputs) for k in range(element_count(x))]
-    rows, column = [], 0
-    for x in inputs:
-        for k in range(element_count(x)):
-            start = element(x, k)
-
-            def moved(h, x=x, k=k, start=start):
-                set_element(x, k, start + h)
-                return first_derivatives()
-
-            try:
-                numeric = tolerance.central_difference(moved)
-            finally:
-                set_element(x, k, start)
-            for i, label in enumerate(labels):
-                rows.append(tolerance.row(f"d2/d{label} d{labels[column]}", analytic[i, column],
-                                          numeric[i]))  # fmt: skip
-            column += 1
+    numeric = np.concatenate(_central_columns(inputs, tolerance, first_derivatives), axis=1)
+    rows = [
+        tolerance.row(f"d2/d{labels[i]} d{labels[j]}", analytic[i, j], numeric[i, j])
+        for j in range(len(labels))
+        for i in range(len(labels))
+    ]
     report = GradcheckReport(rows, tolerance, what="gradgradcheck")
     raise_if_failed(report, raise_on_failure)
     return report
