@@ -71,9 +71,6 @@ EXPORTED = [
     "value_conv2d",
 ]
 
-# Private names still crossing modules in the views room (helper "views" makes them public).
-KNOWN_VIEWS = {("autograd/views/stepper.py", "autograd.views.drawing._preview")}
-
 
 def _module_name(path: pathlib.Path) -> str:
     parts = list(path.relative_to(REPO).with_suffix("").parts)
@@ -198,10 +195,7 @@ def test_no_module_imports_another_modules_private_name():
         for line, name in _private_crossings(path)
         if not name.startswith(_module_name(path) + ".")  # its own name, reached by a path
     }
-    crossing = sorted(
-        f"{p}:{line}: {name}" for p, name, line in found if (p, name) not in KNOWN_VIEWS
-    )
-    assert crossing == []
+    assert sorted(f"{p}:{line}: {name}" for p, name, line in found) == []
 
 
 def test_the_private_name_scan_finds_both_forms():
