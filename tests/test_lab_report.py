@@ -278,7 +278,9 @@ def test_lab1_writes_section_2s_stepper(quick_lab):
     page = results["stepper"]
     assert page == f"stepper_xor_point{results['derivation_example']['sample']}.html"
     text = (out / page).read_text()
-    assert "<svg" in text and "bce loss of a 2-4-4-1 sigmoid net on xor point 2" in text
+    data = json.loads(text.split('id="gradstep-data">', 1)[1].split("</script>", 1)[0])
+    assert data["svg"].startswith("<svg") and len(data["trace"]["steps"]) > 10
+    assert data["trace"]["title"].startswith("bce loss of a 2-4-4-1 sigmoid net on xor point 2")
 
 
 def test_lab1_refuses_before_training_without_a_renderer(tmp_path, monkeypatch, capsys):
