@@ -64,7 +64,7 @@ from .graph import (
 )
 from .higher import grad, hessian, hvp
 from .tensor import Tensor, concatenate, stack
-from .value import Value, dot, sum_values
+from .value import ClosureError, MixingError, Value, dot, sum_values
 
 # The checks' and views' names, by the module that defines each: loaded on first use
 # (``from autograd import gradcheck`` works as before), so importing the engine loads neither.
@@ -80,6 +80,7 @@ _LATER = {
     "checks.stepcheck": ("StepCheckReport", "check_step"),
     "checks.tolerance": ("CheckRow", "Tolerance"),
     "views.drawing": ("TooManyNodesError", "draw"),
+    "views.micrograd": ("draw_dot",),
     "views.rendering": ("RendererMissingError", "find_renderer", "render"),
     "views.stepper": ("Stepper", "stepper"),
     "views.steps": ("ForwardStep", "Step", "backward_steps", "forward_steps"),
@@ -103,7 +104,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "ClosureError",
     "CustomOpError",
+    "MixingError",
     "GradientCheckReport",
     "OpCheckReport",
     "check_gradients",
@@ -136,6 +139,7 @@ __all__ = [
     "max_pool2d",
     "value_conv2d",
     "draw",
+    "draw_dot",
     "find_renderer",
     "render",
     "concatenate",

@@ -13,7 +13,10 @@ An ``Op`` record holds, for one op:
   ops that are not elementwise (``@``, reductions, reshapes, convolution); for elementwise ops it
   is ``g * local``;
 - how steps and drawings show it: ``infix`` (``(a*b)``), ``word`` (``mul#12`` when a name is
-  too long) and ``local_text`` (what a chain-rule line calls d(out)/d(x_i)).
+  too long) and ``local_text`` (what a chain-rule line calls d(out)/d(x_i));
+- ``micrograd``: the op's symbol in micrograd's vocabulary (``node._op``): ``"+"``, ``"*"``,
+  ``"**{param}"`` (``"**2"``), ``"ReLU"``, ``"tanh"``, ``"exp"``; the op's own name for the ops
+  micrograd does not have.
 
 A record *is* its name (``Op`` is a ``str``), so ``node.op == "sigmoid"`` reads naturally, while
 a node keeps the record it was made with: redefining a user op later does not change what an
@@ -79,6 +82,7 @@ class Op(str):
     local_text: Callable | None
     user: bool
     doc: str
+    micrograd: str
 
     def __new__(
         cls,
@@ -93,11 +97,12 @@ class Op(str):
         local_text: Callable | None = None,
         user: bool = False,
         doc: str = "",
+        micrograd: str | None = None,
     ) -> Op:
         op = super().__new__(cls, name)
         op.scalar, op.array, op.local, op.vjp = scalar, array, local, vjp
         op.infix, op.word, op.local_text, op.user = infix, word or name, local_text, user
-        op.doc = doc
+        op.doc, op.micrograd = doc, micrograd or name
         return op
 
     def __reduce__(self):  # records travel by name (worker processes rebuild nodes, never ops)
@@ -106,6 +111,17 @@ class Op(str):
     @property
     def name(self) -> str:
         return str(self)
+
+    def micrograd_symbol(self, param=None) -> str:
+        """What micrograd's ``_op`` says for a node of this op: ``"**2"`` for ``x ** 2`` (an
+        integral exponent shown as micrograd shows an int), ``"**"`` for a node exponent."""
+        symbol = self.micrograd
+        if "{param}" not in symbol:
+            return symbol
+        if param is None:
+            return symbol.replace("{param}", "")
+        shown = int(param) if float(param).is_integer() and abs(param) < 1e15 else param
+        return symbol.format(param=shown)
 
     def gradients(self, g, xs: tuple, out, param) -> tuple:
         """The contribution to each input's gradient (before summing back broadcast axes):
@@ -433,25 +449,26 @@ def _leaky_scalar(xs, slope):
 
 ADD = define("+", scalar=lambda xs, p: xs[0] + xs[1], array=lambda xs, p: xs[0] + xs[1],
              local=lambda xs, out, p: (1.0, 1.0), infix=True, word="add", local_text=_unit,
-             doc="d/da (a + b) = 1, d/db (a + b) = 1")  # fmt: skip
+             micrograd="+", doc="d/da (a + b) = 1, d/db (a + b) = 1")  # fmt: skip
 SUB = define("-", scalar=lambda xs, p: xs[0] - xs[1], array=lambda xs, p: xs[0] - xs[1],
              local=lambda xs, out, p: (1.0, -1.0), infix=True, word="sub",
              doc="d/da (a - b) = 1, d/db (a - b) = -1")  # fmt: skip
 MUL = define("*", scalar=lambda xs, p: xs[0] * xs[1], array=lambda xs, p: xs[0] * xs[1],
              local=lambda xs, out, p: (xs[1], xs[0]), infix=True, word="mul",
-             local_text=_other, doc="d/da (a * b) = b, d/db (a * b) = a")  # fmt: skip
+             local_text=_other, micrograd="*",
+             doc="d/da (a * b) = b, d/db (a * b) = a")  # fmt: skip
 DIV = define("/", scalar=lambda xs, p: div_float(xs[0], xs[1]), array=lambda xs, p: div(*xs),
              local=lambda xs, out, p: (div(1.0, xs[1]), -div(out, xs[1])), infix=True,
              word="div", doc="d/da (a / b) = 1/b, d/db (a / b) = -a/b^2 = -out/b")  # fmt: skip
 POW = define("**", scalar=_pow_scalar, array=_pow_array, local=_pow_local, infix=True,
-             word="pow", doc=_pow_local.__doc__)  # fmt: skip
+             word="pow", micrograd="**{param}", doc=_pow_local.__doc__)  # fmt: skip
 NEG = define("neg", scalar=lambda xs, p: -xs[0], array=lambda xs, p: -xs[0],
              local=lambda xs, out, p: (-1.0,), doc="d/dx (-x) = -1")  # fmt: skip
 ABS = define("abs", scalar=lambda xs, p: abs(xs[0]), array=lambda xs, p: np.abs(xs[0]),
              local=lambda xs, out, p: (sign(xs[0]),),
              doc="d/dx |x| = sign(x) (0 at 0, as in PyTorch)")  # fmt: skip
 EXP = define("exp", scalar=_exp_scalar, array=lambda xs, p: exp(xs[0]),
-             local=lambda xs, out, p: (out,), doc="d/dx e^x = e^x")  # fmt: skip
+             local=lambda xs, out, p: (out,), micrograd="exp", doc="d/dx e^x = e^x")  # fmt: skip
 LOG = define("log", scalar=_log_scalar, array=lambda xs, p: log(xs[0]),
              local=lambda xs, out, p: (div(1.0, xs[0]),),
              doc="d/dx ln x = 1/x (ln 0 = -inf, ln of a negative number = nan)")  # fmt: skip
@@ -463,7 +480,7 @@ SIGMOID = define("sigmoid", scalar=_sigmoid_scalar,
                  local=lambda xs, out, p: (out * (1.0 - out),),
                  doc="s(x) = 1 / (1 + e^-x), d/dx s(x) = s (1 - s); no overflow")  # fmt: skip
 RELU = define("relu", scalar=_relu_scalar, array=lambda xs, p: np.maximum(xs[0], 0.0),
-              local=lambda xs, out, p: (positive(xs[0]),),
+              local=lambda xs, out, p: (positive(xs[0]),), micrograd="ReLU",
               doc="relu(x) = max(0, x), d/dx = 1 if x > 0 else 0")  # fmt: skip
 LEAKY_RELU = define("leaky_relu", scalar=_leaky_scalar,
                     array=lambda xs, p: np.where(xs[0] > 0, xs[0], p * xs[0]),

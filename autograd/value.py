@@ -16,6 +16,9 @@ Arithmetic follows IEEE 754 like numpy: ``log(0) = -inf``, ``log(-1) = nan``, ``
 from __future__ import annotations
 
 import math
+import numbers
+import re
+import sys
 from operator import attrgetter
 
 import numpy as np
@@ -43,6 +46,7 @@ from .ops import (
     LOG,
     MUL,
     NEG,
+    OPS,
     POW,
     RELU,
     SIGMOID,
@@ -53,7 +57,7 @@ from .ops import (
     Op,
 )
 
-__all__ = ["Value", "sum_values", "dot", "unchecked_dot", "as_value"]
+__all__ = ["Value", "sum_values", "dot", "unchecked_dot", "as_value", "ClosureError", "MixingError"]
 
 
 # -- the fast path: one node per op, its record's forward and rule on floats ---------------------
@@ -143,7 +147,15 @@ class Value(Node):
 
     __slots__ = ("_local",)
 
-    def __init__(self, data, label: str = "") -> None:
+    def __init__(self, data, _children=(), _op: str = "", label: str = "") -> None:
+        """``Value(data, label="a")``: a leaf. micrograd's ``Value(data, (a, b), "+")``: the
+        node of that op on those operands, the same node as ``a + b`` (its derivative comes
+        from the op's record, see ``micrograd_node``). A string as the second argument is the
+        label (``Value(2.0, "a")``, gradstep's older signature)."""
+        if type(_children) is str:
+            if _op or label:
+                raise TypeError("Value(data, label): give the label once, as label=")
+            _children, label = (), _children
         self.data = _to_float(data)
         self.grad = 0.0
         self.parents = ()
@@ -153,6 +165,8 @@ class Value(Node):
         self.scope = STATE.scope
         self._local = ()
         self.param = None
+        if _children or _op:
+            micrograd_node(self, _children, _op)
 
     @staticmethod
     def apply(op: Op, parents: tuple, param=None) -> Value:
@@ -197,22 +211,27 @@ class Value(Node):
 
     # Reflected forms: ``2 * v``, ``1 - v``, ``2 ** v``.
     def __radd__(self, other) -> Value:
+        refuse_holder(self, "+")
         other = _operand(other, "+")
         return other if other is NotImplemented else other + self
 
     def __rmul__(self, other) -> Value:
+        refuse_holder(self, "*")
         other = _operand(other, "*")
         return other if other is NotImplemented else other * self
 
     def __rsub__(self, other) -> Value:
+        refuse_holder(self, "-")
         other = _operand(other, "-")
         return other if other is NotImplemented else other - self
 
     def __rtruediv__(self, other) -> Value:
+        refuse_holder(self, "/")
         other = _operand(other, "/")
         return other if other is NotImplemented else other / self
 
     def __rpow__(self, other) -> Value:
+        refuse_holder(self, "**")
         other = _operand(other, "**")
         return other if other is NotImplemented else other**self
 
@@ -285,18 +304,50 @@ class Value(Node):
         """d(self)/d(parent) for each parent, as computed in the forward pass."""
         return self._local
 
+    # -- micrograd's vocabulary: the same node read and driven by micrograd's names ------------
+    @property
+    def _prev(self) -> set:
+        """The parents as a set, as micrograd's ``_prev`` (``parents`` keeps their order)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name of the op that made this node: ``"+"``, ``"*"``, ``"**2"``,
+        ``"ReLU"``, ``"tanh"``, ``"exp"`` (gradstep's own name for an op micrograd does not
+        have: ``"-"``, ``"/"``, ``"neg"``, ``"sigmoid"``, ``"dot"``, ...); ``""`` for a leaf."""
+        if not self.parents:
+            return ""
+        symbol = getattr(self.op, "micrograd_symbol", None)
+        return symbol(self.param) if symbol is not None else str(self.op)
+
+    @property
+    def _backward(self):
+        """micrograd's step of one node: ``parent.grad += self.grad * d(self)/d(parent)`` for
+        each parent (a no-op for a leaf). Called on each node in reverse topological order
+        after ``root.grad = 1.0``, it gives what ``backward()`` gives on a fresh graph. A method
+        reading the node's numbers, not a closure stored on it: assigning one is refused."""
+        return self._backprop
+
+    @_backward.setter
+    def _backward(self, fn) -> None:
+        raise ClosureError(closure_message(self))
+
     # -- comparisons compare data and build no graph ---------------------------------------
     # ``==`` stays identity so nodes can be dict keys and set members (graph walks rely on it).
     def __lt__(self, other) -> bool:
+        refuse_holder(self, "<", dunder_only=False)
         return self.data < _data(other)
 
     def __le__(self, other) -> bool:
+        refuse_holder(self, "<=", dunder_only=False)
         return self.data <= _data(other)
 
     def __gt__(self, other) -> bool:
+        refuse_holder(self, ">", dunder_only=False)
         return self.data > _data(other)
 
     def __ge__(self, other) -> bool:
+        refuse_holder(self, ">=", dunder_only=False)
         return self.data >= _data(other)
 
     def __float__(self) -> float:
@@ -305,6 +356,7 @@ class Value(Node):
                 "a derivative rule took a number out of a node (float(x), math.exp(x)); write "
                 "it with operators and autograd.ops functions (exp, log, tanh, ...)"
             )
+        refuse_holder(self, "float()", dunder_only=False)
         return self.data
 
     def __repr__(self) -> str:
@@ -325,6 +377,8 @@ def _to_float(x) -> float:
         return x.data
     if is_number(x):
         return float(x)
+    if is_foreign_value(x):
+        raise MixingError(mixing_message("Value()", x))
     raise TypeError(f"Value needs a real number, got {type(x).__name__}: {x!r:.60}")
 
 
@@ -340,14 +394,195 @@ def as_value(x):
 
 def _operand(x, symbol: str):
     """The other operand of a binary op as a Value; numbers become constant leaves. Arrays and
-    other node types are left to their own reflected operator; anything else is a TypeError."""
+    other node types are left to their own reflected operator; anything else is a TypeError
+    (another library's value object: a ``MixingError`` naming both types)."""
     if isinstance(x, Value):
         return x
     if type(x) is float or type(x) is int or is_number(x):
         return Value.constant(x)
     if isinstance(x, (np.ndarray, Node)):
         return NotImplemented
+    if is_foreign_value(x):
+        raise MixingError(mixing_message(symbol, x))
     raise TypeError(f"unsupported operand type for {symbol}: Value and {type(x).__name__}")
+
+
+# -- no silent mixing with other libraries' value objects -----------------------------------------
+class MixingError(TypeError):
+    """A gradstep Value met another library's value object (micrograd's Value, a torch tensor):
+    each library's graph would miss the other's nodes, so their gradients would be silently
+    wrong. Refused, naming both types."""
+
+
+OURS = "gradstep's autograd.Value"
+
+
+def type_name(x) -> str:
+    """``micrograd.engine.Value``, ``torch.Tensor``, ``gradstep's autograd.Value``."""
+    t = type(x)
+    if t is Value:
+        return OURS
+    module = t.__module__
+    return t.__qualname__ if module == "builtins" else f"{module}.{t.__qualname__}"
+
+
+def is_foreign_value(x) -> bool:
+    """Another library's value object: not a number, a numpy array or a gradstep node, but
+    carrying ``data`` (micrograd's Value, the lecture's, a torch tensor)."""
+    return not isinstance(x, (Node, np.ndarray, numbers.Number, str)) and hasattr(x, "data")
+
+
+def mixing_message(what: str, other, holder: bool = False) -> str:
+    held = (
+        f"; {type_name(other)} wrapped a gradstep Value as its data (micrograd does that to an "
+        "operand that is not its own Value), which would cut gradstep's graph"
+        if holder
+        else ""
+    )
+    return (
+        f"{what} between {OURS} and {type_name(other)}: the two "
+        f"libraries' values do not mix{held}. Use one library for a whole computation: "
+        "gradstep's Value for every number (from autograd import Value), nets.micrograd for "
+        "micrograd's Neuron, Layer and MLP, float(x) for a plain number"
+    )
+
+
+_getframe = getattr(sys, "_getframe", None)
+
+
+def refuse_holder(node: Value, what: str, dunder_only: bool = True) -> None:
+    """Refuse a value object of another library (it has ``data`` and ``grad``) that holds a
+    gradstep node as its data, found in the frame that asked ``node`` for ``what``.
+
+    ``micrograd_value + gradstep_value`` wraps the gradstep Value in micrograd's
+    ``Value(other)`` and computes ``self.data + other.data``, a float plus our node: our
+    reflected ``__radd__`` runs inside micrograd's ``__add__``, whose locals hold the wrapper.
+    Only dunder frames are searched for reflected ops (a user's ``2 * v`` costs one name
+    test); ``float(node)`` and comparisons search the caller's frame always (the lecture's
+    ``tanh`` calls ``math.exp(2*x)`` on its data, micrograd's ``relu`` tests ``self.data < 0``)."""
+    if _getframe is None:
+        return
+    frame = _getframe(2)
+    if dunder_only and not frame.f_code.co_name.startswith("__"):
+        return
+    for obj in frame.f_locals.values():
+        if (
+            not isinstance(obj, Node)
+            and isinstance(getattr(obj, "data", None), Node)
+            and hasattr(obj, "grad")
+        ):
+            raise MixingError(mixing_message(what, obj, holder=True))
+
+
+# -- micrograd's constructor and closures ---------------------------------------------------------
+class ClosureError(AttributeError):
+    """``out._backward = closure`` (micrograd's way to make an op): gradstep's nodes hold no
+    closures; the message shows the same op written with ``define_op``."""
+
+
+_POWER = re.compile(r"\*\*\s*(.+)")
+# How far a constructor-made node's data may be from its op's forward on the children's data
+# (the lecture computes tanh as (e^2x - 1)/(e^2x + 1), a few ulps from math.tanh).
+CONSTRUCTOR_RTOL, CONSTRUCTOR_ATOL = 1e-9, 1e-12
+
+
+def micrograd_op(symbol: str):
+    """The record and parameter a micrograd ``_op`` names: ``"+"``, ``"*"``, ``"**2"``,
+    ``"ReLU"``, ``"tanh"``, ``"exp"``, or any op gradstep has (its name, or a ``define_op``
+    name) that takes no parameter but ``**``'s exponent. None when there is none."""
+    if not isinstance(symbol, str):
+        return None
+    power = _POWER.fullmatch(symbol.strip())
+    if power:
+        try:
+            return POW, float(power.group(1))
+        except ValueError:
+            return None
+    for op in OPS.values():
+        if symbol in (op.micrograd, op.name) and op.scalar is not None and op.local is not None:
+            return (op, None) if op not in _WITH_PARAM else None
+    return None
+
+
+_WITH_PARAM = frozenset({LEAKY_RELU, CLIP, BCE, POW})
+
+
+def micrograd_node(node: Value, children, symbol) -> None:
+    """Make ``node`` (its data already set) the node of op ``symbol`` on ``children``, as
+    micrograd's ``Value(data, (a, b), "+")``: the parents in the given order, the local
+    derivatives from the op's record on the children's data (so it back-propagates like
+    ``a + b``). Refused with a reason: children that are not gradstep Values, an op without
+    operands or operands without an op, an op gradstep does not know (use ``define_op``),
+    or data that is not what the op gives (beyond 1e-9 relative, 1e-12 absolute)."""
+    if isinstance(children, (set, frozenset)) and len(children) > 1:
+        raise TypeError("Value(data, children, op): give the children as a tuple in operand order")
+    children = tuple(children)
+    for i, c in enumerate(children):
+        if type(c) is not Value:
+            if is_foreign_value(c):
+                raise MixingError(mixing_message(f"Value(data, children) child {i}", c))
+            raise TypeError(
+                f"Value(data, children, op): child {i} is {type(c).__name__}, not a Value"
+            )
+    if not children:
+        raise ValueError(
+            f"Value(data, (), {symbol!r}): an op needs its operands; "
+            "a leaf is Value(data, label=...)"
+        )
+    found = micrograd_op(symbol)
+    if found is None:
+        raise ValueError(
+            f"Value(data, children, {symbol!r}): gradstep knows no op {symbol!r} (it knows "
+            f"'+', '*', '**k', 'ReLU', 'tanh', 'exp' and its own ops); "
+            f"for a new op, {DEFINE_OP_HINT}"
+        )
+    op, param = found
+    xs = tuple(c.data for c in children)
+    try:
+        expected = op.scalar(xs, param)
+        local = op.local(xs, node.data, param)
+    except (IndexError, TypeError, ValueError):
+        local = ()
+    if len(local) != len(xs):  # a rule gives one derivative per operand it takes
+        raise ValueError(
+            f"Value(data, children, {symbol!r}): op {op.name!r} cannot take {len(xs)} operand(s)"
+        )
+    data = node.data
+    if not (math.isclose(data, expected, rel_tol=CONSTRUCTOR_RTOL, abs_tol=CONSTRUCTOR_ATOL)
+            or (data != data and expected != expected)):  # fmt: skip
+        raise ValueError(
+            f"Value({data!r}, children, {symbol!r}): op {op.name!r} on the children's data "
+            f"{xs} gives {expected!r}, not {data!r}"
+        )
+    if STATE.grad_enabled:  # under no_grad a result is a leaf, as every op's is
+        node.parents, node.op, node.param, node._local = children, op, param, local
+
+
+DEFINE_OP_HINT = (
+    "give its forward and its local derivatives to define_op:\n"
+    "    from autograd import define_op\n"
+    "    my_tanh = define_op('my_tanh',\n"
+    "        forward=lambda x: (math.exp(2*x) - 1) / (math.exp(2*x) + 1),\n"
+    "        local_grads=lambda x, out: (1 - out**2,))  # d(out)/dx for each input\n"
+    "    o = my_tanh(n)\n"
+    "and every tool (backward, the stepper, drawing, gradcheck) treats it like a built-in"
+)
+
+
+def closure_message(node: Value) -> str:
+    """Why ``node._backward = fn`` is refused, and what to write instead."""
+    known = ""
+    if node.parents:
+        doc = getattr(node.op, "doc", "")
+        known = (
+            f"This node's op {node._op!r} already back-propagates with its own rule"
+            f"{f' ({doc})' if doc else ''}: drop the assignment. "
+        )
+    return (
+        "gradstep's nodes keep no _backward closure (a closure that refers to its own node is a "
+        "reference cycle, and cycles slow training down several times); an op's derivative "
+        f"lives in its record. {known}To make a new op, {DEFINE_OP_HINT}"
+    )
 
 
 def _data(x) -> float:
@@ -355,6 +590,8 @@ def _data(x) -> float:
         return x.data
     if is_number(x):
         return float(x)
+    if is_foreign_value(x):
+        raise MixingError(mixing_message("comparison", x))
     raise TypeError(f"cannot compare Value with {type(x).__name__}")
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "generate_xor_easy",
     "circles",
     "moons",
+    "make_moons",
     "spiral",
     "xor_quadrants",
 ]
@@ -97,6 +98,39 @@ def moons(n: int = 200, noise: float = 0.08, seed: int | None = 0):
     X = (np.r_[a, b] + [1.0, 0.5]) / [4.0, 2.0]
     X += rng.normal(0, noise / 3, X.shape)
     return X, as_labels(np.r_[np.zeros(half), np.ones(n - half)])
+
+
+def make_moons(
+    n_samples: int = 100,
+    noise: float | None = None,
+    shuffle: bool = True,
+    random_state: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's ``make_moons`` (its signature, its construction, numpy only), for
+    micrograd's demo where scikit-learn is not installed: ``n_samples // 2`` points on the upper
+    half circle (label 0) and the rest on the lower one shifted to (1, 0.5) (label 1), shuffled
+    with the generator's ``shuffle``, then Gaussian ``noise``. ``random_state=None`` draws from
+    numpy's global generator, as scikit-learn does, so ``np.random.seed(1337)`` seeds it. ``y``
+    is 1-D here (scikit-learn's shape), unlike this module's other sets."""
+    n_samples = _check_n(n_samples, 2)
+    rng = np.random.mtrand._rand if random_state is None else np.random.RandomState(random_state)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    outer, inner = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    X = np.vstack(
+        [
+            np.append(np.cos(outer), 1 - np.cos(inner)),
+            np.append(np.sin(outer), 1 - np.sin(inner) - 0.5),
+        ]
+    ).T
+    y = np.hstack([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
+    if shuffle:
+        order = np.arange(n_samples)
+        rng.shuffle(order)
+        X, y = X[order], y[order]
+    if noise is not None:
+        X = X + rng.normal(scale=_check_noise(noise), size=X.shape)
+    return X, y
 
 
 def spiral(n: int = 200, noise: float = 0.02, turns: float = 1.5, seed: int | None = 0):

@@ -114,6 +114,7 @@ def draw(
     status = step_status(pic.order, step.node) if step is not None else {}
     dot = graphviz.Digraph(
         name="gradstep",
+        format="svg",  # so dot.render("gout") writes gout.svg, as micrograd's lecture expects
         graph_attr={
             "rankdir": rankdir,
             "fontsize": "10",
