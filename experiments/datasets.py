@@ -112,7 +112,7 @@ def make_moons(
     with the generator's ``shuffle``, then Gaussian ``noise``. ``random_state=None`` draws from
     numpy's global generator, as scikit-learn does, so ``np.random.seed(1337)`` seeds it. ``y``
     is 1-D here (scikit-learn's shape), unlike this module's other sets."""
-    n_samples = _check_n(n_samples, 2)
+    n_samples = check_n(n_samples, 2)
     rng = np.random.mtrand._rand if random_state is None else np.random.RandomState(random_state)
     n_out = n_samples // 2
     n_in = n_samples - n_out
@@ -129,7 +129,7 @@ def make_moons(
         rng.shuffle(order)
         X, y = X[order], y[order]
     if noise is not None:
-        X = X + rng.normal(scale=_check_noise(noise), size=X.shape)
+        X = X + rng.normal(scale=check_noise(noise), size=X.shape)
     return X, y
 
 
