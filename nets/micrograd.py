@@ -19,8 +19,8 @@ local derivatives the paired inputs and weights) rather than micrograd's chain o
 ``+``; and a sample of the wrong length is an error (micrograd's ``zip`` drops the extra
 inputs silently).
 
-``hinge_loss`` is the demo's max-margin loss with L2 regularization computed in micrograd's
-order, its parts in scopes of their own so the loss over a whole batch can be drawn collapsed.
+``hinge_loss`` is the demo's max-margin loss with L2 regularization (its numbers to rounding),
+its parts in scopes of their own so the loss over a whole batch can be drawn collapsed.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from autograd import Value, dot, scope
+from autograd import Value, dot, scope, sum_values
 from autograd.graph import STATE
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "hinge_loss"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "hinge_loss", "neurons", "square_norm"]
 
 
 class Module:
@@ -138,23 +138,55 @@ class MLP(Module):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
 
 
+def neurons(model) -> list[Neuron]:
+    """Every neuron of an ``MLP``, a ``Layer`` or a ``Neuron``, in ``parameters()`` order."""
+    if isinstance(model, Neuron):
+        return [model]
+    if isinstance(model, Layer):
+        return list(model.neurons)
+    if isinstance(model, MLP):
+        return [n for layer in model.layers for n in layer.neurons]
+    raise TypeError(f"expected a nets.micrograd MLP, Layer or Neuron, got {type(model).__name__}")
+
+
+def square_norm(neuron: Neuron) -> Value:
+    """sum_p p^2 over the neuron's parameters as one node in the neuron's scope: ``dot`` of the
+    parameters with themselves, whose two local derivatives per parameter add to 2p."""
+    outer = STATE.scope
+    STATE.scope = f"{outer}/{neuron.scope_name}" if outer else neuron.scope_name
+    try:
+        params = neuron.parameters()
+        return dot(params, params)
+    finally:
+        STATE.scope = outer
+
+
 def hinge_loss(model, X, y, alpha: float = 1e-4) -> tuple[Value, float]:
     """micrograd demo's loss on the batch ``X`` (rows of features) with labels ``y`` in
     {-1, 1}: L = (1/n) sum_i relu(1 - y_i score_i) + alpha sum_p p^2, and the accuracy (the
-    share of samples whose score has the label's sign). Computed in the demo's order, so its
-    numbers are the demo's; the inputs, the per-sample terms and the regularization are made
-    in scopes ``input/x``, ``loss/margin`` and ``loss/regularization`` (and the sum in
-    ``loss/total``), so the whole batch's graph draws in a few boxes with ``collapse``."""
+    share of samples whose score has the label's sign): the demo's numbers (to rounding).
+
+    Built to be seen: the inputs in scope ``input/x``; each sample's margin term in
+    ``loss/margin``, their mean one ``sum`` node; each neuron's sum of squared parameters one
+    node in the neuron's own scope (so a parameter stays inside its neuron's box), their total
+    in ``loss/regularization``; the sum in ``loss/total``. The whole batch then draws in a few
+    dozen boxes with ``collapse="neuron"`` and in seven with ``collapse="layer"``."""
     with scope("input"), scope("x"):
-        inputs = [[Value.input(v) for v in row] for row in X]
+        inputs = [
+            [Value.input(v, f"x{i}[{j}]") for j, v in enumerate(row)] for i, row in enumerate(X)
+        ]
     scores = [model(x) for x in inputs]
+    with scope("loss"), scope("margin"):
+        losses = [(1 + -float(yi) * score).relu() for yi, score in zip(y, scores)]
+        data_loss = sum_values(losses) * (1.0 / len(losses))
+        data_loss.label = "data_loss"
+    squares = [square_norm(n) for n in neurons(model)]
     with scope("loss"):
-        with scope("margin"):
-            losses = [(1 + -float(yi) * score).relu() for yi, score in zip(y, scores)]
-            data_loss = sum(losses) * (1.0 / len(losses))
         with scope("regularization"):
-            reg_loss = alpha * sum(p * p for p in model.parameters())
+            reg_loss = alpha * sum_values(squares)
+            reg_loss.label = "reg_loss"
         with scope("total"):
             total = data_loss + reg_loss
+    total.label = "L"
     accuracy = [(yi > 0) == (score.data > 0) for yi, score in zip(y, scores)]
     return total, sum(accuracy) / len(accuracy)

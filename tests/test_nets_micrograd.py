@@ -9,6 +9,7 @@ import pytest
 
 import nets.micrograd
 from autograd import Value, topological_order
+from experiments.benchmarks.micrograd_demo import run_demo
 from experiments.datasets import make_moons
 from nets.micrograd import MLP, Layer, Neuron, hinge_loss
 
@@ -81,46 +82,15 @@ def test_layers_return_a_list_or_the_one_output_and_neurons_are_scoped():
         net([1.0, 2.0, 3.0])
 
 
-def _demo(Value, MLP, n_samples, nouts, steps, hinge=None):
-    """micrograd's demo.ipynb (its loss() and training loop as written there), smaller."""
-    np.random.seed(1337)
-    random.seed(1337)
-    X, y = make_moons(n_samples=n_samples, noise=0.1)
-    y = y * 2 - 1
-    model = MLP(2, nouts)
-
-    def loss():
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        alpha = 1e-4
-        reg_loss = alpha * sum(p * p for p in model.parameters())
-        total_loss = data_loss + reg_loss
-        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
-        return total_loss, sum(accuracy) / len(accuracy)
-
-    history = []
-    for k in range(steps):
-        total_loss, acc = loss() if hinge is None else hinge(model, X, y)
-        model.zero_grad()
-        total_loss.backward()
-        learning_rate = 1.0 - 0.9 * k / 100
-        for p in model.parameters():
-            p.data -= learning_rate * p.grad
-        history.append((float(total_loss.data), acc))
-    return history
-
-
 def test_demo_training_prints_micrograds_losses_and_accuracies():
     """The demo's loop, its two imports swapped, against micrograd 0.1.0 itself (same seeds):
     every step's loss to 1e-12 relative, every accuracy equal (a size that takes a second)."""
     nn = micrograd_nn()
     from micrograd.engine import Value as MValue
 
-    theirs = _demo(MValue, nn.MLP, 20, [8, 8, 1], 10)
-    ours = _demo(Value, MLP, 20, [8, 8, 1], 10)
-    helper = _demo(Value, MLP, 20, [8, 8, 1], 10, hinge=hinge_loss)
+    theirs, _ = run_demo(MValue, nn.MLP, 16, [6, 6, 1], 8)
+    ours, _ = run_demo(Value, MLP, 16, [6, 6, 1], 8)
+    helper, _ = run_demo(Value, MLP, 16, [6, 6, 1], 8, hinge=hinge_loss)
     for (l_t, a_t), (l_o, a_o), (l_h, a_h) in zip(theirs, ours, helper):
         assert l_o == pytest.approx(l_t, rel=1e-12) and l_h == pytest.approx(l_t, rel=1e-12)
         assert a_o == a_t == a_h
@@ -137,3 +107,46 @@ def test_make_moons_is_seeded_by_numpys_global_generator():
     clean, labels = make_moons(n_samples=10, shuffle=False)
     np.testing.assert_allclose(clean[0], [1.0, 0.0], atol=1e-15)  # the upper arc starts at (1, 0)
     assert labels.tolist() == [0] * 5 + [1] * 5
+
+
+def _demo_batch():
+    np.random.seed(1337)
+    random.seed(1337)
+    X, y = make_moons(n_samples=100, noise=0.1)
+    return X, y * 2 - 1, MLP(2, [16, 16, 1])
+
+
+def test_the_demos_batch_loss_draws_collapsed_and_renders():
+    """The demo's whole-batch loss (7,500 nodes) draws in 37 boxes by neuron and 5 by layer
+    when built by hinge_loss (the demo's own loss() leaves its terms unscoped: too many)."""
+    from autograd import TooManyNodesError, draw_dot, find_renderer, topological_order
+    from autograd.views.rendering import render_svg
+
+    X, y, model = _demo_batch()
+    total, _ = hinge_loss(model, X, y)
+    total.backward()
+    assert len(topological_order(total)) > 7000
+    with pytest.raises(TooManyNodesError) as info:
+        draw_dot(total)
+    assert info.value.fits == {"neuron": 37, "layer": 5}
+    by_layer = draw_dot(total, collapse="layer")
+    by_neuron = draw_dot(total, collapse="neuron")
+    assert "layer1" in by_layer.source and "layer2/neuron15" in by_neuron.source
+    if find_renderer() is None:
+        pytest.skip("no Graphviz renderer (graphviz-pure is in the dev extra)")
+    for graph in (by_layer, by_neuron):
+        assert render_svg(graph).lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_a_few_samples_loss_fits_the_stepper():
+    from autograd import stepper
+
+    X, y, model = _demo_batch()
+    total, _ = hinge_loss(model, X[:4], y[:4])
+    s = stepper(total, collapse="neuron")
+    assert 0 < len(s) < 400 and "<svg" in s.svg
+    # the first step is the root's: L = data_loss + reg_loss
+    assert s.text(1).splitlines() == [
+        "dL/ddata_loss += dL/dL * 1 = 1 * 1 = 1",
+        "dL/dreg_loss += dL/dL * 1 = 1 * 1 = 1",
+    ]
