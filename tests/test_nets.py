@@ -235,3 +235,16 @@ def test_parameter_table_lists_values_and_gradients():
     text = str(table)
     assert "W1[0,0]" in text and "b1[0]" in text and text.count("\n") == 4
     assert "<table>" in table._repr_html_()
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor", "numpy"])
+def test_training_data_holding_nan_is_refused_by_name(engine):
+    from experiments.train import train
+
+    net = make_mlp(engine, layer_sizes=(2, 3, 1), seed=0)
+    X = np.array([[0.0, 1.0], [1.0, np.nan]])
+    y = np.array([[1.0], [0.0]])
+    with pytest.raises(ValueError, match=r"X holds nan or inf \(first at X\[1, 1\] = nan\)"):
+        net.loss_and_grads(X, y)
+    with pytest.raises(ValueError, match="y holds nan or inf"):
+        train(net, X[:1], np.array([[np.inf]]), epochs=2, quiet=True)

@@ -1,4 +1,5 @@
-"""Every Value op from the catalog: forward against numpy, gradient against central differences."""
+"""Value: every op of the catalog (forward against numpy, gradient against central differences),
+numbers and constants, IEEE results and nan, and bad input named by its type."""
 
 import math
 
@@ -181,3 +182,66 @@ def test_numerical_grad_returns_one_float_per_value():
     assert gx == pytest.approx(-2.0 + math.exp(0.5), rel=1e-8)
     assert gy == pytest.approx(0.5, rel=1e-8)
     assert x.data == 0.5 and y.data == -2.0  # inputs restored
+
+
+# -- nan in, nan out ----------------------------------------------------------------------------
+@pytest.mark.parametrize("op", ["sigmoid", "relu", "leaky_relu", "tanh", "exp", "log", "abs"])
+def test_every_value_op_keeps_nan_and_anomaly_mode_raises_at_it(op):
+    from autograd import AnomalyError, detect_anomaly
+    from autograd.ops import OPS
+
+    x = Value(float("nan"), label="x")
+    out = abs(x) if op == "abs" else getattr(x, op)()
+    out.backward()
+    assert np.isnan(out.data) and np.isnan(x.grad)
+    assert np.isnan(OPS[op].scalar((float("nan"),), 0.01 if op == "leaky_relu" else None))
+    with detect_anomaly(), pytest.raises(AnomalyError, match=f"op '{op}' produced a non-finite"):
+        abs(x) if op == "abs" else getattr(x, op)()
+    assert np.isnan(Value(float("nan")).bce(1.0).data)
+
+
+def test_relu_and_abs_below_zero_give_a_plain_zero_derivative():
+    assert Value(-1.0).relu().local_derivatives == (0.0,)
+    assert str(Value(-1.0).relu().local_derivatives[0]) == "0.0"  # never -0
+    assert abs(Value(0.0)).local_derivatives == (0.0,)
+
+
+# -- bad input: a TypeError naming the offending type ------------------------------------------
+@pytest.mark.parametrize(
+    "bad, name",
+    [("x", "str"), (None, "NoneType"), ([1, 2], "list"), (1 + 2j, "complex"), ({"a": 1}, "dict")],
+)
+def test_value_rejects_non_real_data(bad, name):
+    with pytest.raises(TypeError, match=f"Value needs a real number, got {name}"):
+        Value(bad)
+
+
+@pytest.mark.parametrize("bad", ["s", None, [1.0], object()])
+def test_arithmetic_with_non_numbers_names_the_type(bad):
+    # (``"s" * Value(1)`` is refused by str itself, with Python's own sequence message.)
+    for op in (
+        lambda: Value(1) + bad,
+        lambda: Value(1) * bad,
+        lambda: Value(1) / bad,
+        lambda: Value(2) ** bad,
+        lambda: Value(1) - bad,
+    ):
+        with pytest.raises(TypeError, match=type(bad).__name__):
+            op()
+
+
+def test_label_must_be_a_string():
+    with pytest.raises(TypeError, match="label must be a str, got int"):
+        Value(1.0, label=3)
+
+
+def test_comparison_with_non_number():
+    with pytest.raises(TypeError, match="cannot compare Value with str"):
+        Value(1.0) < "a"  # noqa: B015
+
+
+@pytest.mark.parametrize("bad", [None, object()])
+def test_reflected_arithmetic_with_non_numbers_names_the_type(bad):
+    for op in (lambda: bad + Value(1), lambda: bad * Value(1), lambda: bad - Value(1)):
+        with pytest.raises(TypeError, match=type(bad).__name__):
+            op()
