@@ -22,22 +22,29 @@ from pathlib import Path
 
 from autograd.files import probe_writable, umask, write_file
 
-__all__ = ["check_output_dir", "replacing", "MANIFEST"]
+__all__ = ["check_output_dir", "replacing", "written_before", "MANIFEST"]
 
 MANIFEST = ".gradstep-files"  # the files gradstep wrote into an output folder
 
 
 def check_output_dir(out: Path, markers: Iterable[str], what: str) -> None:
-    """``out`` may be new, empty, or hold every file of ``markers`` (an earlier ``what``)."""
+    """``out`` may be new, empty, or an earlier ``what``: a folder whose manifest
+    (``.gradstep-files``) lists every file of ``markers``. File names alone prove nothing (a
+    user's own ``report.md`` is not gradstep's), so a folder without that manifest is refused
+    by name, and nothing in it is touched."""
     out = Path(out)
     if out.exists():
         if not out.is_dir():
             raise ValueError(f"--out {out} exists and is not a directory")
-        contents = {p.name for p in out.iterdir()}
-        if contents and not set(markers) <= contents:
+        contents = sorted(p.name for p in out.iterdir())
+        if contents and not set(markers) <= written_before(out):
+            shown = ", ".join(contents[:5]) + (
+                f" and {len(contents) - 5} more" if len(contents) > 5 else ""
+            )
             raise ValueError(
-                f"--out {out} is a non-empty directory that is not an earlier {what}; "
-                "choose a new or empty directory"
+                f"--out {out} is a non-empty directory that is not an earlier {what} (its "
+                f"{MANIFEST} does not list {', '.join(markers)}; it holds {shown}); gradstep "
+                "replaces only files it wrote: choose a new or empty directory"
             )
     parent = out.resolve().parent
     while not parent.exists():
@@ -73,10 +80,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _written_before(out: Path) -> set[str]:
+def written_before(out: Path) -> set[str]:
+    """The names ``out``'s manifest lists (the files an earlier run wrote there), or none."""
     try:
         names = json.loads((out / MANIFEST).read_text())
     except (OSError, ValueError):
+        return set()
+    if not isinstance(names, list):
         return set()
     return {n for n in names if isinstance(n, str) and "/" not in n and n not in ("", ".", "..")}
 
@@ -85,7 +95,15 @@ def _move_in(tmp: Path, out: Path) -> None:
     """Move every file of ``tmp`` into the existing ``out``, replacing what gradstep wrote there
     before and only that; other files in ``out`` are left as they are."""
     new = {p.name for p in tmp.iterdir()}
-    for name in _written_before(out) - new:  # an earlier run's file this run does not write
+    ours = written_before(out)
+    theirs = sorted(n for n in new - ours if os.path.lexists(out / n))
+    if theirs:  # a file of the same name that gradstep did not write: never replaced
+        raise ValueError(
+            f"--out {out} holds {', '.join(theirs)}, which gradstep did not write (its "
+            f"{MANIFEST} does not list them): nothing was replaced; move them or choose "
+            "another directory"
+        )
+    for name in ours - new:  # an earlier run's file this run does not write
         old = out / name
         if old.is_file() and not old.is_symlink():
             old.unlink()

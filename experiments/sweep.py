@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -25,6 +24,7 @@ from nets.budget import check_memory
 from nets.population import estimate_bytes
 
 from . import plots
+from .jsondata import dumps
 from .outdir import check_output_dir, replacing
 from .progress import RunsProgress
 from .runs import CONVERGED_MSE, REPORT_SETTING, Setting, settings_dict, train_runs
@@ -221,7 +221,7 @@ def _write(results: dict, out: Path) -> None:
                     heatmap_figure(results, act, opt, tmp / f"heatmap_{act}_{opt}.png").name
                 )
         results = {**results, "figures": figures}
-        write_file(tmp / "results.json", json.dumps(results, indent=1))
+        write_file(tmp / "results.json", dumps(results, indent=1))  # strict: nan as "nan"
         table = io.StringIO(newline="")
         writer = csv.writer(table)
         writer.writerow(["data", "activation", "optimizer", "hidden", "lr", "seed",

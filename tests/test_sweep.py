@@ -105,3 +105,33 @@ def test_sweep_refuses_a_folder_that_is_not_a_sweep(tmp_path):
     result = gradstep("sweep", *SMALL, "--out", str(tmp_path))
     assert result.returncode == 2 and "not an earlier sweep output" in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_diverged_cell_is_strict_json(tmp_path):
+    """lr 10 on relu with an unsquashed output overflows: results.json names the numbers that
+    are not finite ("inf"/"nan") and is strict JSON (no NaN or Infinity tokens)."""
+    import numpy as np
+
+    base = replace(REPORT_SETTING, loss="mse", bias=True, output_activation="none")
+    grid = SweepGrid(
+        data="xor", lrs=[10.0, 0.05], hidden=[4], seeds=1, epochs=100, activations=["relu"],
+        base=base,
+    )  # fmt: skip
+    with np.errstate(all="ignore"):
+        run_sweep(grid, tmp_path / "s", progress=False, log=lambda _: None)
+    text = (tmp_path / "s" / "results.json").read_text()
+    results = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in results.json"))
+    diverged, calm = sorted(results["cells"], key=lambda c: -c["lr"])
+    assert diverged["mean_final_mse"] in ("inf", "nan")
+    assert isinstance(calm["mean_final_mse"], float)
+
+
+def test_strict_json_names_every_number_that_is_not_finite():
+    import numpy as np
+
+    from experiments.jsondata import dumps
+
+    data = {"a": float("nan"), "b": [np.float64("inf"), -np.inf, 1.5], "c": np.array([np.nan, 2])}
+    assert json.loads(dumps(data)) == {"a": "nan", "b": ["inf", "-inf", 1.5], "c": ["nan", 2.0]}
+    with pytest.raises(ValueError):
+        json.dumps(data, allow_nan=False)  # what dumps avoids

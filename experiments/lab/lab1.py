@@ -9,7 +9,6 @@ so an interrupted run leaves no half-written report."""
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import time
@@ -26,6 +25,7 @@ from autograd.files import write_file
 from nets import NumpyMLP, ValueMLP
 
 from ..datasets import load_dataset, telling_sample
+from ..jsondata import dumps
 from ..outdir import check_output_dir as check_dir
 from ..outdir import replacing
 from ..progress import RunsProgress
@@ -456,7 +456,7 @@ def run_lab(
                 for v in variants.values():
                     for r in v["runs"]:
                         r.pop("state", None)
-            write_file(tmp / "results.json", json.dumps(payload, indent=1))
+            write_file(tmp / "results.json", dumps(payload, indent=1))  # strict JSON
     log(f"gradstep lab1: done in {time.perf_counter() - start:.0f} s; in {out}:")
     for line in files_to_open(out, {**pages, "stepper": stepper_page}, figures):
         log(line)

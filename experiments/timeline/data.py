@@ -20,11 +20,12 @@ The document is strict JSON (``json.dumps(..., allow_nan=False)`` accepts it):
 from __future__ import annotations
 
 import base64
-import math
 
 import numpy as np
 
 from nets.activations import LEAKY_SLOPE
+
+from ..jsondata import json_safe
 
 __all__ = ["timeline_json", "plane_reason", "strict_numbers", "params_text", "page_params"]
 
@@ -51,19 +52,11 @@ def _plane_box(X: np.ndarray) -> list[float]:
     return [float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])]
 
 
-def _strict(v: float) -> float | str:
-    if math.isfinite(v):
-        return v
-    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-
-
 def strict_numbers(values) -> list:
     """``values`` (an array or nested list) as lists of numbers where every number that is not
-    finite is the string "nan", "inf" or "-inf": strict JSON, read back by the page."""
-    listed = np.asarray(values, dtype=np.float64).tolist()
-    if not isinstance(listed, list):
-        return _strict(listed)
-    return [strict_numbers(v) if isinstance(v, list) else _strict(v) for v in listed]
+    finite is the string "nan", "inf" or "-inf" (``experiments.jsondata``): strict JSON, read
+    back by the page."""
+    return json_safe(np.asarray(values, dtype=np.float64))
 
 
 def page_params(params: np.ndarray) -> np.ndarray:

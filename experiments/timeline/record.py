@@ -40,6 +40,7 @@ from ..train import accuracy, train
 __all__ = ["watch", "Timeline", "Run", "TIMELINE"]
 
 LISTABLE = ("lr", "seed")
+NEURON_BOXES = 16  # the widest layer a timeline's stepper draws neuron by neuron
 
 
 @dataclass
@@ -312,10 +313,16 @@ class Timeline:
                 out.append(np.linalg.norm(parts, axis=1))
         return np.stack(out, axis=1)
 
-    def stepper(self, epoch: int, sample: int, run: int = 0, collapse: str | None = "neuron"):
+    def stepper(self, epoch: int, sample: int, run: int = 0, collapse: str | None = "auto"):
         """The backward stepper of point ``sample``'s loss at ``epoch`` (the graph engine on
-        that epoch's weights)."""
+        that epoch's weights, run ``run``'s network). ``collapse="auto"`` draws one box per
+        neuron up to ``NEURON_BOXES`` neurons a layer and one per layer past that (a 2-32-32-1
+        net's thousand edges neither read nor fit a page); or give the stepper's own setting."""
         from autograd import stepper
+
+        if collapse == "auto":
+            hidden = self.run(run).config["layer_sizes"][1:]
+            collapse = "neuron" if max(hidden) <= NEURON_BOXES else "layer"
 
         if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)):
             raise TypeError(f"sample must be an integer index, got {type(sample).__name__}")
