@@ -23,10 +23,48 @@ from pathlib import Path
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage block) and status 2."""
+    """argparse with one-line errors (no usage block) and status 2, and every option's default
+    in ``--help``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _DefaultsShown)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401 - argparse's name
         self.exit(2, f"gradstep: error: {message}\n")
+
+
+def shown_default(value) -> str:
+    """A default as one would type it: 2-4-4-1, 0.1,0.5, out/lab1, --bias."""
+    if isinstance(value, tuple):
+        return "-".join(map(str, value))
+    if isinstance(value, list):
+        if not value:
+            return "none"
+        return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class _DefaultsShown(argparse.HelpFormatter):
+    """Each option's help ends with "(default: ...)", unless it says its default itself (a
+    default of None is always explained in words)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help = action.help or ""
+        if not action.option_strings or action.required or "default" in help:
+            return help
+        if action.default is argparse.SUPPRESS:
+            return help
+        if action.default is None:
+            return f"{help} (default: none)"
+        if isinstance(action, argparse.BooleanOptionalAction):
+            flag = action.option_strings[0 if action.default else 1]
+            return f"{help} (default: {flag})"
+        if action.nargs == 0:  # store_true: off unless given
+            return f"{help} (default: off)"
+        return f"{help} (default: {shown_default(action.default)})".replace("%", "%%")
 
 
 def _number(convert, accept, expected: str):
@@ -94,15 +132,24 @@ def _shared_options() -> dict[str, dict]:
     from .datasets import DATASETS
 
     return {
-        "--data": dict(choices=sorted(DATASETS), default="xor"),
+        "--data": dict(choices=sorted(DATASETS), default="xor", help="the data set"),
         "--n": dict(type=_positive_int, default=100, help="number of points (ignored by xor)"),
         "--sizes": dict(type=_layer_sizes, default=(2, 4, 4, 1), help="layer sizes, e.g. 2-4-4-1"),
-        "--activation": dict(choices=sorted(ACTIVATIONS), default="sigmoid"),
-        "--bias": dict(action=argparse.BooleanOptionalAction, default=False),
-        "--init": dict(choices=INITS, default="lab"),
-        "--loss": dict(choices=LOSSES, default="bce"),
-        "--reduction": dict(choices=REDUCTIONS, default="sum"),
-        "--seed": dict(type=_non_negative_int, default=0),
+        "--activation": dict(
+            choices=sorted(ACTIVATIONS), default="sigmoid", help="the hidden layers' activation"
+        ),
+        "--bias": dict(
+            action=argparse.BooleanOptionalAction,
+            default=False,
+            help="give every neuron a bias (the lab's network, which lab1 trains, has none; "
+            "step and graph draw one with biases)",
+        ),
+        "--init": dict(choices=INITS, default="lab", help="how the weights start"),
+        "--loss": dict(choices=LOSSES, default="bce", help="the loss minimised"),
+        "--reduction": dict(
+            choices=REDUCTIONS, default="sum", help="the loss over the points: sum or mean"
+        ),
+        "--seed": dict(type=_non_negative_int, default=0, help="initialisation seed"),
         "--quiet": dict(action="store_true", help="no progress bar and no epoch lines"),
         "--jobs": dict(type=_positive_int, default=None, help="worker processes (default: 2)"),
     }
@@ -125,17 +172,28 @@ def _training_options(parser, lr_type, seed_type, many: bool = False) -> None:
     listed = " (comma-separated: one run each)" if many else ""
     for name in ("--data", "--n"):
         _option(parser, name)
-    parser.add_argument("--data-seed", type=_non_negative_int, default=0)
+    parser.add_argument(
+        "--data-seed", type=_non_negative_int, default=0, help="seed of the data (not xor)"
+    )
     for name in ("--sizes", "--activation"):
         _option(parser, name)
-    parser.add_argument("--output-activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    parser.add_argument(
+        "--output-activation",
+        choices=sorted(ACTIVATIONS),
+        default="sigmoid",
+        help="the output layer's activation",
+    )
     for name in ("--bias", "--init", "--loss", "--reduction"):
         _option(parser, name)
-    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    parser.add_argument(
+        "--optimizer", choices=sorted(OPTIMIZERS), default="sgd", help="the update rule"
+    )
     parser.add_argument(
         "--lr", type=lr_type, default=[0.05] if many else 0.05, help=f"learning rate{listed}"
     )
-    parser.add_argument("--epochs", type=_non_negative_int, default=10_000)
+    parser.add_argument(
+        "--epochs", type=_non_negative_int, default=10_000, help="full-batch updates"
+    )
     _option(
         parser,
         "--seed",
@@ -143,7 +201,9 @@ def _training_options(parser, lr_type, seed_type, many: bool = False) -> None:
         default=[0] if many else 0,
         help=f"initialisation seed{listed}",
     )
-    parser.add_argument("--engine", choices=sorted(ENGINES), default="numpy")
+    parser.add_argument(
+        "--engine", choices=sorted(ENGINES), default="numpy", help="the engine that trains"
+    )
 
 
 def _network_point_arguments(parser: argparse.ArgumentParser) -> None:
@@ -159,7 +219,13 @@ def _network_point_arguments(parser: argparse.ArgumentParser) -> None:
     )
     _option(parser, "--sizes")
     _option(parser, "--activation")
-    _option(parser, "--bias", default=True)
+    _option(
+        parser,
+        "--bias",
+        default=True,
+        help="give every neuron a bias: unlike the lab's network (train, lab1), so that the "
+        "drawing shows how a gradient reaches a neuron's offset; --no-bias draws the lab's",
+    )
     _option(parser, "--seed")
 
 
@@ -168,7 +234,8 @@ def _add_lab1(sub) -> None:
     _out_option(
         lab,
         "out/lab1",
-        "output directory (default: out/lab1); replaced if it holds an earlier lab1 output",
+        "output directory; replaced if it holds an earlier lab1 output (its .gradstep-files "
+        "lists what it wrote), refused if it holds other files",
     )
     lab.add_argument(
         "--seeds",
@@ -186,9 +253,17 @@ def _add_lab1(sub) -> None:
 
 
 def _add_train(sub) -> None:
-    tr = sub.add_parser("train", help="train one configuration and print the lab's lines")
+    tr = sub.add_parser(
+        "train",
+        help="train one configuration and print the lab's lines",
+        description="Train one configuration and print the lab's lines. The network is the "
+        "lab's by default (2-4-4-1, sigmoid, no biases, the lab's initialisation), as lab1 "
+        "trains it; `gradstep step` and `graph` draw one with biases (--bias here gives it).",
+    )
     _training_options(tr, _positive_float, _non_negative_int)
-    tr.add_argument("--log-every", type=_positive_int, default=1000)
+    tr.add_argument(
+        "--log-every", type=_positive_int, default=1000, help="print the loss every N epochs"
+    )
     tr.add_argument(
         "--plots",
         type=Path,
@@ -242,10 +317,26 @@ def _add_export(sub) -> None:
     ex.set_defaults(run=cmd_export)
 
 
+_WITH_BIASES = (
+    "The network has biases by default (--bias), unlike the lab's network that `gradstep train` "
+    "and `gradstep lab1` train (no biases): a bias shows how a gradient reaches a neuron's "
+    "offset. --no-bias draws the lab's network."
+)
+
+
 def _add_graph(sub) -> None:
-    gr = sub.add_parser("graph", help="draw the 2-4-4-1 network's computation graph for one sample")
+    gr = sub.add_parser(
+        "graph",
+        help="draw the 2-4-4-1 network's computation graph for one sample",
+        description=f"Draw a network's computation graph for one point. {_WITH_BIASES}",
+    )
     _network_point_arguments(gr)
-    gr.add_argument("--collapse", choices=["neuron", "layer", "none"], default="neuron")
+    gr.add_argument(
+        "--collapse",
+        choices=["neuron", "layer", "none"],
+        default="neuron",
+        help="draw a box per neuron, per layer, or every node",
+    )
     gr.add_argument(
         "--expand",
         action="append",
@@ -258,7 +349,9 @@ def _add_graph(sub) -> None:
         action="store_true",
         help="run backward first: gradients and chain-rule edge labels",
     )
-    gr.add_argument("--max-nodes", type=_positive_int, default=400)
+    gr.add_argument(
+        "--max-nodes", type=_positive_int, default=400, help="refuse drawings larger than this"
+    )
     _out_option(gr, "graph.svg", "output file: .svg, .png or .pdf (.gv without a renderer)")
     gr.set_defaults(run=cmd_graph)
 
@@ -285,15 +378,11 @@ def _add_check(sub) -> None:
     ck.add_argument(
         "paths", nargs="+", type=Path, metavar="PATH", help="a .py file, or a folder of them"
     )
-    ck.add_argument("--eps", type=_positive_float, default=1e-6)
-    ck.add_argument("--atol", type=_non_negative_float, default=1e-5)
-    ck.add_argument("--rtol", type=_non_negative_float, default=1e-3)
-    ck.add_argument(
-        "--timeout", type=_positive_float, default=60.0, help="seconds per file (default 60)"
-    )
-    ck.add_argument(
-        "--memory", type=_positive_int, default=4096, help="MB of memory per file (default 4096)"
-    )
+    ck.add_argument("--eps", type=_positive_float, default=1e-6, help="central differences' step")
+    ck.add_argument("--atol", type=_non_negative_float, default=1e-5, help="absolute tolerance")
+    ck.add_argument("--rtol", type=_non_negative_float, default=1e-3, help="relative tolerance")
+    ck.add_argument("--timeout", type=_positive_float, default=60.0, help="seconds per file")
+    ck.add_argument("--memory", type=_positive_int, default=4096, help="MB of memory per file")
     ck.add_argument("--failures-only", action="store_true", help="list only the wrong entries")
     ck.add_argument("--json", type=Path, metavar="OUT", help="write one record per file")
     ck.add_argument("--csv", type=Path, metavar="OUT", help="write one row per file")
@@ -304,14 +393,19 @@ def _add_step(sub) -> None:
     sp = sub.add_parser(
         "step",
         help="write a page that steps through the 2-4-4-1 net's backward pass on one point",
+        description=f"Write a page that steps through a network's backward pass on one point. "
+        f"{_WITH_BIASES}",
     )
     _network_point_arguments(sp)
     _option(sp, "--loss")
-    sp.add_argument("--collapse", choices=["none", "neuron", "layer"], default="none")
-    sp.add_argument("--forward", action="store_true", help="walk the forward pass first")
-    _out_option(
-        sp, "steps.html", "the page to write (one self-contained .html file; default steps.html)"
+    sp.add_argument(
+        "--collapse",
+        choices=["none", "neuron", "layer"],
+        default="none",
+        help="step through every node, or a box per neuron or per layer",
     )
+    sp.add_argument("--forward", action="store_true", help="walk the forward pass first")
+    _out_option(sp, "steps.html", "the page to write (one self-contained .html file)")
     sp.set_defaults(run=cmd_step)
 
 
@@ -328,21 +422,36 @@ def _add_sweep(sub) -> None:
         "--lr",
         type=_list_of(float, lambda v: 0 < v < float("inf"), "positive numbers"),
         default=[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.0],
-        help="learning rates, comma-separated (default 0.001,0.005,0.01,0.05,0.1,0.5,1,2)",
+        help="learning rates, comma-separated",
     )
     sw.add_argument(
         "--hidden",
         type=_list_of(int, lambda v: v >= 1, "positive integers"),
         default=[2, 3, 4, 6, 8, 16],
-        help="widths of both hidden layers, comma-separated (default 2,3,4,6,8,16)",
+        help="widths of both hidden layers, comma-separated",
     )
-    sw.add_argument("--activation", type=_choices_list(ACTIVATIONS), default=["sigmoid"])
-    sw.add_argument("--optimizer", type=_choices_list(OPTIMIZERS), default=["sgd"])
+    sw.add_argument(
+        "--activation",
+        type=_choices_list(ACTIVATIONS),
+        default=["sigmoid"],
+        help="activations, comma-separated",
+    )
+    sw.add_argument(
+        "--optimizer",
+        type=_choices_list(OPTIMIZERS),
+        default=["sgd"],
+        help="optimizers, comma-separated",
+    )
     sw.add_argument("--seeds", type=_positive_int, default=10, help="seeds per cell")
-    sw.add_argument("--epochs", type=_positive_int, default=10_000)
+    sw.add_argument("--epochs", type=_positive_int, default=10_000, help="epochs per run")
     for name in ("--loss", "--reduction", "--bias", "--init"):
         _option(sw, name)
-    _out_option(sw, "runs/sweep", "output folder (default runs/sweep)")
+    _out_option(
+        sw,
+        "runs/sweep",
+        "output folder; replaced if it holds an earlier sweep (its .gradstep-files lists "
+        "what it wrote), refused if it holds other files",
+    )
     _option(sw, "--quiet", help="no progress bar")
     _option(sw, "--jobs")
     sw.set_defaults(run=cmd_sweep)

@@ -136,3 +136,57 @@ def test_graph_command_errors(tmp_path):
         result.returncode == 2 and "--collapse layer gives 4; or raise --max-nodes" in result.stderr
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def subcommand_parsers():
+    import argparse
+
+    from experiments.cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return sub.choices
+
+
+def help_entries(text: str) -> dict[str, str]:
+    """An option's entry in --help (its first flag: the text up to the next option)."""
+    import re
+
+    options = text.split("\noptions:\n", 1)[1]
+    parts = re.split(r"\n  (?=-)", "\n" + options)
+    return {part.split()[0].rstrip(","): " ".join(part.split()) for part in parts if part.strip()}
+
+
+@pytest.mark.parametrize("command", sorted(subcommand_parsers()))
+def test_every_options_help_shows_its_default(command):
+    """Each option of `gradstep COMMAND --help` says its default: the value as one would type
+    it (2-4-4-1, 0.05, --no-bias), or in words where there is none."""
+    from experiments.cli import shown_default
+
+    parser = subcommand_parsers()[command]
+    entries = help_entries(parser.format_help())
+    for action in parser._actions:
+        if not action.option_strings or action.dest == "help" or action.required:
+            continue
+        entry = entries[action.option_strings[0]]
+        assert "default" in entry, (command, entry)
+        if action.default not in (None, False, []) and "(default: " in entry:
+            typed = shown_default(action.default)
+            if isinstance(action.default, bool):
+                typed = "--bias" if action.default else "--no-bias"
+            assert f"(default: {typed})" in entry, (command, entry)
+
+
+def test_the_networks_step_graph_and_train_build_are_named_in_their_help():
+    """train builds the lab's network (no biases), step and graph one with biases: each --help
+    says which, and the parsers' defaults are what they say."""
+    parsers = subcommand_parsers()
+    for command, bias in (("train", False), ("watch", False), ("step", True), ("graph", True)):
+        parser = parsers[command]
+        assert parser.parse_args([]).bias is bias
+        text = " ".join(parser.format_help().split())
+        assert f"(default: {'--bias' if bias else '--no-bias'})" in text
+        if command != "watch":
+            assert ("no biases" in text) and ("step" in text or "train" in text), command
+    assert "The network has biases by default" in " ".join(parsers["step"].format_help().split())
+    assert "no biases, the lab's initialisation" in " ".join(parsers["train"].format_help().split())
