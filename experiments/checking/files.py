@@ -34,13 +34,16 @@ __all__ = ["FileVerdict", "check_file", "check_files", "find_check_files"]
 
 WORKER = Path(__file__).with_name("worker.py")
 SHOWN_OUTPUT = 2000  # characters of it shown
-EXIT_STATUS = {"ok": 0, "wrong": 1, "error": 2}
+EXIT_STATUS = {"ok": 0, "wrong": 1, "not recognised": 2, "error": 2}
 
 
 @dataclass
 class FileVerdict:
-    """What ``gradstep check`` found in one file: ``status`` is ``ok``, ``wrong`` or
-    ``error``; ``parameters`` the per-parameter verdicts of a checked file."""
+    """What ``gradstep check`` found in one submission: ``status`` is ``ok``, ``wrong``, ``not
+    recognised`` or ``error``; ``parameters`` the per-parameter verdicts of a checked file.
+    A program checked as it is also has ``submission`` (program, notebook, folder), ``loss``
+    and ``lr`` (the standard loss its step descends, and the lr that implies), ``found`` (the
+    arrays found, for a program not recognised) and ``adapter`` (a step file to edit)."""
 
     file: str
     status: str
@@ -51,6 +54,11 @@ class FileVerdict:
     output: str = ""
     report: dict = field(default_factory=dict)
     seconds: float = 0.0
+    submission: str = "step file"
+    loss: str = ""
+    lr: float | None = None
+    found: list = field(default_factory=list)
+    adapter: str = ""
 
     @property
     def diagnosis(self) -> list[str]:
@@ -67,6 +75,11 @@ class FileVerdict:
             "notes": self.notes,
             "message": self.message,
             "diagnosis": self.diagnosis,
+            "submission": self.submission,
+            "loss": self.loss or None,
+            "lr": self.lr,
+            "found": self.found,
+            "adapter": self.adapter or None,
         }
 
 
@@ -101,7 +114,7 @@ def find_check_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _shown(raw: bytes) -> str:
+def shown_output(raw: bytes) -> str:
     """A file's output as printable text: decoded with replacement, control characters
     (binary garbage, terminal escapes) shown escaped (``terminal_text``), truncated."""
     text = terminal_text(raw, lines=True)
@@ -110,7 +123,7 @@ def _shown(raw: bytes) -> str:
     return text.rstrip()
 
 
-def _environment() -> dict:
+def child_environment() -> dict:
     """The child's environment: gradstep's own packages importable however it was installed."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
@@ -120,7 +133,7 @@ def _environment() -> dict:
     return env
 
 
-def _died(code: int, memory_mb: int) -> str:
+def ended_early(code: int, memory_mb: int) -> str:
     if code < 0:
         name = signal.Signals(-code).name
         if -code == signal.SIGXFSZ:
@@ -150,16 +163,16 @@ def check_file(
             scratch=scratch,
             timeout=timeout,
             memory_mb=memory_mb,
-            env=_environment(),
+            env=child_environment(),
         )
-        shown = _shown(run.output)
+        shown = shown_output(run.output)
         if run.timed_out:
             message = f"timed out after {timeout:g} s"
             return FileVerdict(str(path), "error", message, output=shown, seconds=run.seconds)
         try:
             verdict = json.loads(result.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            message = _died(run.code, memory_mb)
+            message = ended_early(run.code, memory_mb)
             return FileVerdict(str(path), "error", message, output=shown, seconds=run.seconds)
     return FileVerdict(
         str(path),

@@ -1,0 +1,856 @@
+"""Recognise the network a program trained, from what its run showed, and judge its first step.
+
+The child (``program_worker``) reports *slots*: the places the program kept arrays, with the
+values each took and when (a count of the program's lines). This module, in gradstep's own
+process, reads them as follows.
+
+1. **Weights** are the float arrays that were updated (changed in place, or rebound to a new
+   array of the same shape). **Predictions** are the program's other arrays; **data** its
+   arrays whose width a weight accepts.
+2. **The network** is gradstep's own model (``Network``) of weights whose shapes chain from the
+   data's width to one output: each weight stored (in, out) or (out, in), its bias separate
+   (any of (h,), (1, h), (h, 1)), folded in as an extra input row or column, or absent, each
+   layer followed by sigmoid, tanh, ReLU, leaky ReLU or nothing. A reading counts only when its
+   forward pass, at the weights the program held when it computed some array of its own,
+   reproduces that array to rounding: the program's own predictions.
+3. **The step** is the next value of every weight minus its value then. It is right when it is
+   ``-c`` times the gradient of one standard loss (MSE, SSE, 0.5 SSE, BCE mean or sum, of the
+   batch the program used, one sample's for a per-sample update) for one ``c > 0`` shared by
+   every parameter; the gradients are central differences through the model, and the
+   comparison and the per-parameter diagnoses are ``check_step``'s, run on the observed step.
+
+Anything that does not fit is "not recognised", with what was found: never a guess.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograd.checks.derivatives import numeric_gradients
+from autograd.checks.stepcheck import check_step, format_scale
+from autograd.checks.tolerance import Tolerance
+
+__all__ = ["Slot", "Network", "Layer", "recognise", "Recognition", "ACTIVATIONS"]
+
+MAX_NODES = 60_000  # forward passes tried before giving up ("too many arrays to read")
+NODES_PER_SEARCH = 4_000  # of them from one data array at one set of weights
+SMALL_BATCH = 8  # a batch this small may be as wide as a layer
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _leaky(a):
+    return np.where(a > 0, a, 0.01 * a)
+
+
+ACTIVATIONS: dict[str, Callable] = {
+    "sigmoid": _sigmoid,
+    "tanh": np.tanh,
+    "relu": lambda a: np.maximum(a, 0.0),
+    "none": lambda a: a,
+    "leaky_relu": _leaky,
+}
+
+
+DERIVATIVES: dict[str, Callable] = {  # of each activation, from its input a and output h
+    "sigmoid": lambda a, h: h * (1.0 - h),
+    "tanh": lambda a, h: 1.0 - h * h,
+    "relu": lambda a, h: (a > 0).astype(np.float64),
+    "none": lambda a, h: np.ones_like(a),
+    "leaky_relu": lambda a, h: np.where(a > 0, 1.0, 0.01),
+}
+
+
+# -- what the child saw -------------------------------------------------------------------------
+@dataclass
+class Slot:
+    """One place the program kept an array: ``values`` are (line, array) in time order;
+    ``complete`` is False when values between the last two were not kept."""
+
+    label: str
+    values: list[tuple[int, np.ndarray]]
+    changes: int
+    dtype: str
+    complete: bool = True
+
+    @property
+    def updated(self) -> bool:
+        return self.changes > 0 and self.values[0][1].dtype.kind == "f"
+
+    def at(self, line: int) -> np.ndarray | None:
+        """The value it held at ``line`` (None when unknown or not yet there)."""
+        current = None
+        for i, (seen, value) in enumerate(self.values):
+            if seen > line:
+                if not self.complete and i == len(self.values) - 1 and current is not None:
+                    return None  # a value between the kept ones may have been current
+                return current
+            current = value
+        return current
+
+    def since(self, line: int) -> int:
+        """The line at which the value it held at ``line`` appeared."""
+        return max((seen for seen, _ in self.values if seen <= line), default=line)
+
+    def after(self, line: int) -> tuple[int, np.ndarray] | None:
+        """The first value it took after ``line``."""
+        for seen, value in self.values:
+            if seen > line:
+                return seen, value
+        return None
+
+
+# -- gradstep's model of the program's network --------------------------------------------------
+@dataclass(frozen=True)
+class Layer:
+    """``a = [h, 1] @ W (+ b)`` then the activation; ``transposed``: W stored (out, in);
+    ``folded``: "last" or "first" where a ones column joins the input (W has one row more)."""
+
+    weight: str
+    transposed: bool
+    bias: str | None
+    folded: str | None
+    activation: str
+
+    def pre(self, h: np.ndarray, params: dict) -> np.ndarray:
+        if self.folded:
+            ones = np.ones((h.shape[0], 1))
+            h = np.hstack([h, ones] if self.folded == "last" else [ones, h])
+        w = params[self.weight]
+        a = h @ (w.T if self.transposed else w)
+        if self.bias is not None:
+            a = a + params[self.bias].reshape(-1)
+        return a
+
+
+@dataclass(frozen=True)
+class Network:
+    """Layers in order; ``column``: the data is stored (features, samples)."""
+
+    layers: tuple[Layer, ...]
+    column: bool
+
+    def forward(self, params: dict, x: np.ndarray) -> np.ndarray:
+        """The predictions for the rows of ``x`` (as the program stores it), flat."""
+        h = _rows(x, self.column)
+        for layer in self.layers:
+            h = ACTIVATIONS[layer.activation](layer.pre(h, params))
+        return h.reshape(-1)
+
+    def pre_activations(self, params: dict, x: np.ndarray) -> list[np.ndarray]:
+        h, out = _rows(x, self.column), []
+        for layer in self.layers:
+            a = layer.pre(h, params)
+            out.append(a)
+            h = ACTIVATIONS[layer.activation](a)
+        return out
+
+    def late_loss(self, old: dict, new: dict, k: int, x: np.ndarray, dloss: np.ndarray):
+        """The loss as back-propagation sees it when the weights after layer ``k`` were updated
+        before layer ``k``'s gradient was computed (the forward pass and every activation's
+        derivative at ``old``, the weights that carry the deltas back from ``new``): a function
+        of layer ``k``'s parameters whose gradient at ``old`` is that back-propagation's.
+        ``dloss`` is d(loss)/d(predictions) at ``old``."""
+        inputs, pres, outs = [], [], []
+        h = _rows(x, self.column)
+        for layer in self.layers:
+            inputs.append(h)
+            pres.append(layer.pre(h, old))
+            h = ACTIVATIONS[layer.activation](pres[-1])
+            outs.append(h)
+
+        def loss(params):
+            layer = self.layers[k]
+            d = ACTIVATIONS[layer.activation](layer.pre(inputs[k], {**old, **params})) - outs[k]
+            for m in range(k + 1, len(self.layers)):
+                later = self.layers[m]
+                w = new[later.weight]
+                w = w.T if later.transposed else w
+                if later.folded:
+                    zeros = np.zeros((d.shape[0], 1))
+                    d = np.hstack([d, zeros] if later.folded == "last" else [zeros, d])
+                d = DERIVATIVES[later.activation](pres[m], outs[m]) * (d @ w)
+            return float(np.sum(dloss * d.reshape(-1)))
+
+        return loss
+
+    def names(self) -> list[str]:
+        out = []
+        for layer in self.layers:
+            out += [layer.weight] + ([layer.bias] if layer.bias else [])
+        return out
+
+    def describe(self) -> str:
+        parts = []
+        for layer in self.layers:
+            bias = ", folded bias" if layer.folded else f" + {layer.bias}" if layer.bias else ""
+            t = ".T" if layer.transposed else ""
+            parts.append(f"{layer.weight}{t}{bias} -> {layer.activation}")
+        return "; ".join(parts)
+
+
+def _rows(x: np.ndarray, column: bool) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    return x.T if column else x
+
+
+# -- losses -------------------------------------------------------------------------------------
+FAMILIES = {
+    # name: (base loss of predictions p and targets y, members as (name, factor of the base))
+    "squared error": ("SSE", lambda p, y: float(np.sum((p - y) ** 2))),
+    "cross-entropy": (
+        "BCE (sum)",
+        lambda p, y: float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))),
+    ),
+}
+
+
+LOSS_DERIVATIVES = {  # d(base loss)/d(predictions)
+    "squared error": lambda p, y: 2.0 * (p - y),
+    "cross-entropy": lambda p, y: (p - y) / (p * (1.0 - p)),
+}
+
+
+def members(family: str, n: int) -> list[tuple[str, float]]:
+    """The standard losses of a family as multiples of its base: (name, loss / base)."""
+    if family == "squared error":
+        return [("SSE", 1.0), ("0.5*SSE", 0.5), ("MSE", 1.0 / n)]
+    return [("BCE (sum)", 1.0), ("BCE (mean)", 1.0 / n)]
+
+
+# -- reading the network ------------------------------------------------------------------------
+@dataclass
+class Reading:
+    """One way the slots read as a network that reproduces a prediction of the program."""
+
+    network: Network
+    params: dict[str, np.ndarray]  # name -> value when the prediction was made (float64)
+    slots: dict[str, Slot]  # name -> its slot
+    x: np.ndarray
+    x_label: str
+    prediction: str
+    line: int
+    targets: list[tuple[str, np.ndarray]] = field(default_factory=list)
+
+
+@dataclass
+class Recognition:
+    """The outcome: ``status`` ok / wrong / not recognised; ``message`` one line; ``report``
+    check_step's report on the observed step (when judged); ``found`` what was found."""
+
+    status: str
+    message: str
+    found: list[str] = field(default_factory=list)
+    report: object = None
+    notes: list[str] = field(default_factory=list)
+    network: str = ""
+    loss: str = ""
+    lr: float | None = None
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _weight_slots(slots: list[Slot]) -> list[Slot]:
+    return [s for s in slots if s.updated and s.values[0][1].ndim in (1, 2)]
+
+
+def _name(slot: Slot) -> str:
+    return slot.label.split(" in ")[0]
+
+
+def _unique_names(slots: list[Slot]) -> dict[str, Slot]:
+    out: dict[str, Slot] = {}
+    for s in slots:
+        name = _name(s)
+        while name in out:
+            name += "'"
+        out[name] = s
+    return out
+
+
+def _bias_options(out: int, biases: dict[str, np.ndarray], used: set, column: bool):
+    yield None
+    for name, value in biases.items():
+        if name in used or value.size != out:
+            continue
+        if value.ndim == 1 or value.shape == ((out, 1) if column else (1, out)):
+            yield name
+
+
+class _Search:
+    """Depth-first over layer choices, sharing the forward pass of every prefix: ``leaves``
+    are every network from the data to one output, with its output."""
+
+    def __init__(self, weights, x, column, age=None):
+        n = _rows(x, column).shape[0]
+        # a weight with a dimension of the sample count is an activation held between epochs
+        # (unless the batch is as small as a layer); the oldest values are tried first: the
+        # weights were set before the forward pass that made the activations
+        order = sorted(weights, key=lambda k: (age or {}).get(k, 0))
+        self.mats = {
+            k: weights[k]
+            for k in order
+            if weights[k].ndim == 2 and (n <= SMALL_BATCH or n not in weights[k].shape)
+        }
+        self.vecs = {k: v for k, v in weights.items() if v.ndim == 1 or 1 in v.shape}
+        self.params = weights
+        self.x, self.column = x, column
+        self.nodes = 0
+        self.leaves: list[tuple[tuple, np.ndarray]] = []
+
+    def run(self) -> _Search:
+        self._extend(_rows(self.x, self.column), [], set())
+        return self
+
+    def _options(self, width: int, used: set):
+        for name, w in self.mats.items():
+            if name in used:
+                continue
+            r, c = w.shape
+            for transposed, n_in, n_out in ((False, r, c), (True, c, r)):
+                if n_in == width:
+                    yield name, transposed, None, n_out
+                elif n_in == width + 1:
+                    yield name, transposed, "last", n_out
+                    yield name, transposed, "first", n_out
+
+    def _extend(self, h: np.ndarray, layers: list, used: set) -> None:
+        if len(layers) >= 6 or self.nodes > NODES_PER_SEARCH:
+            return
+        for name, transposed, folded, n_out in self._options(h.shape[1], used):
+            for bias in _bias_options(n_out, self.vecs, used, self.column):
+                if folded and bias:
+                    continue
+                pre = Layer(name, transposed, bias, folded, "none").pre(h, self.params)
+                for act in ACTIVATIONS:
+                    self.nodes += 1
+                    with np.errstate(all="ignore"):
+                        out = ACTIVATIONS[act](pre)
+                    if not np.all(np.isfinite(out)):
+                        continue
+                    layer = Layer(name, transposed, bias, folded, act)
+                    if n_out == 1:
+                        self.leaves.append((tuple(layers + [layer]), out.reshape(-1)))
+                    else:
+                        taken = used | {name} | ({bias} if bias else set())
+                        self._extend(out, layers + [layer], taken)
+
+
+def _same(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
+    """``a`` equals ``b`` to ``rtol`` of ``b``'s size (entry 0 first: most candidates differ
+    there already)."""
+    scale = rtol * (float(np.max(np.abs(b))) + 1e-300) + rtol * 1e-2
+    if abs(float(a[0]) - float(b[0])) > scale:
+        return False
+    return bool(np.max(np.abs(a - b)) <= scale)
+
+
+def _rounding(dtype: str) -> float:
+    """How closely float64 arithmetic must reproduce an array the program computed in
+    ``dtype``: a few thousand units of its last place (its own order of operations differs)."""
+    try:
+        eps = float(np.finfo(np.dtype(dtype)).eps)
+    except (TypeError, ValueError):
+        eps = float(np.finfo(np.float64).eps)
+    return max(eps, float(np.finfo(np.float64).eps)) * 4096
+
+
+def readings(slots: list[Slot]) -> tuple[list[Reading], list[str]]:
+    """The readings of the slots as a network reproducing one of the program's predictions, at
+    the first weights where one does (the prediction furthest through the forward pass
+    first); and what was found, for a "not recognised" row."""
+    weights = _unique_names(_weight_slots(slots))
+    label_of = {n: s.label for n, s in weights.items()}
+    found = [
+        f"updated: {n} {tuple(s.values[0][1].shape)} {s.dtype} ({s.label})"
+        for n, s in weights.items()
+    ]
+    out: list[Reading] = []
+    lines = sorted(
+        {line for s in slots for line, v in s.values if v.dtype.kind == "f" and _one_column(v)}
+    )
+    tried, first, searched = 0, None, {}
+    data_rows = _stable_rows(slots)
+    for line in lines:
+        params = {n: s.at(line) for n, s in weights.items()}
+        params = {n: np.asarray(v, dtype=np.float64) for n, v in params.items() if v is not None}
+        age = {n: weights[n].since(line) for n in params}
+        if first is not None and any(
+            not np.array_equal(params.get(k, np.nan), v) for k, v in first.items()
+        ):
+            break  # past the weights of the first reading: its later arrays are the next step's
+        predictions = [
+            (s.label, line, v.reshape(-1), _rounding(s.dtype))
+            for s in slots
+            for seen, v in s.values
+            if seen == line and v.dtype.kind == "f" and _one_column(v)
+        ]
+        if not predictions or not any(v.ndim == 2 for v in params.values()):
+            continue
+        xs_seen: set[bytes] = set()
+        for s in slots:
+            x = s.at(line)
+            if x is None or x.ndim not in (1, 2) or x.dtype.kind not in "fiu":
+                continue
+            if x.tobytes() in xs_seen or not _data_like(x, data_rows):
+                continue
+            xs_seen.add(x.tobytes())
+            mine = {n: v for n, v in params.items() if label_of[n] != s.label}
+            for column in _layouts(x):
+                n = _rows(x, column).shape[0]
+                usable = [p for p in predictions if p[2].size == n and p[0] != s.label]
+                if not usable:
+                    continue
+                search = _Search(mine, x, column, age)
+                key = (s.label, x.tobytes(), column) + tuple(
+                    (k, v.tobytes()) for k, v in {**search.mats, **search.vecs}.items()
+                )
+                if key not in searched:
+                    searched[key] = search.run()
+                    tried += search.nodes
+                for layers, output in searched[key].leaves:
+                    used = {label_of[k] for la in layers for k in (la.weight, la.bias) if k}
+                    for label, at, p, rtol in usable:
+                        if label in used or p.size != output.size or len(out) >= 24:
+                            continue
+                        if _same(output, p.astype(np.float64), rtol):
+                            network = Network(layers, column)
+                            out.append(Reading(network, params, weights, x, s.label, label, at))
+                            first = first or {k: params[k] for k in network.names()}
+        if tried > MAX_NODES:
+            break
+    # at one set of weights, the latest array reproduced is the furthest through the forward
+    # pass (the sigmoid's output after its pre-activation): the program's predictions
+    out.sort(key=lambda r: -r.line)
+    return out, found
+
+
+def _row_keys(a: np.ndarray) -> list[bytes]:
+    a = np.asarray(a, dtype=np.float64)
+    a = a.reshape(1, -1) if a.ndim == 1 else a
+    return [row.tobytes() for row in a] + [col.tobytes() for col in np.ascontiguousarray(a.T)]
+
+
+def _stable_rows(slots: list[Slot]) -> set[bytes]:
+    """The rows (and columns) of every 2-D array whose slot kept the same rows in every value
+    it took (reordered at most): the program's data sets, never an activation (those change
+    when the weights do)."""
+    rows: set[bytes] = set()
+    for s in slots:
+        first = s.values[0][1]
+        if first.ndim != 2 or first.dtype.kind not in "fiu":
+            continue
+        key = sorted(_row_keys(first))
+        if all(v.shape == first.shape and sorted(_row_keys(v)) == key for _, v in s.values):
+            rows.update(key)
+    return rows
+
+
+def _data_like(x: np.ndarray, data_rows: set[bytes]) -> bool:
+    """Whether ``x`` is data: made of rows (or columns) of one of the program's data sets (a
+    sample of it, the whole set, a shuffled copy)."""
+    a = np.asarray(x, dtype=np.float64)
+    a = a.reshape(1, -1) if a.ndim == 1 else a
+    if all(row.tobytes() in data_rows for row in a):
+        return True
+    return all(col.tobytes() in data_rows for col in np.ascontiguousarray(a.T))
+
+
+def _layouts(x: np.ndarray) -> tuple[bool, ...]:
+    """Whether to read ``x`` as (samples, features), (features, samples) or both: more
+    samples than features is the usual case either way."""
+    if x.ndim == 1 or x.shape[0] > x.shape[1]:
+        return (False,)
+    if x.shape[0] < x.shape[1]:
+        return (True,)
+    return (False, True)
+
+
+def _one_column(v: np.ndarray) -> bool:
+    """One number per sample: shape (n,), (n, 1), (1, n) or a single number."""
+    return v.ndim <= 1 or (v.ndim == 2 and 1 in v.shape)
+
+
+def targets_for(reading: Reading, slots: list[Slot]) -> list[tuple[str, np.ndarray]]:
+    """The arrays that could be the targets: held when the prediction was made, one number
+    per prediction, not the prediction or the data."""
+    n = _rows(reading.x, reading.network.column).shape[0]
+    weight_ids = {id(reading.slots[n]) for n in reading.network.names()}
+    with np.errstate(all="ignore"):
+        predicted = reading.network.forward(reading.params, reading.x)
+    out = []
+    for s in slots:
+        if id(s) in weight_ids or s.label in (reading.prediction, reading.x_label):
+            continue
+        v = s.at(reading.line)
+        if v is None or v.size != n or v.dtype.kind not in "fiu":
+            continue
+        v = np.asarray(v, dtype=np.float64).reshape(-1)
+        if np.allclose(v, predicted, rtol=1e-6, atol=1e-9):
+            continue  # the predictions themselves, held under another name
+        out.append((s.label, v))
+    # labels first: whole numbers (0/1 classes) before anything computed
+    out.sort(key=lambda t: not np.all(t[1] == np.round(t[1])))
+    return out
+
+
+# -- judging the step ---------------------------------------------------------------------------
+@dataclass
+class Fit:
+    """One standard loss family and target array against the observed step."""
+
+    family: str
+    target: str
+    y: np.ndarray
+    loss: Callable  # the family's base loss of params
+    gradients: dict[str, np.ndarray]
+    scales: dict[str, float]  # per parameter: the c of its step along its gradient, or nan
+    c: float  # the one c most parameters share
+    along: list[str]  # the parameters on that line
+
+
+def _along(step: np.ndarray, g: np.ndarray, tolerance: Tolerance) -> float:
+    """The c > 0 with ``-step == c * g`` entry by entry (to the tolerance), else nan."""
+    norm = float(np.sum(g * g))
+    if norm == 0:
+        return math.nan
+    if all(tolerance.passes(0.0, gk) for gk in g.flat):
+        return math.nan  # a gradient within the tolerance of zero: any small step would pass
+    c = float(np.sum(-step * g)) / norm
+    if not c > 0:
+        return math.nan
+    ok = all(tolerance.passes(-s / c, gk) for s, gk in zip(step.flat, g.flat))
+    return c if ok else math.nan
+
+
+def _shared(scales: dict[str, float], order: list[str], rtol: float) -> tuple[float, list[str]]:
+    """The c the most parameters share (ties: the one nearest the output), and those."""
+    best: tuple[float, list[str]] = (math.nan, [])
+    for name in reversed(order):
+        c = scales[name]
+        if not math.isfinite(c):
+            continue
+        group = [n for n in order if math.isfinite(scales[n]) and abs(scales[n] - c) <= rtol * c]
+        if len(group) > len(best[1]):
+            best = (c, group)
+    return best
+
+
+def fits(reading: Reading, deltas: dict, targets, tolerance: Tolerance) -> list[Fit]:
+    """Every (family, target) with the gradients of its base loss through the model."""
+    net, x = reading.network, reading.x
+    base = {n: reading.params[n] for n in net.names()}
+    with np.errstate(all="ignore"):
+        p = net.forward(base, x)
+    out = []
+    for label, y in targets:
+        for family, (_, fn) in FAMILIES.items():
+            if family == "cross-entropy" and not (
+                np.all((p > 0) & (p < 1)) and np.all((y >= 0) & (y <= 1))
+            ):
+                continue
+
+            def loss(params, fn=fn, y=y):
+                return fn(net.forward(params, x), y)
+
+            with np.errstate(all="ignore"):
+                g = numeric_gradients(loss, base, tolerance)
+            if not all(np.all(np.isfinite(v)) for v in g.values()):
+                continue
+            scales = {n: _along(deltas[n], g[n], tolerance) for n in base}
+            c, along = _shared(scales, net.names(), tolerance.rtol)
+            out.append(Fit(family, label, y, loss, g, scales, c, along))
+    return out
+
+
+def _best(fit_list: list[Fit]) -> Fit | None:
+    def key(f: Fit):
+        return (len(f.along), sum(f.gradients[n].size for n in f.along))
+
+    ranked = [f for f in fit_list if f.along]
+    return max(ranked, key=key) if ranked else None
+
+
+def _member(fit: Fit, n: int, literals: set[float]) -> tuple[str, float, float]:
+    """The standard loss of the family named with its lr: the one whose lr is a number in the
+    program's source, else the one whose lr is shortest to write. (name, lr, factor)"""
+    options = [(name, fit.c / factor, factor) for name, factor in members(fit.family, n)]
+    for name, lr, factor in options:
+        if any(abs(lr - v) <= 1e-6 * abs(v) for v in literals if v > 0):
+            return name, lr, factor
+    return min(options, key=lambda o: len(f"{o[1]:.6g}"))
+
+
+def _observed_step(deltas: dict[str, np.ndarray]):
+    """A step function that makes the observed step from the observed weights."""
+
+    def step(params):
+        return {name: params[name] + delta for name, delta in deltas.items()}
+
+    return step
+
+
+def _adam_like(fit: Fit, deltas: dict) -> float | None:
+    """The lr of an Adam-like first step (every entry -lr * sign(gradient), entries with a
+    vanishing gradient smaller), or None."""
+    g = np.concatenate([fit.gradients[n].ravel() for n in deltas])
+    d = np.concatenate([deltas[n].ravel() for n in deltas])
+    big = np.abs(g) > 1e-6 * np.max(np.abs(g))
+    if np.sum(big) < 2:
+        return None
+    size = float(np.median(np.abs(d[big])))
+    if size <= 0 or np.any(np.sign(d[big]) != -np.sign(g[big])):
+        return None
+    if np.max(np.abs(np.abs(d[big]) - size)) > 1e-2 * size or np.max(np.abs(d)) > size * 1.01:
+        return None
+    return size
+
+
+def _deltas(reading: Reading) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Each parameter's first change after the prediction (0 when it never changed), and the
+    line of that change."""
+    deltas, when = {}, {}
+    for name in reading.network.names():
+        nxt = reading.slots[name].after(reading.line)
+        before = reading.params[name]
+        if nxt is None or nxt[1].shape != before.shape:
+            deltas[name], when[name] = np.zeros_like(before), -1
+        else:
+            deltas[name] = np.asarray(nxt[1], dtype=np.float64) - before
+            when[name] = nxt[0]
+    return deltas, when
+
+
+def _order(fit: Fit, factor: float, reading: Reading, deltas, when, name, lr, tolerance):
+    """The parameters updated before ``name`` when its observed step equals (to the tolerance,
+    and far better than the true gradient) the gradient back-propagation gives after their
+    update: through their new values (``Network.late_loss``: the lab report's bug), or at
+    them (the whole loss recomputed). [] otherwise: the order is then not claimed."""
+    net = reading.network
+    base = {n: reading.params[n] for n in net.names()}
+    before = [n for n in base if n != name and 0 <= when[n] < when[name]]
+    if not before or when[name] < 0:
+        return []
+    new = {n: base[n] + deltas[n] if n in before else base[n] for n in base}
+    k = next(i for i, la in enumerate(net.layers) if name in (la.weight, la.bias))
+    p = net.forward(base, reading.x)
+    dloss = factor * LOSS_DERIVATIVES[fit.family](p, fit.y)
+    late_losses = [net.late_loss(base, new, k, reading.x, dloss)]
+    late_losses.append(lambda q: factor * fit.loss({**new, name: q[name]}))
+    right = numeric_gradients(
+        lambda q: factor * fit.loss({**base, name: q[name]}), {name: base[name]}, tolerance
+    )[name]
+    yours = -deltas[name] / lr
+    off_right = float(np.linalg.norm(yours - right))
+    for late_loss in late_losses:
+        late = numeric_gradients(late_loss, {name: base[name]}, tolerance)[name]
+        off_late = float(np.linalg.norm(yours - late))
+        fits_late = all(tolerance.passes(a, b) for a, b in zip(yours.flat, late.flat))
+        if fits_late and off_late < 0.01 * off_right and off_right > 1e-7 * np.linalg.norm(right):
+            downstream = {la.weight for la in net.layers[k + 1 :]} | {
+                la.bias for la in net.layers[k + 1 :] if la.bias
+            }
+            return sorted(n for n in before if n in downstream) or before
+    return []
+
+
+def _one_sided(loss, base: dict, name: str, k: int, eps: float) -> tuple[float, float]:
+    """(f(x) - f(x - eps)) / eps and (f(x + eps) - f(x)) / eps at entry k of ``name``."""
+
+    def at(h):
+        moved = {n: v.copy() for n, v in base.items()}
+        moved[name].flat[k] += h
+        return loss(moved)
+
+    middle = at(0.0)
+    return (middle - at(-eps)) / eps, (at(eps) - middle) / eps
+
+
+def _kinks(report, loss, base, tolerance: Tolerance, lr: float, deltas) -> dict[str, list[str]]:
+    """Per parameter, the wrong entries where the loss has a kink (the one-sided differences
+    disagree) and the step lies between them: not differentiable here, never wrong."""
+    out: dict[str, list[str]] = {}
+    for name, value in base.items():
+        for k in range(value.size):
+            mine = -float(deltas[name].flat[k]) / lr
+            left, right = _one_sided(loss, base, name, k, tolerance.eps)
+            if tolerance.passes(left, right):
+                continue
+            low, high = min(left, right), max(left, right)
+            if tolerance.passes(mine, low) or tolerance.passes(mine, high) or low <= mine <= high:
+                out.setdefault(name, []).append(
+                    f"{_entry(name, value.shape, k)} (one-sided {left:.4g} and {right:.4g})"
+                )
+    return out
+
+
+def _entry(name: str, shape: tuple, k: int) -> str:
+    from autograd.checks.derivatives import entry_label
+
+    return entry_label(name, shape, k)
+
+
+def _apply_kinks(report, kinks: dict[str, list[str]], tolerance: Tolerance, lr, deltas, fit_g):
+    """Entries at a kink pass; a parameter wrong only there is right, with a note."""
+    if not kinks:
+        return
+    labels = {e.split(" (")[0] for entries in kinks.values() for e in entries}
+    report.rows = [r._replace(ok=True) if r.label in labels else r for r in report.rows]
+    summaries = []
+    for s in report.parameters:
+        if s.name in kinks:
+            still = sum(1 for r in report.rows if not r.ok and r.label.startswith(s.name + "["))
+            s = s._replace(wrong=still, diagnosis="" if not still else s.diagnosis)
+        summaries.append(s)
+    report.parameters = summaries
+    for name, entries in kinks.items():
+        report.notes.append(
+            f"{name}: not differentiable here at {', '.join(entries[:4])}: a ReLU (or abs) at "
+            "exactly 0; those entries are not judged"
+        )
+
+
+def _printed(output: str, values: dict[str, float]) -> str | None:
+    """The standard loss whose value at the start the program printed, if one was."""
+    import re
+
+    numbers = [float(m) for m in re.findall(r"(?<![\w.])\d+\.\d{3,}(?:e-?\d+)?", output)[:50]]
+    for name, v in values.items():
+        if v > 0 and any(abs(p - v) <= 5e-4 * v for p in numbers):
+            return name
+    return None
+
+
+def recognise(
+    slots: list[Slot],
+    tolerance: Tolerance,
+    literals: set[float] = frozenset(),
+    output: str = "",
+) -> Recognition:
+    """Read the slots as a network and judge its first step (see the module's docstring)."""
+    found_readings, found = readings(slots)
+    if not found_readings:
+        why = (
+            "no array was updated"
+            if not _weight_slots(slots)
+            else "no reading of the updated arrays as a network reproduces the program's own "
+            "predictions"
+        )
+        return Recognition("not recognised", why, found=found)
+    verdicts = []
+    for reading in found_readings[:4]:
+        verdicts.append(judge(reading, targets_for(reading, slots), tolerance, literals, output))
+        verdicts[-1].found = found
+        if verdicts[-1].status in ("ok", "wrong"):
+            break
+    return verdicts[-1]
+
+
+def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> Recognition:
+    """The verdict on the step after ``reading``'s prediction."""
+    net = reading.network
+    names = net.names()
+    base = {n: reading.params[n] for n in names}
+    deltas, when = _deltas(reading)
+    n = _rows(reading.x, net.column).shape[0]
+    where = f"network {net.describe()} on {reading.x_label} ({n} samples)"
+    description = f"predictions {reading.prediction} reproduced; {where}"
+    labels = {name: reading.slots[name].label for name in names}
+    if not any(np.any(d) for d in deltas.values()):
+        return Recognition("not recognised", "the program's network was not updated", [], None,
+                           [description], net.describe(), names=labels)  # fmt: skip
+    all_fits = fits(reading, deltas, targets, tolerance)
+    if not all_fits:
+        return Recognition("not recognised", f"{where}: no targets found for its loss",
+                           notes=[description], network=net.describe(), names=labels)  # fmt: skip
+    if all(not any(np.any(v) for v in f.gradients.values()) for f in all_fits):
+        return Recognition("not recognised", "the loss does not move when the parameters move",
+                           notes=[description], network=net.describe(), names=labels)  # fmt: skip
+    fit = _best(all_fits)
+    if fit is None:
+        for f in all_fits:
+            lr = _adam_like(f, deltas)
+            if lr is not None:
+                name = members(f.family, n)[0][0]
+                return Recognition(
+                    "ok",
+                    f"an Adam-like first step of {name} with lr {lr:.6g}: every entry is -lr x "
+                    "the sign of its gradient (right in sign; Adam's first step cannot show the "
+                    "gradient's size)",
+                    notes=[description], network=net.describe(), loss=name, lr=lr, names=labels,
+                )  # fmt: skip
+        return Recognition(
+            "not recognised",
+            f"{where}: no parameter's step is -lr x the gradient of MSE, SSE or BCE",
+            notes=[description], network=net.describe(), names=labels,
+        )  # fmt: skip
+    loss_name, lr, factor = _member(fit, n, set(literals))
+
+    def loss(params, fit=fit, factor=factor):
+        return factor * fit.loss(params)
+
+    report = check_step(_observed_step(deltas), base, loss, lr, eps=tolerance.eps,
+                        atol=tolerance.atol, rtol=tolerance.rtol)  # fmt: skip
+    _apply_kinks(report, _kinks(report, loss, base, tolerance, lr, deltas), tolerance, lr,
+                 deltas, fit.gradients)  # fmt: skip
+    _apply_order(report, fit, factor, reading, deltas, when, lr, tolerance)
+    values = {
+        member: factor_m * FAMILIES[fam][1](net.forward(base, reading.x), y)
+        for fam in FAMILIES
+        for member, factor_m in members(fam, n)
+        for label, y in [(fit.target, fit.y)]
+        if fam != "cross-entropy" or fit.family == "cross-entropy"
+    }
+    printed = _printed(output, values)
+    prints = f"; prints {printed}" if printed and printed != loss_name else ""
+    per = "one sample's " if n == 1 else ""
+    if report.ok:
+        message = f"step right: descends {per}{loss_name} with lr {lr:.6g}{prints}"
+    else:
+        message = (
+            f"step WRONG for {', '.join(report.wrong)}: the others descend {per}{loss_name} "
+            f"with lr {lr:.6g}{prints}"
+        )
+    return Recognition(
+        "ok" if report.ok else "wrong",
+        message,
+        report=report,
+        notes=[description, f"targets: {fit.target}"],
+        network=net.describe(),
+        loss=loss_name,
+        lr=lr,
+        names=labels,
+    )
+
+
+def _apply_order(report, fit, factor, reading, deltas, when, lr, tolerance) -> None:
+    """The update-order diagnosis, found by recomputing the gradient after the weights the
+    program had already updated: replaces the plain diagnosis, and is reported also when the
+    error hides within the tolerance."""
+    summaries = []
+    for s in report.parameters:
+        through = _order(fit, factor, reading, deltas, when, s.name, lr, tolerance)
+        if through:
+            were = "were" if len(through) > 1 else "was"
+            wrong = (
+                f"wrong in {s.wrong} of {s.entries} entries"
+                if s.wrong
+                else "wrong (within the tolerance, but exactly so)"
+            )
+            s = s._replace(
+                wrong=max(s.wrong, 1),
+                diagnosis=(
+                    f"{wrong}: its step was computed after {', '.join(sorted(through))} {were} "
+                    "updated in the same step (it equals that back-propagation, to rounding); "
+                    "compute every gradient before updating any weight"
+                ),
+            )
+        summaries.append(s)
+    report.parameters = summaries
