@@ -358,6 +358,11 @@ def _add_graph(sub) -> None:
 
 _CHECK_DESCRIPTION = (
     "Check training steps and hand-written gradients against central differences of the loss. "
+    "A program (a .py file, a .ipynb notebook, or a folder holding one program) is run as it "
+    "is, stopped after its first update and its network recognised from the arrays it updated; "
+    "its step is judged only when gradstep's model of that network reproduces the program's own "
+    "predictions (else: not recognised, with an adapter to edit, --adapters DIR). A class "
+    "folder gives one row per submission. "
     "A step file defines `params` (a dict of float arrays, or a function returning one), "
     "`loss(params) -> float` and `step(params)` (one training step that updates the arrays in "
     "place or returns the updated dict; an optional `lr` is its step size); a gradient file "
@@ -365,14 +370,14 @@ _CHECK_DESCRIPTION = (
     "of its own, in its own folder, with a timeout and a memory limit: this keeps one broken "
     "file from stopping the others, but is not a sandbox, so check only files you would run "
     "yourself. Exit status: 0 when every file is right, 1 when some step or gradient is wrong, "
-    "2 when some file could not be checked."
+    "2 when some file could not be checked or was not recognised."
 )
 
 
 def _add_check(sub) -> None:
     ck = sub.add_parser(
         "check",
-        help="check a learner's training step or gradients: FILE.py or a folder of them",
+        help="check learners' training steps: programs, notebooks, folders, a class of them",
         description=_CHECK_DESCRIPTION,
     )
     ck.add_argument(
@@ -386,6 +391,14 @@ def _add_check(sub) -> None:
     ck.add_argument("--failures-only", action="store_true", help="list only the wrong entries")
     ck.add_argument("--json", type=Path, metavar="OUT", help="write one record per file")
     ck.add_argument("--csv", type=Path, metavar="OUT", help="write one row per file")
+    ck.add_argument("--html", type=Path, metavar="OUT", help="write the class's page (.html)")
+    ck.add_argument("--entry", metavar="NAME", help="the file that runs, in a program's folder")
+    ck.add_argument(
+        "--adapters", type=Path, metavar="DIR", help="write an adapter for each not recognised"
+    )
+    ck.add_argument(
+        "--jobs", type=_positive_int, default=2, help="submissions checked at once (default 2)"
+    )
     ck.set_defaults(run=cmd_check)
 
 
@@ -748,24 +761,25 @@ def cmd_lab1(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .checking.files import check_file, check_files, exit_status, find_check_files
+    from .checking.files import exit_status
+    from .checking.submissions import check_submission, check_submissions, find_submissions
     from .checking.text import safe_streams
 
     safe_streams()  # a learner's odd name never stops the batch, whatever the terminal's encoding
 
-    for option, path, suffix in (("--json", args.json, ".json"), ("--csv", args.csv, ".csv")):
+    outputs = (("--json", args.json, ".json"), ("--csv", args.csv, ".csv"))
+    for option, path, suffix in outputs + (("--html", args.html, ".html"),):
         if path is not None:
             _check_output_file(option, path, (suffix,))
-    files = find_check_files(args.paths)
+    subs = find_submissions(args.paths, args.entry)
     options = dict(
         timeout=args.timeout, memory_mb=args.memory, eps=args.eps, atol=args.atol, rtol=args.rtol
     )
-    if len(files) == 1 and args.paths[0].is_file():
-        verdicts = [check_file(files[0], **options)]
-        verdicts[0].file = str(files[0])
+    if len(subs) == 1 and args.paths[0].is_file():
+        verdicts = [check_submission(subs[0], **options)]
         _print_one(verdicts[0], args.failures_only)
     else:
-        verdicts = check_files(files, progress=_print_batch_line, **options)
+        verdicts = check_submissions(subs, _print_batch_line, args.jobs, **options)
         _print_batch_summary(verdicts)
     _write_check_outputs(verdicts, args)
     return exit_status(verdicts)
@@ -797,9 +811,13 @@ def _print_batch_summary(verdicts) -> None:
 
 def _write_check_outputs(verdicts, args) -> None:
     from .checking.files import write_outputs
+    from .checking.submissions import write_adapters, write_class_page
 
     write_outputs(verdicts, args.json, args.csv)
-    for path in (args.json, args.csv):
+    written = write_adapters(verdicts, args.adapters) if args.adapters else []
+    if args.html is not None:
+        write_class_page(verdicts, args.html)
+    for path in (args.json, args.csv, args.html, *written):
         if path is not None:
             print(f"wrote {path}")
 

@@ -234,6 +234,9 @@ def one_file_lines(v: FileVerdict, failures_only: bool = False) -> tuple[list[st
     out = [f"--- output of {terminal_text(v.file)} ---", v.output, "---"] if v.output else []
     if v.status == "error":
         return out, [terminal_text(f"gradstep: error: {v.file}: {v.message}")]
+    if v.status == "not recognised":
+        found = [terminal_text(f"found {f}") for f in v.found] + [terminal_text(n) for n in v.notes]
+        return out + found, [terminal_text(f"gradstep: not recognised: {v.file}: {v.message}")]
     table = v.report.get("failures" if failures_only else "table")
     if table and (not failures_only or v.status == "wrong"):
         out.append(terminal_text(table, lines=True))

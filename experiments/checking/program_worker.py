@@ -144,10 +144,10 @@ class Watcher:
         self.modules_seen = len(sys.modules)
         for name, module in list(sys.modules.items()):
             path = getattr(module, "__file__", None)
-            if path and os.path.abspath(path) in self.files and name != "__main__":
-                if all(d is not vars(module) for _, d in self.module_dicts):
-                    self.module_dicts.append((f"{name}.", vars(module)))
-                    Watcher.user_modules.add(name)
+            mine = path and os.path.abspath(path) in self.files and name != "__main__"
+            if mine and all(d is not vars(module) for _, d in self.module_dicts):
+                self.module_dicts.append((f"{name}.", vars(module)))
+                Watcher.user_modules.add(name)
 
     def look(self, frame) -> None:
         self._helper_modules()
@@ -270,9 +270,10 @@ def has_chain(shapes: list[tuple], widths: set[int]) -> bool:
             if i in used:
                 continue
             for a, b in (shape, shape[::-1]):
-                if a in (width, width + 1) and depth >= 0:
-                    if b == 1 or (depth < 6 and extend(b, used | {i}, depth + 1)):
-                        return True
+                if a in (width, width + 1) and (
+                    b == 1 or (depth < 6 and extend(b, used | {i}, depth + 1))
+                ):
+                    return True
         return False
 
     return any(extend(w, frozenset(), 0) for w in starts if w > 0)
@@ -302,8 +303,10 @@ def _place(exc: BaseException, files: set[str]) -> dict:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        return f"{type(exc).__name__}: {exc.msg}"  # its place is given apart
     if isinstance(exc, ModuleNotFoundError) and exc.name:
-        return f"imports {exc.name}, which is not installed here"
+        return f"ModuleNotFoundError: it imports {exc.name}, which is not installed here"
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -336,7 +339,10 @@ class Run:
         for chunk in self.spec["chunks"]:
             source = chunk["source"]
             linecache.cache[chunk["filename"]] = (
-                len(source), None, source.splitlines(True), chunk["filename"]
+                len(source),
+                None,
+                source.splitlines(True),
+                chunk["filename"],
             )
             try:
                 codes.append(compile(source, chunk["filename"], "exec", dont_inherit=True))
@@ -349,7 +355,7 @@ class Run:
                 exec(code, namespace)  # noqa: S102 - the learner's program, in its own process
         except SystemExit as e:
             sys.settrace(None)
-            self.finish("exited", error={"message": f"it called sys.exit({e.code!r})"})
+            self.finish("exited", error={"message": f"{e.code!r}"})
         except BaseException as e:  # noqa: BLE001 - the learner's code: anything is reported
             sys.settrace(None)
             self.finish("error", error=self._error(e, self.watcher.phase))

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograd.checks.derivatives import numeric_gradients
-from autograd.checks.stepcheck import check_step, format_scale
+from autograd.checks.stepcheck import check_step
 from autograd.checks.tolerance import Tolerance
 
 __all__ = ["Slot", "Network", "Layer", "recognise", "Recognition", "ACTIVATIONS"]
@@ -288,8 +288,9 @@ class _Search:
     """Depth-first over layer choices, sharing the forward pass of every prefix: ``leaves``
     are every network from the data to one output, with its output."""
 
-    def __init__(self, weights, x, column, age=None):
+    def __init__(self, weights, x, column, age=None, sizes=frozenset()):
         n = _rows(x, column).shape[0]
+        sizes = {n} | set(sizes) if n > SMALL_BATCH else set(sizes)
         # a weight with a dimension of the sample count is an activation held between epochs
         # (unless the batch is as small as a layer); the oldest values are tried first: the
         # weights were set before the forward pass that made the activations
@@ -297,7 +298,9 @@ class _Search:
         self.mats = {
             k: weights[k]
             for k in order
-            if weights[k].ndim == 2 and (n <= SMALL_BATCH or n not in weights[k].shape)
+            if weights[k].ndim == 2
+            and not sizes & set(weights[k].shape)
+            and np.any(weights[k])  # a zero matrix reproduces zeros, whatever it is
         }
         self.vecs = {k: v for k, v in weights.items() if v.ndim == 1 or 1 in v.shape}
         self.params = weights
@@ -378,6 +381,14 @@ def readings(slots: list[Slot]) -> tuple[list[Reading], list[str]]:
     )
     tried, first, searched = 0, None, {}
     data_rows = _stable_rows(slots)
+    # the sample counts of the data sets: an activation (one row per sample) is no weight
+    data_sizes = {
+        n
+        for s in slots
+        if s.values[0][1].ndim == 2 and _stable(s)
+        for n in s.values[0][1].shape[:1]
+        if n > SMALL_BATCH
+    }
     for line in lines:
         params = {n: s.at(line) for n, s in weights.items()}
         params = {n: np.asarray(v, dtype=np.float64) for n, v in params.items() if v is not None}
@@ -399,8 +410,10 @@ def readings(slots: list[Slot]) -> tuple[list[Reading], list[str]]:
             x = s.at(line)
             if x is None or x.ndim not in (1, 2) or x.dtype.kind not in "fiu":
                 continue
-            if x.tobytes() in xs_seen or not _data_like(x, data_rows):
+            if x.tobytes() in xs_seen or not np.any(x):
                 continue
+            if not all(_data_like(v, data_rows, line) for _, v in s.values if v.ndim in (1, 2)):
+                continue  # data keeps being data; a bias that starts at zero does not
             xs_seen.add(x.tobytes())
             mine = {n: v for n, v in params.items() if label_of[n] != s.label}
             for column in _layouts(x):
@@ -408,7 +421,7 @@ def readings(slots: list[Slot]) -> tuple[list[Reading], list[str]]:
                 usable = [p for p in predictions if p[2].size == n and p[0] != s.label]
                 if not usable:
                     continue
-                search = _Search(mine, x, column, age)
+                search = _Search(mine, x, column, age, data_sizes)
                 key = (s.label, x.tobytes(), column) + tuple(
                     (k, v.tobytes()) for k, v in {**search.mats, **search.vecs}.items()
                 )
@@ -418,9 +431,9 @@ def readings(slots: list[Slot]) -> tuple[list[Reading], list[str]]:
                 for layers, output in searched[key].leaves:
                     used = {label_of[k] for la in layers for k in (la.weight, la.bias) if k}
                     for label, at, p, rtol in usable:
-                        if label in used or p.size != output.size or len(out) >= 24:
+                        if label in used or p.size != output.size or len(out) >= 400:
                             continue
-                        if _same(output, p.astype(np.float64), rtol):
+                        if np.any(p) and _same(output, p.astype(np.float64), rtol):
                             network = Network(layers, column)
                             out.append(Reading(network, params, weights, x, s.label, label, at))
                             first = first or {k: params[k] for k in network.names()}
@@ -428,7 +441,12 @@ def readings(slots: list[Slot]) -> tuple[list[Reading], list[str]]:
             break
     # at one set of weights, the latest array reproduced is the furthest through the forward
     # pass (the sigmoid's output after its pre-activation): the program's predictions
-    out.sort(key=lambda r: -r.line)
+    # and of readings of it, the one with the most parameters: a bias that is still zero
+    # reproduces the same predictions whether it is read or not, and it is updated
+    # and a whole batch's predictions before one sample's
+    out.sort(
+        key=lambda r: (-_rows(r.x, r.network.column).shape[0], -r.line, -len(r.network.names()))
+    )
     return out, found
 
 
@@ -438,35 +456,47 @@ def _row_keys(a: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in a] + [col.tobytes() for col in np.ascontiguousarray(a.T)]
 
 
-def _stable_rows(slots: list[Slot]) -> set[bytes]:
-    """The rows (and columns) of every 2-D array whose slot kept the same rows in every value
-    it took (reordered at most): the program's data sets, never an activation (those change
-    when the weights do)."""
-    rows: set[bytes] = set()
+def _stable(s: Slot) -> bool:
+    first = s.values[0][1]
+    key = sorted(_row_keys(first))
+    return all(v.shape == first.shape and sorted(_row_keys(v)) == key for _, v in s.values)
+
+
+def _stable_rows(slots: list[Slot]) -> dict[bytes, int]:
+    """The rows (and columns) of every array of two or more rows whose slot kept the same rows
+    in every value it took (reordered at most): the program's data sets, never an activation
+    (those change when the weights do); each with the line its data set was first seen."""
+    rows: dict[bytes, int] = {}
     for s in slots:
         first = s.values[0][1]
-        if first.ndim != 2 or first.dtype.kind not in "fiu":
+        if first.ndim != 2 or first.dtype.kind not in "fiu" or first.shape[0] < 2:
             continue
-        key = sorted(_row_keys(first))
-        if all(v.shape == first.shape and sorted(_row_keys(v)) == key for _, v in s.values):
-            rows.update(key)
+        if _stable(s):
+            for key in _row_keys(first):
+                rows[key] = min(rows.get(key, s.values[0][0]), s.values[0][0])
     return rows
 
 
-def _data_like(x: np.ndarray, data_rows: set[bytes]) -> bool:
-    """Whether ``x`` is data: made of rows (or columns) of one of the program's data sets (a
-    sample of it, the whole set, a shuffled copy)."""
+def _data_like(x: np.ndarray, data_rows: dict[bytes, int], line: int) -> bool:
+    """Whether ``x`` is data at ``line``: made of rows (or, stored features first, columns) of
+    one of the program's data sets seen before then (a sample of it, the whole set, a shuffled
+    copy)."""
     a = np.asarray(x, dtype=np.float64)
     a = a.reshape(1, -1) if a.ndim == 1 else a
-    if all(row.tobytes() in data_rows for row in a):
+    if all(data_rows.get(row.tobytes(), line) < line for row in a):
         return True
-    return all(col.tobytes() in data_rows for col in np.ascontiguousarray(a.T))
+    columns = np.ascontiguousarray(a.T)
+    return a.shape[0] > 1 and all(data_rows.get(c.tobytes(), line) < line for c in columns)
 
 
 def _layouts(x: np.ndarray) -> tuple[bool, ...]:
     """Whether to read ``x`` as (samples, features), (features, samples) or both: more
     samples than features is the usual case either way."""
-    if x.ndim == 1 or x.shape[0] > x.shape[1]:
+    if x.ndim == 1 or x.shape[0] == 1:
+        return (False,)  # one sample, as a row
+    if x.shape[1] == 1:
+        return (False, True)  # a one-feature data set, or one sample as a column
+    if x.shape[0] > x.shape[1]:
         return (False,)
     if x.shape[0] < x.shape[1]:
         return (True,)
@@ -570,9 +600,26 @@ def fits(reading: Reading, deltas: dict, targets, tolerance: Tolerance) -> list[
     return out
 
 
-def _best(fit_list: list[Fit]) -> Fit | None:
+def _residual(fit: Fit, deltas: dict) -> float:
+    """How exactly the parameters on the line follow it: the largest relative distance of
+    their step / -c from the gradient (rounding, ~1e-9, for the loss the program descends; a
+    loss whose gradient merely points nearly the same way, ~1e-4)."""
+    worst = 0.0
+    for n in fit.along:
+        g = fit.gradients[n]
+        worst = max(worst, float(np.linalg.norm(-deltas[n] / fit.c - g) / np.linalg.norm(g)))
+    return worst
+
+
+def _best(fit_list: list[Fit], deltas: dict, n: int, literals: set) -> Fit | None:
+    """The fit with the most parameters on its line; of those, the most exact (to rounding:
+    for one sample every loss's gradient points the same way); of those, one whose lr is a
+    number in the source; then the first (labels before other targets)."""
+
     def key(f: Fit):
-        return (len(f.along), sum(f.gradients[n].size for n in f.along))
+        named = _member(f, n, literals)[1]
+        written = any(abs(named - v) <= 1e-6 * v for v in literals if v > 0)
+        return (len(f.along), -max(_residual(f, deltas), 1e-7), written)
 
     ranked = [f for f in fit_list if f.along]
     return max(ranked, key=key) if ranked else None
@@ -773,7 +820,7 @@ def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> 
     if all(not any(np.any(v) for v in f.gradients.values()) for f in all_fits):
         return Recognition("not recognised", "the loss does not move when the parameters move",
                            notes=[description], network=net.describe(), names=labels)  # fmt: skip
-    fit = _best(all_fits)
+    fit = _best(all_fits, deltas, n, set(literals))
     if fit is None:
         for f in all_fits:
             lr = _adam_like(f, deltas)

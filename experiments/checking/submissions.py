@@ -19,9 +19,10 @@ after its first update(s) and reports what it saw; ``recognise`` judges that in 
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import math
-import tempfile
+import sys
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +33,8 @@ import numpy as np
 
 from autograd.checks.tolerance import Tolerance
 
-from .files import FileVerdict, check_file, ended_early, run_sandboxed
+from .files import FileVerdict, check_file, child_environment, ended_early, shown_output
+from .sandbox import run_contained, scratch_folder
 
 __all__ = ["Submission", "find_submissions", "check_submission", "check_submissions"]
 
@@ -249,19 +251,17 @@ def literals(spec: dict) -> set[float]:
     sources = [c["source"] for c in spec["chunks"]]
     for f in spec["files"]:
         if f != spec["entry"]:
-            try:
+            with contextlib.suppress(OSError):
                 sources.append(Path(f).read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                pass
     for source in sources:
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError):
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-                if node.value > 0 and math.isfinite(node.value):
-                    out.add(float(node.value))
+            number = isinstance(node, ast.Constant) and type(node.value) in (int, float)
+            if number and node.value > 0 and math.isfinite(node.value):
+                out.add(float(node.value))
     return out
 
 
@@ -304,20 +304,24 @@ def check_program(sub: Submission, *, timeout: float, memory_mb: int, tolerance:
     except (OSError, ValueError) as e:
         return FileVerdict(str(sub.path), "error", str(e), submission=sub.kind)
     notes = [f"skipped IPython lines: {'; '.join(skipped)}"] if skipped else []
-    with tempfile.TemporaryDirectory(prefix="gradstep-program-") as scratch:
-        spec_path = Path(scratch) / "spec.json"
+    with scratch_folder() as scratch:
+        spec_path = scratch / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
-        prefix = Path(scratch) / "run"
-        code, shown = run_sandboxed(
-            [str(PROGRAM_WORKER), str(spec_path), str(prefix)],
-            Path(spec["root"]),
-            Path(scratch),
+        prefix = scratch / "run"
+        run = run_contained(
+            [sys.executable, str(PROGRAM_WORKER), str(spec_path), str(prefix)],
+            cwd=Path(spec["root"]),
+            scratch=scratch,
             timeout=timeout,
             memory_mb=memory_mb,
+            env=child_environment(),
         )
+        code, shown = run.code, shown_output(run.output)
         phase = _read(Path(f"{prefix}.phase")) or "starting"
         loaded = load_report(prefix) if code is not None else None
-    row = FileVerdict(str(sub.path), "error", "", output=shown, submission=sub.kind, notes=notes)
+    row = FileVerdict(
+        str(sub.path), "error", "", kind="step", output=shown, submission=sub.kind, notes=notes
+    )
     row.seconds = time.perf_counter() - start
     if code is None:
         row.message = f"timed out after {timeout:g} s ({phase})"
@@ -356,7 +360,9 @@ def _judged(row: FileVerdict, report: dict, slots: list, spec: dict, tolerance) 
     if error and not updated:
         row.message = _error_text(error, root)
         if report["why"] == "exited":
-            row.message = f"{error['message']} before its first update"
+            row.message = (
+                f"running it raised SystemExit: {error['message']} before its first update"
+            )
         return row
     result = recognise(slots, tolerance, literals(spec), row.output)
     row.status, row.message = result.status, result.message
@@ -433,3 +439,36 @@ def check_submissions(subs: list[Submission], progress=None, jobs: int = 2, **op
             if progress is not None:
                 progress(row)
     return rows
+
+
+# -- files for the teacher ----------------------------------------------------------------------
+def write_adapters(rows: list[FileVerdict], folder: Path) -> list[Path]:
+    """Each not-recognised submission's adapter as ``folder/NAME.adapter.py``; the paths."""
+    from autograd.files import write_file
+
+    from .text import readable
+
+    written, taken = [], set()
+    for row in rows:
+        if not row.adapter:
+            continue
+        stem = "".join(
+            c if c.isalnum() or c in "-_" else "_" for c in readable(Path(row.file).stem)
+        )
+        name = stem or "submission"
+        k = 2
+        while name in taken:
+            name, k = f"{stem}_{k}", k + 1
+        taken.add(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        written.append(write_file(folder / f"{name}.adapter.py", row.adapter))
+    return written
+
+
+def write_class_page(rows: list[FileVerdict], path: Path) -> Path:
+    """``--html``: the class's page (``class_page``)."""
+    from autograd.files import write_file
+
+    from .class_page import class_page
+
+    return write_file(path, class_page(rows))
