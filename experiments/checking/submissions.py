@@ -25,7 +25,7 @@ import math
 import sys
 import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -427,17 +427,17 @@ def check_submission(
 
 def check_submissions(subs: list[Submission], progress=None, jobs: int = 2, **options):
     """Every submission's row, ``jobs`` at a time (each in its own process); ``progress(row)``
-    as each finishes, the rows in the submissions' order."""
+    for each in the submissions' order, as soon as it and those before it are done."""
     rows: list[FileVerdict | None] = [None] * len(subs)
+    shown = 0
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(check_submission, s, **options): i for i, s in enumerate(subs)}
-        from concurrent.futures import as_completed
-
         for future in as_completed(futures):
-            row = future.result()
-            rows[futures[future]] = row
-            if progress is not None:
-                progress(row)
+            rows[futures[future]] = future.result()
+            while shown < len(rows) and rows[shown] is not None:
+                if progress is not None:
+                    progress(rows[shown])
+                shown += 1
     return rows
 
 
