@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograd.extras import extra_hint
 from autograd.files import replacing_file
 
 from .activations import LEAKY_SLOPE
@@ -72,7 +73,7 @@ def import_torch():
         import torch
     except ImportError:
         raise TorchMissingError(
-            "this needs PyTorch, which is not installed: pip install 'gradstep[torch]' "
+            f"this needs PyTorch, which is not installed: {extra_hint('torch')} "
             "(torch==2.13.0, CPU build)"
         ) from None
     return torch

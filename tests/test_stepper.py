@@ -191,7 +191,7 @@ def test_stepper_errors_name_the_problem(monkeypatch):
     with pytest.raises(ValueError, match="collapse must be"):
         stepper(expression(), collapse="neurons")
     monkeypatch.setattr(autograd.views.rendering, "find_renderer", lambda: None)
-    with pytest.raises(RendererMissingError, match="the 'render' extra"):
+    with pytest.raises(RendererMissingError, match=r"pip install -e '\.\[render\]'` in a clone"):
         stepper(expression())
 
 

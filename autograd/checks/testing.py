@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..extras import extra_hint
 from ..tensor import Tensor
 from ..value import Value
 from .derivatives import (
@@ -34,9 +35,7 @@ try:
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError as e:  # pragma: no cover - hypothesis is in the dev extra
-    raise ImportError(
-        "autograd.checks.testing needs hypothesis: pip install hypothesis (or the 'dev' extra)"
-    ) from e
+    raise ImportError(f"autograd.checks.testing needs hypothesis: {extra_hint('dev')}") from e
 
 __all__ = [
     "assert_gradcheck",

@@ -14,13 +14,14 @@ import sys
 import warnings
 from pathlib import Path
 
+from ..extras import extra_hint
 from ..files import write_file
 
 __all__ = ["find_renderer", "use_renderer", "render", "render_svg", "RendererMissingError"]
 
 NO_RENDERER = (
-    "no Graphviz renderer found: install one with `apt-get install graphviz` or "
-    "`pip install graphviz-pure` (the 'render' extra)"
+    "no Graphviz renderer found: install one with `apt-get install graphviz`, or the "
+    f"graphviz-pure wheel with {extra_hint('render')}"
 )
 
 

@@ -7,13 +7,13 @@ from Python, or read where the user clicked to."""
 
 from __future__ import annotations
 
+from ..extras import extra_hint
+
 try:
     import anywidget
     import traitlets
 except ImportError as e:  # pragma: no cover - anywidget is in the notebook and dev extras
-    raise ImportError(
-        "the live stepper widget needs anywidget: pip install 'gradstep[notebook]'"
-    ) from e
+    raise ImportError(f"the live stepper widget needs anywidget: {extra_hint('notebook')}") from e
 
 from .frontend import styles, widget_module
 

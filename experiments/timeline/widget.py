@@ -4,13 +4,13 @@ click on a data point opens that point's backward stepper at the current epoch b
 
 from __future__ import annotations
 
+from autograd.extras import extra_hint
+
 try:
     import anywidget
     import traitlets
 except ImportError as e:  # pragma: no cover - anywidget is in the notebook and dev extras
-    raise ImportError(
-        "the live timeline widget needs anywidget: pip install 'gradstep[notebook]'"
-    ) from e
+    raise ImportError(f"the live timeline widget needs anywidget: {extra_hint('notebook')}") from e
 
 from autograd.views.frontend import styles, widget_module
 
