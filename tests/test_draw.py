@@ -1,6 +1,7 @@
 """Drawing: DOT text for known graphs (labels, values, colours, clusters, edges), determinism,
 collapsing, the max_nodes guard, stepping colours, and rendering with or without a renderer."""
 
+import math
 import re
 import warnings
 import xml.etree.ElementTree as ET
@@ -60,7 +61,7 @@ def test_dot_of_a_known_graph():
     # kept in argument order by an invisible chain (of the leaves alone: see test_loss_graph...)
     assert "{rank=same; n0; n1; n2op; n1 -> n0 [style=invis]}" in src
     assert "{rank=same; n3; n4op}" in src
-    assert 'n0 -> n2op [label="-1.5 x 0.235004 = -0.352506"]' in src
+    assert 'n0 -> n2op [label="-1.5 x 0.235004 = -0.352506" decorate=true]' in src
     assert "rankdir=LR" in src
     assert len(node_lines(src)) == 6 + 3  # 6 values, 3 ops
 
@@ -431,3 +432,71 @@ def test_gradstep_graph_names_an_unknown_expand_scope(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1
     assert "'layer9/neuron0'" in err and "its scopes are input, layer1, layer1/neuron0" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def micrograd_neuron():
+    """The micrograd lecture's neuron, o = tanh(x1*w1 + x2*w2 + b), labelled as there."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    s = x1w1 + x2w2
+    s.label = "x1*w1 + x2*w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+def rendered_with(graph, renderer: str) -> str:
+    from graphviz.backend import dot_command
+
+    saved = dot_command.DOT_BINARY
+    dot_command.DOT_BINARY = renderer
+    try:
+        return graph.pipe(format="svg", encoding="utf-8")
+    finally:
+        dot_command.DOT_BINARY = saved
+
+
+def bezier_points(d: str, n: int = 40) -> list[tuple[float, float]]:
+    """Points along an SVG path of cubic Bezier segments (``M p0 C p1 p2 p3 ...``)."""
+    pts = [tuple(map(float, p.split(","))) for p in re.findall(r"-?[\d.]+,-?[\d.]+", d)]
+    out, p0 = [], pts[0]
+    for i in range(1, len(pts) - 2, 3):
+        p1, p2, p3 = pts[i : i + 3]
+        for k in range(n + 1):
+            t = k / n
+            c = ((1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t * t, t**3)
+            out.append(tuple(sum(w * p[j] for w, p in zip(c, (p0, p1, p2, p3))) for j in (0, 1)))
+        p0 = p3
+    return out
+
+
+@pytest.mark.parametrize("renderer", renderers() or ["none"])
+def test_each_edge_label_is_tied_to_its_own_edge(renderer):
+    """Every chain-rule label is drawn with a line from it to its own edge (Graphviz's
+    decorate): where two edges enter one op, each label's line ends on that label's edge."""
+    if renderer == "none":
+        pytest.skip("no Graphviz renderer installed (the dev extra brings graphviz-pure)")
+    o = micrograd_neuron()
+    o.backward()
+    svg = ET.fromstring(rendered_with(draw(o), renderer))
+    ns = "{http://www.w3.org/2000/svg}"
+    labelled = 0
+    for g in svg.iter(f"{ns}g"):
+        texts = list(g.iter(f"{ns}text"))
+        if g.get("class") != "edge" or not texts:
+            continue
+        labelled += 1
+        curve = bezier_points(g.find(f"{ns}path").get("d"))
+        line = g.find(f"{ns}polyline")
+        assert line is not None, f"label {texts[0].text!r} has no line to its edge"
+        end = tuple(map(float, line.get("points").split()[-1].split(",")))
+        gap = min(math.dist(end, p) for p in curve)
+        assert gap < 2.0, f"{texts[0].text!r}: its line ends {gap:.1f} pt from its own edge"
+    assert labelled == 9  # x1, w1, x2, w2, x1*w1, x2*w2, the sum, b, n

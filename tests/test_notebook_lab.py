@@ -1,7 +1,7 @@
 """End to end: the walkthrough in JupyterLab, in Chromium, as a user runs it.
 
 JupyterLab is started on 127.0.0.1 with a free port and a fresh token inside the test, the
-walkthrough is opened, all cells are run from the Run menu, and the stepper widget's `Next step`
+walkthrough is opened, all cells are run from the Run menu, and the stepper widget's `Next`
 is clicked: its status line must change to the first backward step. The server is stopped at
 the end, also on failure. Nothing may be requested from anywhere but that server."""
 
@@ -220,7 +220,7 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab, tmp_path):
                 ) from error
             status = stepper.get_by_role("status")
             expect(status).to_have_text(re.compile(r"^step 0: y = 0\.377541"))
-            click(stepper.get_by_role("button", name="Next step"))
+            click(stepper.get_by_role("button", name="Next", exact=True))
             expect(status).to_have_text("dy/dz += dy/dy * dy/dz = 1 * 0.235004 = 0.235004")
             # the graph is drawn, not only the texts: the current node is in view (the widget
             # scrolled back into view first: cells rendering elsewhere may have moved the page)

@@ -257,7 +257,7 @@ def test_clicking_through_every_step_matches_backward_steps(browser, tmp_path, n
     shown, texts, currents = expected_after_each_step(root)  # the graph the page was made from
     status = page.get_by_role("status")
     assert squash(status.inner_text()).startswith("step 0")
-    next_button = page.get_by_role("button", name="Next step")
+    next_button = page.get_by_role("button", name="Next", exact=True)
     for k in range(1, len(s) + 1):
         next_button.click()
         assert squash(status.inner_text()) == squash(texts[k - 1])
@@ -266,7 +266,7 @@ def test_clicking_through_every_step_matches_backward_steps(browser, tmp_path, n
         expected = {str(i): g for i, g in shown[k].items()}
         assert grads == {i: expected[i] for i in grads}, f"step {k}"
     assert next_button.is_disabled()
-    previous = page.get_by_role("button", name="Previous step")
+    previous = page.get_by_role("button", name="Previous", exact=True)
     for k in range(len(s) - 1, 0, -1):
         previous.click()
         assert squash(status.inner_text()) == squash(texts[k - 1])
@@ -279,11 +279,11 @@ def test_keys_slider_first_and_last(browser, tmp_path):
     root = lab_net()
     s, page, watch, _ = open_page(browser, tmp_path, root)
     status = page.get_by_role("status")
-    page.get_by_role("button", name="Last step").click()
+    page.get_by_role("button", name="Last", exact=True).click()
     assert squash(status.inner_text()) == squash(s.text(len(s)))
     page.keyboard.press("ArrowLeft")
     assert squash(status.inner_text()) == squash(s.text(len(s) - 1))
-    page.get_by_role("button", name="First step").click()
+    page.get_by_role("button", name="First", exact=True).click()
     assert squash(status.inner_text()).startswith("step 0")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
@@ -331,7 +331,7 @@ def test_zoom_fit_and_the_view_following_the_current_node(browser, tmp_path):
     page.get_by_role("button", name="Zoom in").click()
     assert scale() == pytest.approx(fit_scale * 1.5, rel=1e-3)
     page.get_by_role("button", name="Zoom in").click()
-    page.get_by_role("button", name="Last step").click()  # z1[0], far left of the loss
+    page.get_by_role("button", name="Last", exact=True).click()  # z1[0], far left of the loss
     last = s.trace.steps[len(s)].current
     box = page.locator(f'g[data-node-id="{last}"]').bounding_box()
     assert frame["x"] <= box["x"] + box["width"] / 2 <= frame["x"] + frame["width"]
@@ -411,7 +411,7 @@ def test_gradstep_step_writes_the_lab_nets_page(tmp_path, capsys, browser):
     heading = page.get_by_role("heading", level=1)
     assert heading.inner_text() == trace["title"]  # once: the graph itself carries no title
     assert page.get_by_text(trace["title"], exact=True).count() == 1
-    page.get_by_role("button", name="Next step").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     assert squash(page.get_by_role("status").inner_text()) == squash(trace["steps"][1]["text"])
     assert watch.errors == [] and watch.requests == [path.as_uri()]
     page.close()
@@ -468,10 +468,10 @@ def test_graph_text_and_table_visible_together_at_laptop_sizes(browser, tmp_path
     view = page.locator(".gs-view")
     graph = page.locator(".gs-view svg").bounding_box()
     frame = view.bounding_box()
-    if graph["width"] > frame["width"]:  # covers the view from side to side
+    if graph["width"] > frame["width"]:  # covers the view from side to side (inside its border)
         assert (
-            graph["x"] <= frame["x"] + 1
-            and graph["x"] + graph["width"] >= frame["x"] + frame["width"] - 1
+            graph["x"] <= frame["x"] + 1.5
+            and graph["x"] + graph["width"] >= frame["x"] + frame["width"] - 1.5
         )
     tops = {
         round(b.bounding_box()["y"])
@@ -479,7 +479,7 @@ def test_graph_text_and_table_visible_together_at_laptop_sizes(browser, tmp_path
     }
     assert len(tops) == 1, f"the toolbar wraps: button tops {tops}"
     heights = set()
-    next_button = page.get_by_role("button", name="Next step")
+    next_button = page.get_by_role("button", name="Next", exact=True)
     for k in range(len(s) + 1):
         if k:
             next_button.click()
@@ -574,10 +574,71 @@ def test_hostile_labels_and_titles_stay_data_on_the_page(browser, tmp_path):
     watch = watched(page)
     page.goto((tmp_path / "hostile.html").as_uri())
     assert page.get_by_role("heading", level=1).inner_text() == title
-    page.get_by_role("button", name="Last step").click()
+    page.get_by_role("button", name="Last", exact=True).click()
     status = page.get_by_role("status").inner_text()
     assert HOSTILE["close"] in status and HOSTILE["comment"] in status
     assert page.evaluate("window.__pwned") is None
     assert page.locator("svg[aria-label='computation graph'] [data-node-id]").count() == 6
     assert watch.errors == [] and watch.requests == [(tmp_path / "hostile.html").as_uri()]
+    page.close()
+
+
+def micrograd_neuron():
+    """The micrograd lecture's neuron, o = tanh(x1*w1 + x2*w2 + b): 10 nodes, labelled."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
+    s = x1w1 + x2w2
+    s.label = "x1*w1 + x2*w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1600, 1000)])
+def test_a_small_graph_opens_readable_with_a_legend_and_named_buttons(browser, tmp_path, size):
+    """The lecture's neuron at 1024x700 and 1600x1000: every box's text at least 10 px high,
+    the whole graph, the step's text and its table inside the window; a legend names the four
+    states; the buttons are First, Previous, Next, Last; the chain rule brackets the
+    multi-token label (do/d(x1*w1 + x2*w2))."""
+    s = stepper(micrograd_neuron())
+    assert len(topological_order(micrograd_neuron())) == 10
+    path = s.save(tmp_path / "neuron.html")
+    viewport = {"width": size[0], "height": size[1]}
+    page = browser.new_page(viewport=viewport)
+    watch = watched(page)
+    page.goto(path.as_uri())
+    page.wait_for_timeout(100)
+    heights = page.eval_on_selector_all(
+        "g[data-node-id] text", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert len(heights) == 30 and min(heights) >= 10, f"box text {min(heights):.1f} px high"
+    view = page.locator(".gs-view").bounding_box()
+    for node in page.locator("g[data-node-id]").all():
+        b = node.bounding_box()
+        assert b["x"] >= view["x"] - 0.5 and b["x"] + b["width"] <= view["x"] + view["width"] + 0.5
+        assert b["y"] >= view["y"] - 0.5 and b["y"] + b["height"] <= view["y"] + view["height"] + 1
+    legend = page.get_by_role("list", name="Legend")
+    assert legend.get_by_role("listitem").all_inner_texts() == [
+        "current step",
+        "done",
+        "pending",
+        "parameter, gradient final",
+    ]
+    bar = page.get_by_role("toolbar", name="Stepping")
+    for name in ("First", "Previous", "Next", "Last"):
+        assert bar.get_by_role("button", name=name, exact=True).count() == 1
+    bar.get_by_role("button", name="Next", exact=True).click()
+    bar.get_by_role("button", name="Next", exact=True).click()
+    status = page.get_by_role("status").inner_text()
+    assert status.startswith("do/d(x1*w1 + x2*w2) += do/dn * 1 = 0.5 * 1 = 0.5")
+    assert inside(page.get_by_role("status").bounding_box(), viewport)
+    assert inside(page.locator(".gs-table table").bounding_box(), viewport)
+    assert inside(page.locator(".gs-view").bounding_box(), viewport)
+    page.screenshot(path=str(tmp_path / f"neuron_{size[0]}.png"))
+    assert watch.errors == [] and watch.requests == [path.as_uri()]
     page.close()

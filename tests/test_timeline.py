@@ -410,7 +410,7 @@ def test_clicking_a_point_opens_its_stepper_at_that_epoch(browser, tmp_path, thr
     stepper.wait_for()
     assert stepper.get_by_role("status").inner_text().startswith("step 0: L = ")
     assert "epoch 500" in stepper.get_by_role("heading").inner_text()
-    stepper.get_by_role("button", name="Next step").click()
+    stepper.get_by_role("button", name="Next", exact=True).click()
     assert stepper.get_by_role("status").inner_text().startswith("dL/da3[0]")
     page.get_by_role("slider", name="Epoch").fill("3")
     click_point(2)

@@ -164,7 +164,9 @@ class DotWriter:
             if edge.plain and mode != "none":
                 term = edge_term(edge.node, edge.index)
                 if term and (mode == "all" or (mode == "step" and edge.node is current)):
-                    attrs["label"] = plain_label(term)
+                    # decorate: a line from the label to its own edge (two edges into one op
+                    # otherwise leave a reader to guess which label is whose)
+                    attrs.update(label=plain_label(term), decorate="true")
                 elif term:
                     attrs["tooltip"] = term
             self.dot.edge(edge.src, edge.dst, **attrs)

@@ -49,7 +49,7 @@ from .drawing import TooManyNodesError, collapses_that_fit, draw
 from .labels import edge_term, fill_line, line_parts, preview, record_fields, scope_lines
 from .layout import Layout, collapse_depth, layout, role
 from .rendering import render_svg
-from .steps import backward_steps, forward_steps
+from .steps import backward_steps, bracketed, forward_steps
 
 __all__ = [
     "MAX_TERMS",
@@ -280,7 +280,7 @@ def _place(trace: Trace, pic: Layout) -> None:
             trace.texts.append(TextTrack(track.box, last - 1, node.id, line_parts("data")))
         for i, parent in enumerate(node.parents):
             if node.parents and pic.own_box(parent) is not None:
-                name = f"d{pic.names[id(node)]} -> d{pic.names[id(parent)]}"
+                name = f"d{bracketed(pic.names[id(node)])} -> d{bracketed(pic.names[id(parent)])}"
                 term = f"{name}: {edge_term(node, i)}"
                 trace.edges.append(EdgeTrack(edge_element(node, i), node.id, term))
     for box, members in pic.collapsed().items():

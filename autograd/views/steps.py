@@ -16,6 +16,7 @@ is yielded, so running the iterator to the end leaves exactly the gradients ``ba
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -33,7 +34,15 @@ from ..graph import (
 )
 from .display import html_table, printable
 
-__all__ = ["Step", "ForwardStep", "backward_steps", "forward_steps", "node_names", "shown_names"]
+__all__ = [
+    "Step",
+    "ForwardStep",
+    "backward_steps",
+    "bracketed",
+    "forward_steps",
+    "node_names",
+    "shown_names",
+]
 
 
 def shown_names(order: list[Node]) -> dict[int, str]:
@@ -41,6 +50,32 @@ def shown_names(order: list[Node]) -> dict[int, str]:
     lone surrogates in labels escaped (``display.printable``), so any label can be drawn,
     saved and printed."""
     return {k: printable(name) for k, name in node_names(order).items()}
+
+
+_ONE_TOKEN = re.compile(r"-?[\w.#\[\],']+")  # x1, W1[0,2], -1.5, op#3, a'
+_CALL = re.compile(r"[\w.]*\(")  # "(" or "sigmoid(" opening a name
+
+
+def bracketed(name: str) -> str:
+    """A name as one term of a formula: as it is when it is one token (``x1``, ``W1[0,2]``,
+    ``-1.5``) or already wrapped whole (``(x*w)``, ``sigmoid(z)``), else in brackets, so
+    ``do/d(x1*w1 + x2*w2)`` reads as one derivative."""
+    if _ONE_TOKEN.fullmatch(name) or _wrapped(name):
+        return name
+    return f"({name})"
+
+
+def _wrapped(name: str) -> bool:
+    """Whether the name's first opening bracket closes at its very end."""
+    start = _CALL.match(name)
+    if start is None or not name.endswith(")"):
+        return False
+    depth = 0
+    for i in range(start.end() - 1, len(name)):
+        depth += {"(": 1, ")": -1}.get(name[i], 0)
+        if depth == 0:
+            return i == len(name) - 1
+    return False
 
 
 @dataclass
@@ -63,11 +98,16 @@ class Step:
     def _name(self, node: Node) -> str:
         return self.names[id(node)]
 
+    def _term(self, node: Node) -> str:
+        """The node's name as one term of a formula (``bracketed``)."""
+        return bracketed(self.names[id(node)])
+
     def lines(self) -> list[str]:
         """One chain-rule line per parent, e.g.
-        ``dL/dz1[0] += dL/da1[0] * dsigmoid/dz = 0.12 * 0.25 = 0.03``."""
-        L, me, out = self.root_name, self._name(self.node), []
-        names = [self._name(p) for p in self.node.parents]  # once: a dot op has many parents
+        ``dL/dz1[0] += dL/da1[0] * dsigmoid/dz = 0.12 * 0.25 = 0.03``; a name of several tokens
+        in brackets (``do/d(x1*w1 + x2*w2)``)."""
+        L, me, out = bracketed(self.root_name), self._term(self.node), []
+        names = [self._term(p) for p in self.node.parents]  # once: a dot op has many parents
         for i, (parent, c) in enumerate(zip(self.node.parents, self.contributions)):
             if parent.op == "const" and not parent.parents:
                 continue  # constants get gradients too, but no one asks for them
@@ -90,7 +130,7 @@ class Step:
         text = getattr(self.node.op, "local_text", None)
         if text is not None:
             return text(names, i)
-        return f"d{self._name(self.node)}/d{names[i]}"
+        return f"d{self._term(self.node)}/d{names[i]}"
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -105,7 +145,7 @@ class Step:
             rows.append([self._name(parent), self.upstream, local, c, parent.grad])
         caption = (
             f"step {self.index + 1}/{self.total}: {self._name(self.node)} = "
-            f"{self.node.op}(...), d{self.root_name}/d{self._name(self.node)} = "
+            f"{self.node.op}(...), d{bracketed(self.root_name)}/d{self._term(self.node)} = "
             f"{format_number(self.upstream)}"
         )
         return html_table(
@@ -186,8 +226,10 @@ class ForwardStep:
         args = [names[id(p)] for p in node.parents]
         vals = [format_number(p.data) for p in node.parents]
         if is_infix(node.op) and len(args) == 2:
+            args = [bracketed(a) for a in args]  # n = (x1*w1 + x2*w2) + b
             return f"{me} = {args[0]} {node.op} {args[1]} = {vals[0]} {node.op} {vals[1]} = {value}"
         if node.op == "**" and len(args) == 1:
+            args = [bracketed(args[0])]
             return (
                 f"{me} = {args[0]} ** {format_number(node.param)} = {vals[0]} ** "
                 f"{format_number(node.param)} = {value}"

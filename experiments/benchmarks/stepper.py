@@ -22,7 +22,7 @@ from .chromium import chromium_browser
 
 STEP_JS = """() => {
   const next = [...document.querySelectorAll('button')].find(
-    b => b.getAttribute('aria-label') === 'Next step');
+    b => b.textContent.trim() === 'Next ›');
   const times = [];
   while (!next.disabled) {
     const t = performance.now();

@@ -9,13 +9,40 @@
 //   [data-grad-of] / [data-data-of]     texts showing a node's grad / data (with data-prefix)
 // The model is anywidget's (get, set, on, save_changes); the page passes a stand-in.
 
-function button(label, name, title) {
+// A button named by its visible word; symbols around it are decoration (aria-hidden), so its
+// accessible name is the word alone ("First", "Previous", "Next", "Last", as the README says).
+function button(word, name, title, before = "", after = "") {
   const b = document.createElement("button");
   b.type = "button";
-  b.textContent = label;
-  b.setAttribute("aria-label", name);
+  for (const [text, hidden] of [[before, true], [word, false], [after, true]]) {
+    if (!text) continue;
+    const span = document.createElement("span");
+    span.textContent = text;
+    if (hidden) span.setAttribute("aria-hidden", "true");
+    b.append(span);
+  }
+  if (name !== word) b.setAttribute("aria-label", name);
   b.title = title || name;
   return b;
+}
+
+// What the colours mean: the same rules as the graph's (stepper.css), on small swatches.
+const LEGEND = [
+  ["current", "current step"],
+  ["done", "done"],
+  ["pending", "pending"],
+  ["final", "parameter, gradient final"],
+];
+
+function legend() {
+  const list = element("ul", "gs-legend", { "aria-label": "Legend" });
+  for (const [kind, text] of LEGEND) {
+    const item = document.createElement("li");
+    const swatch = element("span", `gs-swatch gs-swatch-${kind}`, { "aria-hidden": "true" });
+    item.append(swatch, document.createTextNode(text));
+    list.append(item);
+  }
+  return list;
 }
 
 function element(tag, className, attrs = {}) {
@@ -30,14 +57,16 @@ function buildParts(trace, svgText) {
   const last = trace.steps.length - 1;
   const root = element("div", "gs-stepper", { role: "group", "aria-label": "gradstep stepper" });
   root.tabIndex = 0;
+  const header = element("div", "gs-header");
   const heading = element("div", "gs-title", { role: "heading", "aria-level": "1" });
   heading.textContent = trace.title;
+  header.append(heading, legend());
 
   const bar = element("div", "gs-toolbar", { role: "toolbar", "aria-label": "Stepping" });
-  const first = button("«", "First step");
-  const prev = button("‹ Prev", "Previous step");
-  const next = button("Next ›", "Next step");
-  const lastButton = button("»", "Last step");
+  const first = button("First", "First", "First step (Home)", "« ");
+  const prev = button("Previous", "Previous", "Previous step (←)", "‹ ");
+  const next = button("Next", "Next", "Next step (→)", "", " ›");
+  const lastButton = button("Last", "Last", "Last step (End)", "", " »");
   const label = element("label", "gs-slider");
   const caption = document.createElement("span");
   caption.textContent = "Step";
@@ -68,8 +97,8 @@ function buildParts(trace, svgText) {
   const table = element("div", "gs-table");
   panel.append(status, table);
   body.append(view, panel);
-  root.append(heading, bar, body);
-  return { root, first, prev, next, lastButton, slider, counter, fit, zoomIn, zoomOut };
+  root.append(header, bar, body);
+  return { root, body, view, first, prev, next, lastButton, slider, counter, fit, zoomIn, zoomOut };
 }
 
 // The trace's elements, found by id, marked with the contract's data attributes.
@@ -116,7 +145,13 @@ function panZoom(view, svg) {
   svg.style.height = `${whole.h}px`;
   const graph = svg.querySelector("g.graph");
   let at = { s: 1, tx: 0, ty: 0 };
-  const frame = () => view.getBoundingClientRect();
+  // the view's inside (within its border): where the graph is shown
+  const frame = () => {
+    const r = view.getBoundingClientRect();
+    const left = r.left + view.clientLeft;
+    const top = r.top + view.clientTop;
+    return { left, top, width: view.clientWidth, height: view.clientHeight };
+  };
   const apply = () => {
     svg.style.transform = `translate(${at.tx}px, ${at.ty}px) scale(${at.s})`;
     view.dataset.scale = at.s.toFixed(4); // for tests and curious users
@@ -212,6 +247,7 @@ function panZoom(view, svg) {
   });
   view.addEventListener("pointerup", () => (drag = null));
   return {
+    natural: () => ({ w: whole.w, h: whole.h }),
     fit,
     zoom,
     centreOn,
@@ -227,6 +263,37 @@ function panZoom(view, svg) {
     sized: () => frame().width > 0,
     forget: () => boundsCache.clear(),
   };
+}
+
+// -- the arrangement: the step's panel beside the graph or below it --------------------------------
+// Beside it by default (wide windows, large graphs: fit-and-zoom as before). A graph that would
+// show its text small beside the panel but readable over the whole width goes above the panel:
+// its view as tall as the graph needs at that scale, the panel below taking the rest of the
+// same height (the stepper's height never changes).
+const READABLE = 1.0; // graph scale at which box text (10 pt) is about 11 px high
+const MAX_SCALE = 1.5; // what "Fit" enlarges a small graph to at most
+const PANEL_MIN = 176; // px (11rem) kept for the step's text and table below the graph
+
+function arrange(parts, natural) {
+  const { root, view, body } = parts;
+  root.classList.remove("gs-stacked");
+  root.style.removeProperty("--gs-view-height");
+  root.style.removeProperty("--gs-panel-height");
+  const side = view.getBoundingClientRect();
+  const width = body.getBoundingClientRect().width;
+  if (!side.width || width <= side.width + 1) return false; // not laid out, or one column
+  const beside = Math.min(side.width / natural.w, side.height / natural.h, MAX_SCALE);
+  if (beside >= READABLE) return false;
+  const gap = parseFloat(getComputedStyle(body).rowGap) || 0;
+  const room = side.height - PANEL_MIN - gap;
+  const above = Math.min(width / natural.w, room / natural.h, MAX_SCALE);
+  if (above < 0.6 || above < beside * 1.1) return false; // a large graph: fit-and-zoom
+  const border = view.offsetHeight - view.clientHeight;
+  const height = Math.ceil(natural.h * above) + border;
+  root.classList.add("gs-stacked");
+  root.style.setProperty("--gs-view-height", `${height}px`);
+  root.style.setProperty("--gs-panel-height", `${Math.floor(side.height - height - gap)}px`);
+  return true;
 }
 
 // -- writing a frame: only what differs from what is shown ----------------------------------------
@@ -327,6 +394,7 @@ function render({ model, el }) {
   // then the view waits for its first real size.
   function place() {
     if (placed || !pz.sized()) return false;
+    arrange(parts, pz.natural());
     pz.forget(); // boxes measured before layout read 0
     pz.fit();
     if (pz.scale() < 0.6) {
@@ -343,7 +411,12 @@ function render({ model, el }) {
   place();
   if (typeof ResizeObserver !== "undefined") {
     // the first real size places the graph; later sizes keep it in view
-    new ResizeObserver(() => place() || (placed && pz.resized())).observe(view);
+    const observer = new ResizeObserver(() => {
+      if (place() || !placed) return;
+      arrange(parts, pz.natural());
+      pz.resized();
+    });
+    observer.observe(parts.root);
   }
   return () => parts.root.remove();
 }
