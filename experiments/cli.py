@@ -626,8 +626,9 @@ def cmd_step(args) -> int:
 
 
 def _check_writable_prefix(prefix: Path) -> None:
-    from autograd.files import probe_writable
+    from autograd.files import check_name_length, probe_writable
 
+    check_name_length(Path(f"{prefix}_comparison.png"), "--plots")  # the longest of the three
     folder = prefix.parent if str(prefix.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"--plots {prefix}: directory {folder} does not exist")
@@ -875,6 +876,13 @@ def demo() -> int:
     return 0
 
 
+def _error_line(e: BaseException) -> str:
+    """The one line an error is shown as: the machine's own errors as ``path: reason``."""
+    if isinstance(e, OSError) and e.filename is not None and e.strerror:
+        return f"{e.filename}: {e.strerror}"
+    return str(e)
+
+
 def main(argv: list[str] | None = None) -> int:
     from autograd import RendererMissingError as RendererMissing
 
@@ -886,11 +894,11 @@ def main(argv: list[str] | None = None) -> int:
     from .workers import Terminated, terminate_as_interrupt
 
     terminate_as_interrupt()  # SIGTERM cleans up as Ctrl-C does
-    named = (ValueError, PermissionError, FileNotFoundError, IsADirectoryError, ImportError)
+    named = (ValueError, OSError, ImportError)  # OSError: a full disk, a name too long, ...
     try:
         return args.run(args)
     except (*named, RendererMissing) as e:
-        print(f"gradstep: error: {e}", file=sys.stderr)
+        print(f"gradstep: error: {_error_line(e)}", file=sys.stderr)
         return 2
     except Terminated:
         print("gradstep: terminated", file=sys.stderr)

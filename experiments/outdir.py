@@ -7,11 +7,14 @@ writable. ``replacing(out)`` gives a temporary folder beside ``out`` (``out`` ma
 to a folder: its target is used); when the block ends the new files move into ``out``, replacing
 the files an earlier run wrote (listed in ``out/.gradstep-files``) and leaving every other file
 there alone; when the block fails (an error, Ctrl-C, SIGTERM) the temporary folder is removed.
-A temporary folder left by a run that was killed outright is removed by the next run.
+A temporary folder left by a run that was killed outright is removed by the next run. A full
+disk (or a name too long) is one ``OutputError`` naming the file under ``out``, never the
+temporary folder.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -20,7 +23,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograd.files import probe_writable, umask, write_file
+from autograd.files import (
+    OutputError,
+    check_name_length,
+    output_error,
+    probe_writable,
+    temporary_prefix,
+    umask,
+    write_file,
+)
 
 __all__ = ["check_output_dir", "replacing", "written_before", "MANIFEST"]
 
@@ -33,6 +44,7 @@ def check_output_dir(out: Path, markers: Iterable[str], what: str) -> None:
     user's own ``report.md`` is not gradstep's), so a folder without that manifest is refused
     by name, and nothing in it is touched."""
     out = Path(out)
+    check_name_length(out, "--out")
     if out.exists():
         if not out.is_dir():
             raise ValueError(f"--out {out} exists and is not a directory")
@@ -58,13 +70,14 @@ def check_output_dir(out: Path, markers: Iterable[str], what: str) -> None:
 
 
 def _stale_prefix(out: Path) -> str:
-    return f".{out.name}.gradstep-"
+    # room for "gradstep-", a pid, "-" and mkdtemp's 8 random characters
+    return temporary_prefix(out.name, 25, out.parent) + "gradstep-"
 
 
 def _remove_stale(out: Path) -> None:
     """Temporary folders of earlier runs that were killed before they could clean up (their
     process is gone)."""
-    for tmp in out.parent.glob(_stale_prefix(out) + "*"):
+    for tmp in out.parent.glob(glob.escape(_stale_prefix(out)) + "*"):
         pid = tmp.name.rsplit("-", 2)[-2] if tmp.name.count("-") >= 2 else ""
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(tmp, ignore_errors=True)
@@ -125,7 +138,10 @@ def replacing(out: Path) -> Iterator[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(out)
     prefix = f"{_stale_prefix(out)}{os.getpid()}-"
-    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
+    except OSError as e:
+        raise (output_error(e, out) or e) from None
     try:
         os.chmod(tmp, 0o777 & ~umask())  # mkdtemp's own 0700 would become out's
         yield tmp
@@ -134,6 +150,17 @@ def replacing(out: Path) -> Iterator[Path]:
         else:
             write_file(tmp / MANIFEST, json.dumps(sorted(p.name for p in tmp.iterdir())))
             os.replace(tmp, out)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        refused = output_error(e, _under_out(e, tmp, out))
+        if refused is None:
+            raise
+        raise refused from None
+
+
+def _under_out(error: BaseException, tmp: Path, out: Path) -> Path:
+    """Where the file ``error`` names would have gone in ``out`` (else ``out`` itself)."""
+    try:
+        return out / Path(error.path).relative_to(tmp) if isinstance(error, OutputError) else out
+    except ValueError:
+        return out

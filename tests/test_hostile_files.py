@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from autograd.files import replacing_file
 from nets import load_network, make_mlp
 from nets.cnn import CNN
 from nets.layers import ActivationLayer, Linear, Sequential
@@ -271,3 +272,163 @@ def test_any_config_loads_or_is_refused_naming_the_file(data):
             assert str(e).startswith(path), e
         else:
             assert net.state_dict().keys() == WEIGHTS[kind].keys()
+
+
+# -- a full disk and names too long: one line naming the user's path, nothing half-written ------
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 64 KB tmpfs mounted at ``tmp_path/disk`` (root only), holding ``old.npz`` (a saved
+    network) and then filled to the last byte: files can still be created there, not written."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mount.stderr.strip()}")
+    try:
+        MLP.save(disk / "old.npz")
+        with open(disk / "filler", "wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError as e:
+                assert e.errno == 28  # ENOSPC: the disk is full
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def _only_what_was_there(disk) -> None:
+    assert sorted(p.name for p in disk.iterdir()) == ["filler", "old.npz"]  # no temporary file
+    assert np.array_equal(load_network(disk / "old.npz").state_dict()["W1"], MLP.state_dict()["W1"])
+
+
+def test_a_full_disk_is_one_line_naming_the_saved_file(full_disk):
+    """`train --save` onto a full disk: exit 2, one line naming the user's path (the review saw
+    three chained tracebacks), the earlier file at that path intact, no temporary file."""
+    for target in ("new.npz", "old.npz"):
+        path = full_disk / target
+        result = gradstep("train", "--epochs", "10", "--quiet", "--save", str(path))
+        one_named_line(result, f"cannot write {path}: no space left on the device")
+        assert ".tmp" not in result.stderr
+        _only_what_was_there(full_disk)
+
+
+def test_save_and_write_file_on_a_full_disk_raise_one_output_error(full_disk):
+    from autograd.files import OutputError, write_file
+
+    with pytest.raises(OutputError, match=f"cannot write {full_disk}/old.npz: no space left"):
+        MLP.save(full_disk / "old.npz")
+    with pytest.raises(OSError) as info:
+        write_file(full_disk / "page.html", "x" * 10_000)
+    assert str(info.value) == f"cannot write {full_disk}/page.html: no space left on the device"
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    _only_what_was_there(full_disk)
+
+
+def test_a_sweep_onto_a_full_disk_names_its_output_not_the_temporary_folder(full_disk):
+    out = full_disk / "sweep"
+    result = gradstep("sweep", "--lr", "0.1", "--hidden", "2", "--seeds", "1", "--epochs",
+                      "10", "--quiet", "--jobs", "1", "--out", str(out))  # fmt: skip
+    one_named_line(result, f"cannot write {out}/", "no space left on the device")
+    assert ".gradstep-" not in result.stderr
+    _only_what_was_there(full_disk)
+
+
+@pytest.mark.slow
+def test_lab1_onto_a_full_disk_names_its_output(full_disk):
+    out = full_disk / "lab"
+    result = gradstep("lab1", "--quick", "--seeds", "1", "--jobs", "1", "--out", str(out))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    last = result.stderr.splitlines()[-1]  # after the progress lines
+    assert last.startswith(f"gradstep: error: cannot write {out}/")
+    assert last.endswith(": no space left on the device")
+    assert ".gradstep-" not in result.stderr
+    _only_what_was_there(full_disk)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE, SIGXFSZ")
+def test_a_file_size_limit_is_one_line_too(tmp_path):
+    """Where no tmpfs can be mounted: a process whose files may not exceed 1000 bytes
+    (RLIMIT_FSIZE, SIGXFSZ ignored, so the write fails with EFBIG) saving a 2-8-8-1 network."""
+    import resource
+    import signal
+
+    def limited():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+    path = tmp_path / "m.npz"
+    result = subprocess.run(
+        [sys.executable, "-m", "experiments", "train", "--sizes", "2-8-8-1", "--epochs", "10",
+         "--quiet", "--save", str(path)],
+        capture_output=True, text=True, cwd=REPO, preexec_fn=limited,
+    )  # fmt: skip
+    one_named_line(result, f"cannot write {path}: the file would exceed the largest file")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _in_process(args):
+    """``gradstep args`` run by ``experiments.cli.main`` in this process: (returncode, stderr)."""
+    from contextlib import redirect_stderr, redirect_stdout
+    from types import SimpleNamespace
+
+    from experiments.cli import main
+
+    err = io.StringIO()
+    with redirect_stderr(err), redirect_stdout(io.StringIO()):
+        code = main(args)
+    return SimpleNamespace(returncode=code, stderr=err.getvalue())
+
+
+def test_names_too_long_are_refused_before_the_work(tmp_path):
+    """A 256-byte name: one line naming it, before any training, for every command with an
+    output (the review saw `File name too long` naming the temporary file, after the work)."""
+    long = "n" * 252
+    cases = [
+        (["train", "--epochs", "100000000", "--quiet", "--save", f"{long}.npz"], ".npz"),
+        (["train", "--epochs", "100000000", "--quiet", "--plots", long], "_comparison.png"),
+        (["step", "--out", f"{long}.html"], ".html"),
+        (["graph", "--out", f"{long}.svg"], ".svg"),
+        (["watch", "--epochs", "100000000", "--out", f"{long}.html"], ".html"),
+        (["sweep", "--epochs", "100000000", "--out", long + "abcd"], ""),
+        (["lab1", "--out", f"{long}abcd/lab"], "/lab"),
+        (["check", "experiments/examples", "--json", f"{long}.json"], ".json"),
+    ]
+    for i, (args, suffix) in enumerate(cases):
+        args = [a.replace(long, str(tmp_path / long)) for a in args]
+        # the first two in real processes, the others through the same main(), quicker
+        result = gradstep(*args) if i < 2 else _in_process(args)
+        one_named_line(result, str(tmp_path / long), "bytes, longer than the 255 this file system")
+        assert suffix in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_longest_name_the_file_system_takes_is_written(tmp_path):
+    """A 255-byte name (the most ext4 or tmpfs take) is written, although its temporary
+    file's name, longer by the old rule, would not have fitted; .pt2 keeps its suffix."""
+    fits = tmp_path / ("f" * 251 + ".npz")
+    result = gradstep("train", "--epochs", "10", "--quiet", "--save", str(fits))
+    assert result.returncode == 0, result.stderr
+    assert load_network(fits).describe() == "NumpyMLP(2-4-4-1, sigmoid/sigmoid, bias=False)"
+    program = tmp_path / ("é" * 125 + "f.pt2")  # 255 bytes of UTF-8, 126 characters
+    with replacing_file(program, suffix=".pt2") as tmp:
+        assert tmp.name.endswith(".pt2") and len(os.fsencode(tmp.name)) <= 255
+        tmp.write_bytes(b"program")
+    assert program.read_bytes() == b"program"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fits.name, program.name])
+
+
+def test_long_input_names_and_sweep_folders_are_one_line(tmp_path):
+    """Input paths too long to exist (export, check) are the machine's one line, and a sweep
+    into a 255-byte folder name works and leaves no temporary folder."""
+    long = str(tmp_path / ("x" * 300))
+    for args in (["export", long + ".npz", "--torch", str(tmp_path / "m.pt")], ["check", long]):
+        one_named_line(gradstep(*args), long, "File name too long")
+    out = tmp_path / ("s" * 255)
+    result = gradstep("sweep", "--lr", "0.1", "--hidden", "2", "--seeds", "1", "--epochs",
+                      "5", "--quiet", "--jobs", "1", "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [out.name] and (out / "results.json").exists()
