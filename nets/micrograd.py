@@ -28,6 +28,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+import numpy as np
+
 from autograd import Value, dot, scope, sum_values
 from autograd.graph import STATE
 
@@ -133,6 +135,16 @@ class MLP(Module):
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The weights as gradstep's networks keep them: ``W{k}`` (inputs, outputs) and
+        ``b{k}``, so ``ValueMLP((nin, *nouts), activation="relu", output_activation="none")``
+        loads them (``load_state_dict``) and computes the same function."""
+        state = {}
+        for k, layer in enumerate(self.layers, start=1):
+            state[f"W{k}"] = np.array([[w.data for w in n.w] for n in layer.neurons]).T.copy()
+            state[f"b{k}"] = np.array([n.b.data for n in layer.neurons])
+        return state
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -150,3 +150,16 @@ def test_a_few_samples_loss_fits_the_stepper():
         "dL/ddata_loss += dL/dL * 1 = 1 * 1 = 1",
         "dL/dreg_loss += dL/dL * 1 = 1 * 1 = 1",
     ]
+
+
+def test_state_dict_loads_into_value_mlp_as_the_same_function():
+    from nets import ValueMLP
+
+    random.seed(3)
+    model = MLP(2, [5, 4, 1])
+    net = ValueMLP((2, 5, 4, 1), activation="relu", output_activation="none")
+    net.load_state_dict(model.state_dict())
+    X = np.array([[0.3, -1.2], [1.5, 0.25], [-0.7, 0.9]])
+    ours = np.array([model(list(row)).data for row in X])
+    np.testing.assert_allclose(net.predict(X)[:, 0], ours, rtol=1e-12, atol=1e-15)
+    assert model.state_dict()["W1"].shape == (2, 5) and model.state_dict()["b3"].shape == (1,)
