@@ -1,21 +1,49 @@
-"""``gradstep check --html class.html``: the class's page (one row per submission)."""
+"""``gradstep check --html class.html``: one self-contained page for the class.
+
+A row per submission (its file, status, the loss its step descends and the lr that implies,
+its message), sortable by each column, each row opening to its diagnoses, what was found, its
+entries' table, its adapter and its output. The rows travel as JSON inside the page
+(``frontend.script_json``: ``<``, ``>``, ``&``, U+2028/9 escaped) and are set as text by the
+page's script (``static/class_page_view.js``): learner text is data, never markup. No network.
+"""
 
 from __future__ import annotations
 
-import html
+from pathlib import Path
 
-__all__ = ["class_page"]
+from autograd.views.frontend import Front, page
+
+from .text import readable
+
+__all__ = ["class_page", "page_rows"]
+
+FRONT = Front("class_page", Path(__file__).parent / "static")
 
 
-def class_page(rows) -> str:
-    """A self-contained page: one table row per submission, its text escaped."""
-    cells = "".join(
-        "<tr>"
-        + "".join(f"<td>{html.escape(str(c))}</td>" for c in (r.file, r.status, r.message))
-        + "</tr>"
-        for r in rows
-    )
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8><title>gradstep check</title>"
-        f"<table><tr><th>submission<th>status<th>message</tr>{cells}</table></html>\n"
-    )
+def page_rows(rows) -> list[dict]:
+    """What the page shows of each row (``FileVerdict``), as JSON-ready data."""
+    out = []
+    for r in rows:
+        report = r.report or {}
+        out.append(
+            {
+                "file": readable(r.file),
+                "status": r.status,
+                "submission": r.submission,
+                "loss": r.loss or None,
+                "lr": r.lr,
+                "message": readable(r.message),
+                "diagnosis": [readable(d) for d in r.diagnosis],
+                # what was found matters where nothing was recognised
+                "found": [readable(f) for f in r.found] if r.status == "not recognised" else [],
+                "table": readable(report.get("table") or ""),
+                "adapter": readable(r.adapter or ""),
+                "output": readable(r.output or ""),
+            }
+        )
+    return out
+
+
+def class_page(rows, title: str = "gradstep check") -> str:
+    """The page's HTML."""
+    return page(FRONT, title, {"rows": page_rows(rows), "title": title})

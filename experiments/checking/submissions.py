@@ -466,9 +466,9 @@ def write_adapters(rows: list[FileVerdict], folder: Path) -> list[Path]:
 
 
 def write_class_page(rows: list[FileVerdict], path: Path) -> Path:
-    """``--html``: the class's page (``class_page``)."""
-    from autograd.files import write_file
+    """``--html``: the class's page (``class_page``), saved the one way pages are."""
+    from autograd.views.frontend import save_page
 
     from .class_page import class_page
 
-    return write_file(path, class_page(rows))
+    return save_page(path, lambda: class_page(rows))
