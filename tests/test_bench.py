@@ -114,3 +114,14 @@ def test_timeline_bench_quick_reports_recording_page_and_slider(capsys):
     assert "recording every 50: train " in out and "x (target: at most 1.5x)" in out
     assert "page of 3 runs: " in out and "MB (target: under 3 MB)" in out
     assert "slider move in Chromium: " in out
+
+
+def test_checking_bench_quick_checks_a_small_class(capsys):
+    """The checking bench on a class of 4 made from the corpus: every submission gets a row and
+    the time is reported (not asserted: it is a timing)."""
+    from experiments.benchmarks import checking as checking_bench
+
+    figures = checking_bench.run(quick=True)
+    assert figures["size"] == 4 and sum(figures["tally"].values()) == 4
+    out = capsys.readouterr().out
+    assert "a class of 4 submissions" in out and "checked in " in out and "target for 30" in out
