@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
@@ -41,6 +42,15 @@ __all__ = [
     "BadLossError",
     "failure_message",
     "loss_number",
+    "LossProbe",
+    "GradientMeasurements",
+    "probe_loss",
+    "choose_point",
+    "second_point",
+    "measure_gradients",
+    "judge_gradients",
+    "numeric_gradients",
+    "compare_parameters",
 ]
 
 Domain = tuple[float, float]
@@ -295,8 +305,11 @@ def _check_tensor_op(
 
 # -- check_gradients ------------------------------------------------------------------------------
 class ParameterSummary(NamedTuple):
-    """One parameter's verdict. ``diagnosis`` says what is wrong in the learner's terms (set by
-    ``check_step``: update order, scale, not updated), else empty."""
+    """One parameter's verdict. ``diagnosis`` says what is wrong in the learner's terms (scale,
+    sign, transposed; for a step also update order, not updated), else empty. ``kinked`` counts
+    the entries where the loss is not differentiable at the point (never wrong); ``judged`` is
+    False when the derivative is not one gradstep judges (a step that is not a gradient step:
+    ``diagnosis`` names it)."""
 
     name: str
     entries: int
@@ -304,25 +317,30 @@ class ParameterSummary(NamedTuple):
     worst_abs_error: float
     worst_rel_error: float
     diagnosis: str = ""
+    kinked: int = 0
+    judged: bool = True
 
     def __str__(self) -> str:
+        kinks = f"; {self.kinked} not differentiable here" if self.kinked else ""
         if self.diagnosis:
-            return f"{self.name}: {self.diagnosis}"
+            return f"{self.name}: {self.diagnosis}{kinks}"
         if not self.wrong:
             return (
                 f"{self.name}: ok ({self.entries} entries, worst abs error "
-                f"{self.worst_abs_error:.3g})"
+                f"{self.worst_abs_error:.3g}{kinks})"
             )
         return (
             f"{self.name}: WRONG in {self.wrong} of {self.entries} entries, worst abs error "
-            f"{self.worst_abs_error:.3g}, worst rel error {self.worst_rel_error:.3g}"
+            f"{self.worst_abs_error:.3g}, worst rel error {self.worst_rel_error:.3g}{kinks}"
         )
 
 
 class GradientCheckReport(Report):
     """One row per parameter entry (``W1[0,2]``: yours, numeric, errors, ok) and a summary per
     parameter; ``wrong`` lists the parameters with any failing entry. ``notes`` are lines
-    printed above the verdict (how a step size was found, which loss a step descends)."""
+    printed above the verdict (how a step size was found, which loss a step descends).
+    ``no_verdict`` is the reason when the check could not judge at all (a loss that does not
+    move when the parameters do); ``status`` is ``ok``, ``wrong`` or ``no verdict``."""
 
     headers = ("entry", "yours", "numeric", "abs error", "rel error", "ok")
     subject = "gradients"
@@ -333,24 +351,43 @@ class GradientCheckReport(Report):
         parameters: list[ParameterSummary],
         tolerance: Tolerance,
         notes: Sequence[str] = (),
+        no_verdict: str | None = None,
     ) -> None:
         super().__init__(rows)
         self.parameters = parameters
         self.tolerance, self.notes = tolerance, list(notes)
         self.eps, self.atol, self.rtol = tolerance.eps, tolerance.atol, tolerance.rtol
+        self.no_verdict = no_verdict
 
     @property
     def ok(self) -> bool:
-        return not self.wrong and bool(self.rows)
+        return self.status == "ok"
+
+    @property
+    def status(self) -> str:
+        if self.no_verdict or not self.rows:
+            return "no verdict"
+        if self.wrong:
+            return "wrong"
+        return "no verdict" if self.unjudged else "ok"
 
     @property
     def wrong(self) -> list[str]:
-        return [p.name for p in self.parameters if p.wrong or p.diagnosis]
+        return [p.name for p in self.parameters if p.judged and (p.wrong or p.diagnosis)]
+
+    @property
+    def unjudged(self) -> list[str]:
+        """Parameters whose derivative is not one gradstep judges (their diagnosis says why)."""
+        return [p.name for p in self.parameters if not p.judged]
 
     def verdict(self) -> str:
-        wrong = self.wrong
+        if self.no_verdict:
+            return f"no verdict: {self.no_verdict}"
+        wrong, unjudged = self.wrong, self.unjudged
         if wrong:
             return f"{self.subject} WRONG for {', '.join(wrong)}"
+        if unjudged:
+            return f"no verdict for {', '.join(unjudged)}: not a plain gradient {self.subject}"
         return f"{self.subject} right for all {len(self.parameters)} parameters"
 
     def summary(self) -> str:
@@ -361,7 +398,7 @@ class GradientCheckReport(Report):
     def _repr_html_(self) -> str:
         summary = html_table(
             ("parameter", "entries", "wrong", "worst abs error", "worst rel error", "diagnosis"),
-            [tuple(p) for p in self.parameters],
+            [tuple(p)[:6] for p in self.parameters],
             caption=self.summary().splitlines()[-1],
             bad_rows=[bool(p.wrong or p.diagnosis) for p in self.parameters],
         )
@@ -409,35 +446,118 @@ def fresh(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: v.copy() for k, v in params.items()}
 
 
+def _moved_point(base: dict[str, np.ndarray], scale: float, seed: int) -> dict[str, np.ndarray]:
+    """``base`` with every entry moved by a seeded normal times ``scale * (|x| + 0.1)``."""
+    rng = np.random.default_rng(seed)
+    return {
+        k: v + scale * (np.abs(v) + 0.1) * rng.standard_normal(v.shape) for k, v in base.items()
+    }
+
+
+class LossProbe(NamedTuple):
+    """The loss around one point: ``base`` = f(x), per parameter ``plus[k]`` = f(x + eps e_k)
+    and ``minus[k]`` = f(x - eps e_k); ``plus2``/``minus2`` the same at 2 eps where the one-sided
+    differences disagree (nan elsewhere, see ``diagnoses.kinked``); ``moved`` = f at a seeded
+    move of every entry by about 1e-3 of its size. Numbers only: the judging needs no code."""
+
+    base: float
+    plus: dict
+    minus: dict
+    plus2: dict
+    minus2: dict
+    moved: float
+
+    def central(self, tolerance: Tolerance) -> dict[str, np.ndarray]:
+        """The central differences, by the one formula (``Tolerance.central_difference``)."""
+        return {
+            n: tolerance.central_difference(lambda h, n=n: self.plus[n] if h > 0 else self.minus[n])
+            for n in self.plus
+        }
+
+    def kinks(self, tolerance: Tolerance) -> dict[str, np.ndarray]:
+        """Per parameter, the entries where the loss is not differentiable at the point."""
+        from .diagnoses import kinked
+
+        eps = tolerance.eps
+        out = {}
+        for n in self.plus:
+            right, left = (self.plus[n] - self.base) / eps, (self.base - self.minus[n]) / eps
+            right2 = (self.plus2[n] - self.base) / (2 * eps)
+            left2 = (self.base - self.minus2[n]) / (2 * eps)
+            size = max(abs(self.base), float(np.max(np.abs(self.plus[n]), initial=0.0)))
+            noise = 1e3 * np.finfo(float).eps * size / eps  # rounding in a one-sided slope
+            out[n] = kinked(right, left, right2, left2, tolerance) & (np.abs(right - left) > noise)
+        return out
+
+    def still(self) -> bool:
+        """True when the loss did not move at all: every perturbed value equals f(x) exactly
+        (the loss does not read its argument)."""
+        same = all(
+            np.all(self.plus[n] == self.base) and np.all(self.minus[n] == self.base)
+            for n in self.plus
+        )
+        return bool(same and self.moved == self.base)
+
+
+def probe_loss(
+    loss: Callable, base: dict[str, np.ndarray], tolerance: Tolerance, *, extras: bool = True
+) -> LossProbe:
+    """Evaluate ``loss`` around ``base``: at x +- eps in every entry, and (``extras``) at
+    +- 2 eps where the one-sided differences disagree and at one seeded move of every entry."""
+
+    def at(name, k, h):
+        shifted = fresh(base)
+        shifted[name].flat[k] += h
+        return loss_number(loss(shifted))
+
+    f0 = loss_number(loss(fresh(base))) if extras else math.nan
+    plus, minus, plus2, minus2 = {}, {}, {}, {}
+    for name, value in base.items():
+        p, m = np.empty(value.shape), np.empty(value.shape)
+        for k in range(value.size):
+            p.flat[k], m.flat[k] = at(name, k, tolerance.eps), at(name, k, -tolerance.eps)
+        plus[name], minus[name] = p, m
+        p2, m2 = np.full(value.shape, np.nan), np.full(value.shape, np.nan)
+        if extras:
+            right, left = (p - f0) / tolerance.eps, (f0 - m) / tolerance.eps
+            for k in np.flatnonzero(
+                ~(np.abs(right - left) <= tolerance.atol + tolerance.rtol * np.abs(left))
+            ):
+                p2.flat[k], m2.flat[k] = (
+                    at(name, k, 2 * tolerance.eps),
+                    at(name, k, -2 * tolerance.eps),
+                )
+        plus2[name], minus2[name] = p2, m2
+    moved = loss_number(loss(_moved_point(base, 1e-3, 7))) if extras else math.nan
+    return LossProbe(f0, plus, minus, plus2, minus2, moved)
+
+
 def numeric_gradients(
     loss: Callable, base: dict[str, np.ndarray], tolerance: Tolerance
 ) -> dict[str, np.ndarray]:
     """Central differences of ``loss`` at ``base``, entry by entry, for every parameter."""
-    numeric = {}
-    for name, value in base.items():
-        g = np.empty(value.shape)
-        for k in range(value.size):
-
-            def moved(h, name=name, k=k):
-                shifted = fresh(base)
-                shifted[name].flat[k] += h
-                return loss_number(loss(shifted))
-
-            g.flat[k] = tolerance.central_difference(moved)
-        numeric[name] = g
-    return numeric
+    return probe_loss(loss, base, tolerance, extras=False).central(tolerance)
 
 
 def compare_parameters(
-    yours: dict[str, np.ndarray], numeric: dict[str, np.ndarray], tolerance: Tolerance
+    yours: dict[str, np.ndarray],
+    numeric: dict[str, np.ndarray],
+    tolerance: Tolerance,
+    kinks: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[CheckRow], list[ParameterSummary]]:
-    """Rows for every entry and a summary per parameter: ``yours`` against ``numeric``."""
+    """Rows for every entry and a summary per parameter: ``yours`` against ``numeric``. An entry
+    in ``kinks`` (the loss is not differentiable there) is labelled so and never wrong."""
     rows, summaries = [], []
     for name, target in numeric.items():
-        mine_rows = [
-            tolerance.row(entry_label(name, target.shape, k), yours[name].flat[k], target.flat[k])
-            for k in range(target.size)
-        ]
+        kink = kinks[name] if kinks is not None else np.zeros(target.shape, bool)
+        mine_rows = []
+        for k in range(target.size):
+            row = tolerance.row(
+                entry_label(name, target.shape, k), yours[name].flat[k], target.flat[k]
+            )
+            if kink.flat[k]:
+                row = row._replace(label=row.label + " (not differentiable here)", ok=True)
+            mine_rows.append(row)
         rows += mine_rows
         wrong = [r for r in mine_rows if not r.ok]
         summaries.append(
@@ -447,6 +567,7 @@ def compare_parameters(
                 len(wrong),
                 max((r.abs_error for r in mine_rows), default=0.0),
                 max((r.rel_error for r in (wrong or mine_rows)), default=0.0),
+                kinked=int(np.count_nonzero(kink)),
             )
         )
     return rows, summaries
@@ -487,6 +608,116 @@ def _user_grads(grads: Callable, params: dict[str, np.ndarray]) -> dict[str, np.
     return out
 
 
+class GradientMeasurements(NamedTuple):
+    """Everything ``check_gradients`` needs from the learner's code, as numbers: the ``point``
+    checked, the ``probe`` of the loss there and ``yours`` (grads(point)); ``second`` the same
+    three at a second point (to confirm a scale), or None; ``notes`` on how the point was
+    chosen. ``judge_gradients`` turns them into the report without calling any code."""
+
+    point: dict
+    probe: LossProbe
+    yours: dict
+    second: tuple | None
+    notes: list
+
+
+def _kinks_total(probe: LossProbe, tolerance: Tolerance) -> int:
+    return sum(int(np.count_nonzero(k)) for k in probe.kinks(tolerance).values())
+
+
+def choose_point(loss: Callable, base: dict, tolerance: Tolerance) -> tuple[dict, LossProbe, list]:
+    """The point to check at: ``base``, unless the loss is not differentiable there in some
+    entries (ReLU or abs at exactly 0) and a point moved by about 1e-4 of each entry's size has
+    fewer such entries; then that point, said in a note."""
+    probe = probe_loss(loss, base, tolerance)
+    kinks = _kinks_total(probe, tolerance)
+    if not kinks:
+        return base, probe, []
+    nudged = _moved_point(base, 1e-4, 3)
+    probe2 = probe_loss(loss, nudged, tolerance)
+    if _kinks_total(probe2, tolerance) >= kinks:
+        return base, probe, []
+    note = (
+        f"at the given parameters the loss is not differentiable in {kinks} entries (a ReLU or "
+        "abs at exactly 0): checked at a point moved by about 1e-4 of each entry's size instead"
+    )
+    return nudged, probe2, [note]
+
+
+def second_point(base: dict) -> dict:
+    """The second point a claimed scale must hold at: every entry moved by about 10%."""
+    return _moved_point(base, 0.1, 11)
+
+
+def measure_gradients(
+    loss: Callable, grads: Callable, params: Mapping, tolerance: Tolerance
+) -> GradientMeasurements:
+    """Run the learner's ``loss`` and ``grads`` and keep the numbers ``judge_gradients`` needs
+    (a second point only when some entry fails at the first)."""
+    base = copy_params(params)
+    yours = _user_grads(grads, base)
+    point, probe, notes = choose_point(loss, base, tolerance)
+    if point is not base:
+        yours = _user_grads(grads, point)
+    second = None
+    numeric = probe.central(tolerance)
+    if any(
+        not tolerance.passes(y, g) for n in numeric for y, g in zip(yours[n].flat, numeric[n].flat)
+    ):
+        point2 = second_point(point)
+        second = (point2, probe_loss(loss, point2, tolerance), _user_grads(grads, point2))
+    return GradientMeasurements(point, probe, yours, second, notes)
+
+
+STILL_LOSS = (
+    "loss(params) gives the same value however the parameters move, so every numeric gradient "
+    "is 0: it does not read its argument (a global instead?)"
+)
+
+
+def _gradient_diagnosis(summary, mine, numeric, kinks, second, tolerance) -> str:
+    """A wrong gradient's diagnosis: a scale confirmed at the second point, or a transpose."""
+    from .diagnoses import common_factor, describe_factor, is_transposed, same_factor
+
+    if not summary.wrong:
+        return ""
+    wrong = f"wrong in {summary.wrong} of {summary.entries} entries"
+    if is_transposed(mine, numeric, tolerance, kinks):
+        return f"{wrong}: your gradient is the transpose of the right one"
+    c = common_factor(mine, numeric, tolerance, kinks)
+    if c is None:
+        return ""
+    if second is None:
+        return f"{wrong}: {describe_factor(c, 'gradient')} here (not confirmed at a second point)"
+    c2 = common_factor(*second, tolerance)
+    if same_factor(c, c2, tolerance):
+        return f"{wrong}: your gradient is {describe_factor(c, 'gradient')} (at two points)"
+    return f"{wrong}: not a multiple of the right gradient ({c:.6g} x here, not at another point)"
+
+
+def judge_gradients(m: GradientMeasurements, tolerance: Tolerance) -> GradientCheckReport:
+    """The report from the numbers alone: entry by entry against the central differences, kinks
+    never wrong, diagnoses (scale at two points, transposed), or no verdict for a still loss."""
+    numeric = m.probe.central(tolerance)
+    kinks = m.probe.kinks(tolerance)
+    rows, summaries = compare_parameters(m.yours, numeric, tolerance, kinks)
+    seconds = {}
+    if m.second is not None:
+        point2, probe2, yours2 = m.second
+        numeric2 = probe2.central(tolerance)
+        seconds = {n: (yours2[n], numeric2[n]) for n in numeric}
+    summaries = [
+        s._replace(
+            diagnosis=_gradient_diagnosis(
+                s, m.yours[s.name], numeric[s.name], kinks[s.name], seconds.get(s.name), tolerance
+            )
+        )
+        for s in summaries
+    ]
+    still = STILL_LOSS if m.probe.still() else None
+    return GradientCheckReport(rows, summaries, tolerance, m.notes, no_verdict=still)
+
+
 def check_gradients(
     loss: Callable[[dict], float],
     grads: Callable[[dict], Mapping],
@@ -504,11 +735,13 @@ def check_gradients(
     functions; each call gets fresh copies, so functions that update weights in place do no
     harm). Missing, unexpected and misshapen gradients are named, all at once, in a
     ``GradientMismatchError`` (a ``ValueError``); a loss that is not one real number is a
-    ``BadLossError`` (a ``TypeError``)."""
+    ``BadLossError`` (a ``TypeError``). Entries where the loss is not differentiable (one-sided
+    differences disagree: ReLU or abs at exactly 0) are never wrong, and a point that avoids
+    them is preferred; a wrong parameter is diagnosed (a scale that holds at two points, such
+    as exactly half; the negative; a transpose); a loss that does not move gives no verdict.
+    This is ``judge_gradients(measure_gradients(...))``: the measuring runs your code, the
+    judging only reads numbers (``gradstep check`` judges in its own process)."""
     tolerance = Tolerance(eps, atol, rtol)
-    base = copy_params(params)
-    yours = _user_grads(grads, base)
-    rows, summaries = compare_parameters(yours, numeric_gradients(loss, base, tolerance), tolerance)
-    report = GradientCheckReport(rows, summaries, tolerance)
+    report = judge_gradients(measure_gradients(loss, grads, params, tolerance), tolerance)
     raise_if_failed(report, raise_on_failure)
     return report

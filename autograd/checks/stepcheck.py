@@ -21,24 +21,47 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
 from .derivatives import (
+    STILL_LOSS,
     GradientCheckReport,
+    LossProbe,
     ParameterSummary,
+    choose_point,
     compare_parameters,
     copy_params,
     entry_label,
     fresh,
-    numeric_gradients,
+    probe_loss,
+    second_point,
+)
+from .diagnoses import (
+    common_factor,
+    describe_factor,
+    is_transposed,
+    lr_dependence,
+    same_factor,
+    sign_factor,
+    significant,
 )
 from .gradcheck import raise_if_failed
 from .tolerance import Tolerance
 from .tracing import trace_updates
 
-__all__ = ["check_step", "StepCheckReport", "StepCheckError", "format_scale"]
+__all__ = [
+    "check_step",
+    "measure_step",
+    "judge_step",
+    "StepMeasurements",
+    "StepCheckReport",
+    "StepCheckError",
+    "LrSetter",
+    "format_scale",
+]
 
 ORDER_ADVICE = "compute every gradient before updating any weight"
 
@@ -56,8 +79,10 @@ class StepCheckReport(GradientCheckReport):
     headers = ("entry", "step / -lr", "numeric grad", "abs error", "rel error", "ok")
     subject = "step"
 
-    def __init__(self, rows, parameters, tolerance, notes, lr: float, lr_estimated: bool):
-        super().__init__(rows, parameters, tolerance, notes)
+    def __init__(
+        self, rows, parameters, tolerance, notes, lr: float, lr_estimated: bool, no_verdict=None
+    ):
+        super().__init__(rows, parameters, tolerance, notes, no_verdict)
         self.lr, self.lr_estimated = lr, lr_estimated
 
     @property
@@ -79,38 +104,187 @@ def format_scale(c: float) -> str:
     return f"{c:.6g}"
 
 
-# -- running the step ---------------------------------------------------------------------------
-class _StepRunner:
-    """Calls the step with a chosen ``lr``: as its ``lr=`` argument when it takes one, else by
-    setting the module-level ``lr`` it reads (restored afterwards), else not at all."""
+# -- where the lr lives -------------------------------------------------------------------------
+LR_NAMES = ("lr", "learning_rate", "eta", "alpha", "step_size", "LR", "LEARNING_RATE", "ETA")
+
+
+class LrSetter:
+    """Runs the step with a chosen lr by changing the lr the program really uses: its ``lr=``
+    (or other) argument, a module global, an attribute or dict entry of an object it reads, a
+    default argument, or a number literal in its code (and in the module's functions it calls),
+    each restored afterwards. ``where`` says which; None when gradstep found none (then ``call``
+    runs the step as it is). ``judge_step`` checks that a changed lr changed the step."""
 
     def __init__(self, step: Callable, lr: float | None) -> None:
-        self.step = step
-        self.by_argument = "lr" in _parameters(step)
-        module = getattr(step, "__globals__", {})
-        self.by_global = (
-            not self.by_argument
-            and lr is not None
-            and _is_real(module.get("lr"))
-            and float(module["lr"]) == lr
-        )
-        self.module = module
+        self.step, self.lr, self.where, self._set = step, lr, None, None
+        for finder in (_by_argument, _by_global, _by_attribute, _by_literal):
+            found = finder(step, lr)
+            if found is not None:
+                self.lr, self.where, self._set = found
+                return
 
     @property
     def can_set_lr(self) -> bool:
-        return self.by_argument or self.by_global
+        return self._set is not None
 
     def call(self, params: dict, lr: float | None):
-        if self.by_argument and lr is not None:
-            return self.step(params, lr=lr)
-        if self.by_global and lr is not None:
-            saved = self.module["lr"]
-            self.module["lr"] = lr
-            try:
-                return self.step(params)
-            finally:
-                self.module["lr"] = saved
-        return self.step(params)
+        if self._set is None or lr is None:
+            return self.step(params)
+        return self._set(params, lr)
+
+
+def _is_lr(value, lr: float | None, name: str) -> bool:
+    """Is ``value`` the lr: equal to the given one, or (none given) a positive number under an
+    lr-like name?"""
+    if not _is_real(value) or float(value) <= 0:
+        return False
+    return float(value) == lr if lr is not None else name in LR_NAMES
+
+
+def _by_argument(step, lr):
+    for name, p in _parameters(step).items():
+        default = p.default if p.default is not p.empty else None
+        if lr is None and not _is_lr(default, None, name):
+            continue  # no lr given and none to read: its value is unknown
+        if name in LR_NAMES or (lr is not None and _is_lr(default, lr, name)):
+            value = lr if lr is not None else float(default)
+            where = f"its argument {name}="
+            return value, where, lambda params, new, name=name: step(params, **{name: new})
+    return None
+
+
+def _functions(step) -> list:
+    """The step and the module's functions (and its object's methods) it calls, transitively."""
+    seen, todo, out = set(), [step], []
+    owner = getattr(step, "__self__", None)
+    while todo and len(out) < 50:
+        fn = todo.pop()
+        fn = getattr(fn, "__func__", fn)
+        code = getattr(fn, "__code__", None)
+        if code is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        out.append(fn)
+        names = set(_code_names(code))
+        module = getattr(fn, "__globals__", {})
+        todo += [module[n] for n in names if inspect.isfunction(module.get(n))]
+        if owner is not None:
+            todo += [
+                getattr(type(owner), n)
+                for n in names
+                if inspect.isfunction(getattr(type(owner), n, None))
+            ]
+    return out
+
+
+def _code_names(code) -> Iterator[str]:
+    yield from code.co_names
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            yield from _code_names(const)
+
+
+def _by_global(step, lr):
+    for fn in _functions(step):
+        module = fn.__globals__
+        for name in _code_names(fn.__code__):
+            if name in module and _is_lr(module[name], lr, name):
+                return (
+                    float(module[name]),
+                    f"the module's global {name}",
+                    _setting(step, lambda new, m=module, n=name: _swap_item(m, n, new)),
+                )
+    return None
+
+
+def _by_attribute(step, lr):
+    owners = []
+    if getattr(step, "__self__", None) is not None:
+        owners.append(("self", step.__self__))
+    for fn in _functions(step):
+        for name in _code_names(fn.__code__):
+            value = fn.__globals__.get(name)
+            if value is not None and not (
+                inspect.ismodule(value) or callable(value) or _is_real(value)
+            ):
+                owners.append((name, value))
+    for owner_name, owner in owners:
+        items = owner if isinstance(owner, dict) else getattr(owner, "__dict__", {})
+        for name, value in list(items.items()):
+            if isinstance(name, str) and _is_lr(value, lr, name):
+                where = (
+                    f"{owner_name}[{name!r}]"
+                    if isinstance(owner, dict)
+                    else (f"{owner_name}.{name}")
+                )
+                swap = (
+                    (lambda new, o=owner, n=name: _swap_item(o, n, new))
+                    if isinstance(owner, dict)
+                    else (lambda new, o=owner, n=name: _swap_attribute(o, n, new))
+                )
+                return float(value), where, _setting(step, swap)
+    return None
+
+
+def _by_literal(step, lr):
+    if lr is None:
+        return None
+    found = [fn for fn in _functions(step) if _has_literal(fn.__code__, lr)]
+    if not found:
+        return None
+    names = ", ".join(fn.__name__ for fn in found)
+
+    def swap(new):
+        saved = [(fn, fn.__code__) for fn in found]
+        for fn in found:
+            fn.__code__ = _with_literal(fn.__code__, lr, new)
+        return lambda: [setattr(fn, "__code__", code) for fn, code in saved]
+
+    return lr, f"the number {lr:g} written in {names}", _setting(step, swap)
+
+
+def _has_literal(code, lr: float) -> bool:
+    return any(
+        (type(c) is float and c == lr) or (inspect.iscode(c) and _has_literal(c, lr))
+        for c in code.co_consts
+    )
+
+
+def _with_literal(code, lr: float, new: float):
+    consts = tuple(
+        new
+        if type(c) is float and c == lr
+        else _with_literal(c, lr, new)
+        if inspect.iscode(c)
+        else c
+        for c in code.co_consts
+    )
+    return code.replace(co_consts=consts)
+
+
+def _swap_item(owner, name, new):
+    saved = owner[name]
+    owner[name] = type(saved)(new) if isinstance(saved, float) else new
+    return lambda: owner.__setitem__(name, saved)
+
+
+def _swap_attribute(owner, name, new):
+    saved = getattr(owner, name)
+    setattr(owner, name, new)
+    return lambda: setattr(owner, name, saved)
+
+
+def _setting(step, swap):
+    """A call of the step with the lr swapped in by ``swap(new)`` (which returns the undo)."""
+
+    def call(params, new):
+        undo = swap(new)
+        try:
+            return step(params)
+        finally:
+            undo()
+
+    return call
 
 
 def _parameters(fn: Callable) -> dict:
@@ -124,7 +298,7 @@ def _is_real(x) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(float(x))
 
 
-def _taken(runner: _StepRunner, base: dict, lr: float | None) -> dict[str, np.ndarray]:
+def _taken(runner: LrSetter, base: dict, lr: float | None) -> dict[str, np.ndarray]:
     """The step the learner's code takes from ``base`` (new - old, per parameter)."""
     params = fresh(base)
     returned = runner.call(params, lr)
@@ -188,44 +362,168 @@ def _estimate_lr(taken: dict, numeric: dict) -> tuple[float, str]:
     )
 
 
-# -- diagnoses ----------------------------------------------------------------------------------
-def _diagnose(
-    summary: ParameterSummary,
-    yours: np.ndarray,
-    taken: np.ndarray,
-    numeric: np.ndarray,
-    through: set[str],
-    shrink: float | None,
-    tolerance: Tolerance,
-) -> str:
-    """The one-line diagnosis of a wrong parameter (without its name), or "" when it is right."""
-    numeric_zero = all(tolerance.passes(0.0, g) for g in numeric.flat)
-    if not np.any(taken) and not numeric_zero:
-        return "not updated by the step"
-    if not summary.wrong:
-        return ""
-    wrong = f"wrong in {summary.wrong} of {summary.entries} entries"
-    shrinks = shrink is not None and 0.05 <= shrink <= 0.2
-    if through and (shrinks or shrink is None):
-        names = ", ".join(sorted(through))
-        were = "were" if len(through) > 1 else "was"
-        return f"{wrong}: its step was computed after {names} {were} updated in the same step; " + (
-            ORDER_ADVICE
+# -- measuring: the only part that runs the learner's code ---------------------------------------
+class StepMeasurements(NamedTuple):
+    """Everything ``judge_step`` needs, as numbers: the ``point`` checked and the loss ``probe``
+    there; the ``lr`` (given, or found where the program keeps it: ``lr_where``; None when it is
+    to be estimated); the step ``taken`` (new - old) and the same step ``again`` (a step that
+    keeps state differs); from re-runs at lr/10, lr/100 and 10 lr the steps ``smaller``,
+    ``smallest`` and ``larger`` (None when not run or not finite); ``through`` the trace (per parameter, the parameters
+    already updated when its update was computed); ``second`` (point, probe, taken) at a second
+    point, or None; ``notes``."""
+
+    point: dict
+    probe: LossProbe
+    lr: float | None
+    lr_where: str | None
+    taken: dict
+    again: dict
+    smaller: dict | None
+    smallest: dict | None
+    larger: dict | None
+    through: dict
+    second: tuple | None
+    notes: list
+
+
+def _quiet_taken(runner: LrSetter, base: dict, lr: float) -> dict | None:
+    """A re-run's step, or None when the step fails at that lr (nan, overflow, an error)."""
+    try:
+        return _taken(runner, base, lr)
+    except Exception:  # noqa: BLE001 - a re-run is extra evidence; the first run counts
+        return None
+
+
+def _same_steps(a: dict, b: dict) -> bool:
+    return all(np.array_equal(a[n], b[n]) for n in a)
+
+
+def _fails_somewhere(taken: dict, numeric: dict, lr: float | None, tolerance: Tolerance) -> bool:
+    if lr is None:
+        return True  # not judged here: measure the second point in case
+    return any(
+        not tolerance.passes(-t / lr, g)
+        for n in numeric
+        for t, g in zip(taken[n].flat, numeric[n].flat)
+    )
+
+
+def measure_step(
+    step: Callable, params: Mapping, loss: Callable, lr: float | None, tolerance: Tolerance
+) -> StepMeasurements:
+    """Run the learner's ``step`` and ``loss`` and keep the numbers ``judge_step`` needs."""
+    base = copy_params(params)
+    point, probe, notes = choose_point(loss, base, tolerance)
+    runner = LrSetter(step, lr)
+    lr = runner.lr
+    taken = _taken(runner, point, lr)
+    again = _taken(runner, point, lr)
+    smaller = smallest = larger = second = None
+    through: dict = {}
+    if _same_steps(taken, again):
+        try:
+            traced = trace_updates(step, point, lambda s, p: runner.call(p, lr))
+            through = {n: sorted(v) for n, v in traced.items()}
+        except Exception:  # noqa: BLE001 - the trace is extra evidence; the step's own run counts
+            through = {}
+        if runner.can_set_lr:
+            smaller = _quiet_taken(runner, point, lr / 10)
+            smallest = _quiet_taken(runner, point, lr / 100)
+            larger = _quiet_taken(runner, point, lr * 10)
+        if _fails_somewhere(taken, probe.central(tolerance), lr, tolerance):
+            point2 = second_point(point)
+            taken2 = _quiet_taken(runner, point2, lr)
+            if taken2 is not None:
+                second = (point2, probe_loss(loss, point2, tolerance), taken2)
+    return StepMeasurements(
+        point,
+        probe,
+        lr,
+        runner.where,
+        taken,
+        again,
+        smaller,
+        smallest,
+        larger,
+        through,
+        second,
+        notes,
+    )
+
+
+# -- judging: numbers only ----------------------------------------------------------------------
+class _Evidence(NamedTuple):
+    """What the judging of each parameter draws on, worked out once per step."""
+
+    lr: float
+    numeric: dict
+    kinks: dict
+    yours: dict
+    order: dict  # parameter -> the part of step/-lr proportional to lr (confirmed), if any
+    unconfirmed: str  # why an order seen by the trace could not be confirmed
+    second: dict  # parameter -> (yours, numeric) at the second point
+    no_second: str  # why there is no second point
+
+
+def _state_note(taken: dict, again: dict) -> str:
+    """The note for a step that keeps state between calls (momentum, Adam, a random batch)."""
+    first = np.concatenate([taken[n].ravel() for n in taken])
+    second = np.concatenate([again[n].ravel() for n in again])
+    norm = float(first @ first)
+    c = float(first @ second) / norm if norm else math.nan
+    exact = math.isfinite(c) and np.allclose(second, c * first, rtol=1e-6, atol=1e-15)
+    how = (
+        f"its second step is {c:.6g} x its first (as momentum with beta {c - 1:.3g} gives)"
+        if exact and c > 1
+        else "its second step differs from its first (momentum, Adam, a random batch?)"
+    )
+    return (
+        f"the step keeps state between calls: run twice from the same weights, {how}; only its "
+        "first step is judged, and nothing is confirmed by re-runs"
+    )
+
+
+def _noise(point: dict, taken: dict, lr: float) -> dict:
+    """Per entry, the rounding in ``-taken / lr`` (the step is new - old in float64)."""
+    tiny = np.finfo(float).eps
+    return {n: 4 * tiny * (2 * np.abs(point[n]) + np.abs(taken[n])) / lr for n in point}
+
+
+def _order_evidence(m: StepMeasurements, lr: float, yours: dict) -> tuple[dict, str]:
+    """The confirmed lr-proportional part of each parameter's step/-lr, and why it could not be
+    confirmed when it could not."""
+    if m.lr is None or m.lr_where is None:
+        return {}, "gradstep found no lr in the program that it could change"
+    if not _same_steps(m.taken, m.again):
+        return {}, "the step keeps state between calls"
+    if m.smaller is None:
+        return {}, "the re-run at lr/10 failed"
+    norm = math.sqrt(sum(float(np.sum(t * t)) for t in m.taken.values()))
+    small = math.sqrt(sum(float(np.sum(t * t)) for t in m.smaller.values()))
+    if not norm or not 0.05 <= small / norm <= 0.2:
+        return {}, (
+            f"at lr/10 the step did not shrink: {m.lr_where}, which gradstep changed, is not the "
+            "lr the step uses"
         )
-    if shrinks:
-        return (
-            f"{wrong}: its error shrinks in proportion to lr, as when a step is computed through "
-            f"weights the same step already updated; {ORDER_ADVICE}"
-        )
-    c, _ = _along(yours, numeric)
-    if (
-        math.isfinite(c)
-        and c != 0
-        and all(tolerance.passes(y, c * g) for y, g in zip(yours.flat, numeric.flat))
-    ):
-        climbs = ": the step climbs the loss" if c < 0 else ""
-        return f"{wrong}: its step is the right step scaled by {format_scale(c)}{climbs}"
-    return f"{wrong}: {_worst(yours, numeric, summary.name)}"
+    noise = _noise(m.point, m.taken, lr)
+    noise_small = _noise(m.point, m.smaller, lr / 10)
+    order = {}
+    for n in yours:
+        larger = -m.larger[n] / (lr * 10) if m.larger is not None else None
+        small = -m.smaller[n] / (lr / 10)
+        if lr_dependence(yours[n], small, larger, noise[n] + noise_small[n]) is not None:
+            order[n] = yours[n] - _at_zero_lr(small, m.smallest, n, lr, yours[n])
+    return order, ""
+
+
+def _at_zero_lr(
+    small: np.ndarray, smallest: dict | None, name: str, lr: float, yours
+) -> np.ndarray:
+    """step/-lr as lr -> 0 (Richardson: (10 y(l/10) - y(l)) / 9 cancels the term in l), from the
+    re-runs at lr/10 and lr/100 (or lr and lr/10 without the smallest)."""
+    if smallest is not None:
+        return (10 * (-smallest[name] / (lr / 100)) - small) / 9
+    return (10 * small - yours) / 9
 
 
 def _worst(yours: np.ndarray, numeric: np.ndarray, name: str, count: int = 3) -> str:
@@ -238,12 +536,104 @@ def _worst(yours: np.ndarray, numeric: np.ndarray, name: str, count: int = 3) ->
     return f"not a multiple of the gradient; worst {shown}"
 
 
+def _plain(name: str, yours, numeric, kinks, ev: _Evidence, tolerance: Tolerance) -> str:
+    """What is wrong with a step that has no order problem: a transpose, a scale that holds at
+    two points, else the worst entries."""
+    if is_transposed(yours, numeric, tolerance, kinks):
+        return "its step is the transpose of the right one"
+    if yours.size == 1:
+        y, g = float(yours.flat[0]), float(numeric.flat[0])
+        ratio = f", {format_scale(y / g)} x" if g else ""
+        return (
+            f"step/-lr {y:.6g} vs gradient {g:.6g}{ratio} (one entry: no scale is claimed for "
+            "it, a factor cannot be told from a wrong derivative)"
+        )
+    c = common_factor(yours, numeric, tolerance, kinks)
+    if c is None:
+        return _worst(yours, numeric, name)
+    climbs = ": the step climbs the loss" if c < 0 else ""
+    if name not in ev.second:
+        return (
+            f"its step is {format_scale(c)} x the right step here{climbs} (not confirmed at a "
+            f"second point: {ev.no_second})"
+        )
+    c2 = common_factor(*ev.second[name], tolerance)
+    if same_factor(c, c2, tolerance):
+        return f"its step is {describe_factor(c, 'step')}{climbs}"
+    other = f"{c2:.6g} x" if c2 is not None else "no multiple"
+    return f"not a multiple of the gradient: {c:.6g} x here, {other} at another point"
+
+
+def _order_line(name, summary, yours, numeric, kinks, through, ev, tolerance) -> str:
+    part = ev.order[name]
+    wrong = f"wrong in {summary.wrong} of {summary.entries} entries"
+    if through:
+        were = "were" if len(through) > 1 else "was"
+        line = f"its step was computed after {', '.join(through)} {were} updated in the same step"
+    else:
+        line = (
+            "its error shrinks in proportion to lr, as when a step is computed through weights "
+            "the same step already updated"
+        )
+    if not summary.wrong:
+        wrong = f"wrong (inside the tolerance at lr {ev.lr:g}, but growing with lr)"
+    rest = yours - part
+    if not all(
+        tolerance.passes(r, g) for r, g, k in zip(rest.flat, numeric.flat, kinks.flat) if not k
+    ):
+        line += f"; besides the order, {_plain(name, rest, numeric, kinks, ev._replace(second={}), tolerance)}"
+    return f"{wrong}: {line}; {ORDER_ADVICE}"
+
+
+def _diagnose(
+    summary: ParameterSummary, m: StepMeasurements, ev: _Evidence, tolerance
+) -> ParameterSummary:
+    """The parameter's summary with its diagnosis (and whether it is judged at all)."""
+    n = summary.name
+    yours, numeric, kinks = ev.yours[n], ev.numeric[n], ev.kinks[n]
+    through = [t for t in m.through.get(n, []) if t != n]
+    if not np.any(m.taken[n]) and np.any(significant(numeric, tolerance) & ~kinks):
+        return summary._replace(diagnosis="not updated by the step")
+    if n in ev.order:
+        return summary._replace(
+            diagnosis=_order_line(n, summary, yours, numeric, kinks, through, ev, tolerance)
+        )
+    if not summary.wrong:
+        return summary
+    c = sign_factor(yours, numeric, tolerance, kinks)
+    if c is not None:
+        return summary._replace(
+            judged=False,
+            diagnosis=(
+                f"not a gradient step: every entry moves by the same {c * ev.lr:.3g} against the sign "
+                "of its gradient (-lr x sign(gradient)), as Adam's first step does (m / sqrt(v) = "
+                "g / |g|); gradstep judges plain gradient steps"
+            ),
+        )
+    wrong = f"wrong in {summary.wrong} of {summary.entries} entries"
+    if through:
+        were = "were" if len(through) > 1 else "was"
+        return summary._replace(
+            diagnosis=(
+                f"{wrong}: its step was computed after {', '.join(through)} {were} updated in the same "
+                f"step (seen by tracing its reads and writes; could not confirm by a re-run at a "
+                f"smaller lr: {ev.unconfirmed}); {ORDER_ADVICE}"
+            )
+        )
+    return summary._replace(diagnosis=f"{wrong}: {_plain(n, yours, numeric, kinks, ev, tolerance)}")
+
+
 def _loss_note(parameters: list[ParameterSummary]) -> list[str]:
-    """Which loss the step descends, when every parameter is scaled by one 1/k or k."""
-    scales = {p.diagnosis.rsplit("scaled by ", 1)[-1] for p in parameters if p.diagnosis}
-    if len(scales) != 1 or not all("scaled by" in p.diagnosis for p in parameters):
+    """Which loss the step descends, when every parameter of two or more entries is scaled by
+    one 1/k or k and every one-entry parameter by the same ratio."""
+    single = [p for p in parameters if p.entries == 1]
+    many = [p for p in parameters if p.entries > 1]
+    scales = {p.diagnosis.rsplit("scaled by ", 1)[-1] for p in many if p.diagnosis}
+    if not many or len(scales) != 1 or not all("scaled by" in p.diagnosis for p in many):
         return []
     scale = scales.pop()
+    if not all(f", {scale} x (one entry" in p.diagnosis for p in single):
+        return []
     if scale.startswith("1/"):
         k = scale[2:]
         return [
@@ -256,6 +646,38 @@ def _loss_note(parameters: list[ParameterSummary]) -> list[str]:
             f"a sum over {scale} samples where loss(params) is their mean"
         ]
     return []
+
+
+def judge_step(m: StepMeasurements, tolerance: Tolerance) -> StepCheckReport:
+    """The report from the numbers alone (no learner code runs): the step divided by ``-lr``
+    against the central differences, entry by entry; kinks never wrong; each wrong parameter
+    diagnosed by the claims of ``autograd.checks.diagnoses``, each confirmed or not made."""
+    numeric = m.probe.central(tolerance)
+    kinks = m.probe.kinks(tolerance)
+    notes = list(m.notes)
+    lr, estimated = m.lr, m.lr is None
+    if estimated:
+        lr, note = _estimate_lr(m.taken, numeric)
+        notes.append(note)
+    elif m.lr_where is not None and m.lr_where != "the module's global lr":
+        notes.append(f"lr {lr:g}, read from {m.lr_where}")
+    yours = {n: -t / lr for n, t in m.taken.items()}
+    rows, summaries = compare_parameters(yours, numeric, tolerance, kinks)
+    order, unconfirmed = _order_evidence(m, lr, yours) if not estimated else ({}, "lr not known")
+    second, no_second = {}, "the step keeps state between calls"
+    if m.second is not None:
+        point2, probe2, taken2 = m.second
+        numeric2 = probe2.central(tolerance)
+        second = {n: (-taken2[n] / lr, numeric2[n]) for n in numeric}
+    elif _same_steps(m.taken, m.again):
+        no_second = "the step failed there"
+    else:
+        notes.append(_state_note(m.taken, m.again))
+    ev = _Evidence(lr, numeric, kinks, yours, order, unconfirmed, second, no_second)
+    summaries = [_diagnose(s, m, ev, tolerance) for s in summaries]
+    notes += _loss_note(summaries)
+    still = STILL_LOSS if m.probe.still() else None
+    return StepCheckReport(rows, summaries, tolerance, notes, lr, estimated, no_verdict=still)
 
 
 def _check_lr(lr) -> float | None:
@@ -282,62 +704,22 @@ def check_step(
 
     ``step(params)`` updates the arrays of the dict in place (``w -= lr * ...``) or returns the
     updated dict; it is called on fresh copies, so your arrays are never modified. ``lr`` is
-    the step size; without it the step size is estimated (the report says so). When the step
-    reads a module-level ``lr`` equal to the given one (or takes an ``lr=`` argument) it is also
-    re-run at lr/10, which tells an update-order error (it shrinks with lr) from a wrong
-    derivative. The report is truthy when every parameter is right, prints a table and a line
-    per parameter, renders as HTML in notebooks, and raises ``GradcheckError`` on request."""
+    the step size; without it gradstep looks for it where the program keeps it (an ``lr=``
+    argument, a global, an attribute) or estimates it (the report says so). The step is re-run
+    at lr/10 and 10 lr with the lr changed where the program really reads it (an argument, a
+    module global, an attribute, a default argument or a number literal in its code): an error
+    that shrinks with lr is an update-order error, told apart from a wrong derivative even when
+    both are in one parameter. Entries where the loss is not differentiable are never wrong; a
+    scale is claimed only when it holds at a second point; a sign step (Adam's first) is named,
+    not judged; a loss that does not move gives no verdict. This is
+    ``judge_step(measure_step(...))``. The report is truthy when every parameter is right,
+    prints a table and a line per parameter, renders as HTML in notebooks, and raises
+    ``GradcheckError`` on request."""
     if not callable(step) or not callable(loss):
         bad = "step" if not callable(step) else "loss"
         raise TypeError(f"check_step needs a callable {bad}")
     tolerance = Tolerance(eps, atol, rtol)
-    lr = _check_lr(lr)
-    base = copy_params(params)
-    numeric = numeric_gradients(loss, base, tolerance)
-    runner = _StepRunner(step, lr)
-    taken = _taken(runner, base, lr)
-    notes = []
-    estimated = lr is None
-    if estimated:
-        lr, note = _estimate_lr(taken, numeric)
-        notes.append(note)
-    yours = {name: -t / lr for name, t in taken.items()}
-    rows, summaries = compare_parameters(yours, numeric, tolerance)
-    try:
-        through = trace_updates(step, base, lambda s, p: runner.call(p, None if estimated else lr))
-    except Exception:  # noqa: BLE001 - the trace is extra evidence; the step's own run counts
-        through = {}
-    shrink = _shrink(runner, base, lr, yours, numeric, summaries) if not estimated else None
-    summaries = [
-        s._replace(
-            diagnosis=_diagnose(
-                s,
-                yours[s.name],
-                taken[s.name],
-                numeric[s.name],
-                through.get(s.name, set()),
-                shrink.get(s.name) if shrink is not None else None,
-                tolerance,
-            )
-        )
-        for s in summaries
-    ]
-    notes += _loss_note(summaries)
-    report = StepCheckReport(rows, summaries, tolerance, notes, lr, estimated)
+    measured = measure_step(step, params, loss, _check_lr(lr), tolerance)
+    report = judge_step(measured, tolerance)
     raise_if_failed(report, raise_on_failure)
     return report
-
-
-def _shrink(runner, base, lr, yours, numeric, summaries) -> dict[str, float] | None:
-    """Per wrong parameter, error at lr/10 over error at lr (0.1 when the error is in proportion
-    to lr); None when the step's lr cannot be set."""
-    if not runner.can_set_lr or not any(s.wrong for s in summaries):
-        return None
-    small = _taken(runner, base, lr / 10)
-    out = {}
-    for s in summaries:
-        error = float(np.linalg.norm(yours[s.name] - numeric[s.name]))
-        if s.wrong and error > 0:
-            small_error = float(np.linalg.norm(-small[s.name] / (lr / 10) - numeric[s.name]))
-            out[s.name] = small_error / error
-    return out
