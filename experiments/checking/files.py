@@ -19,22 +19,34 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograd.checks.derivatives import GradientMeasurements, judge_gradients
+from autograd.checks.stepcheck import StepCheckError, StepMeasurements, judge_step
+from autograd.checks.tolerance import Tolerance
 from autograd.files import write_file
 
 from .sandbox import OUTPUT_LIMIT, run_contained, scratch_folder
 from .text import csv_cell, readable, terminal_text
+from .transport import BadReport, read_report
 
-__all__ = ["FileVerdict", "check_file", "check_files", "find_check_files"]
+__all__ = [
+    "FileVerdict",
+    "check_file",
+    "check_files",
+    "find_check_files",
+    "judge_record",
+    "report_verdict",
+]
 
 WORKER = Path(__file__).with_name("worker.py")
 SHOWN_OUTPUT = 2000  # characters of it shown
-EXIT_STATUS = {"ok": 0, "wrong": 1, "not recognised": 2, "error": 2}
+EXIT_STATUS = {"ok": 0, "wrong": 1, "no verdict": 2, "not recognised": 2, "error": 2}
 
 
 @dataclass
@@ -63,7 +75,8 @@ class FileVerdict:
     @property
     def diagnosis(self) -> list[str]:
         """Why: the line of each parameter that is wrong (its diagnosis), then the notes."""
-        return [p["verdict"] for p in self.parameters.values() if p["wrong"]] + list(self.notes)
+        shown = [p["verdict"] for p in self.parameters.values() if _flagged(p)]
+        return shown + list(self.notes)
 
     def record(self) -> dict:
         """The row of ``--json``."""
@@ -81,6 +94,11 @@ class FileVerdict:
             "found": self.found,
             "adapter": self.adapter or None,
         }
+
+
+def _flagged(parameter: dict) -> bool:
+    """Does a parameter's line belong among the diagnoses (wrong, or not judged)?"""
+    return parameter.get("status", "wrong" if parameter.get("wrong") else "ok") != "ok"
 
 
 def find_check_files(paths: list[Path]) -> list[Path]:
@@ -151,13 +169,15 @@ def check_file(
     atol: float = 1e-5,
     rtol: float = 1e-3,
 ) -> FileVerdict:
-    """Check one learner's file in a contained process of its own (``sandbox.run_contained``:
-    nothing it starts outlives the check); never raises for the file's sake."""
+    """Check one learner's file: measured in a contained process of its own
+    (``sandbox.run_contained``: nothing it starts outlives the check), judged here from the
+    numbers it reports (``transport``); never raises for the file's sake."""
     path = Path(path).resolve()
     with scratch_folder() as scratch:
-        result = scratch / "verdict.json"
+        folder = scratch / "report"
+        folder.mkdir()
         run = run_contained(
-            [sys.executable, str(WORKER), str(path), str(result), repr(eps), repr(atol)]
+            [sys.executable, str(WORKER), str(folder), str(path), repr(eps), repr(atol)]
             + [repr(rtol)],
             cwd=path.parent,
             scratch=scratch,
@@ -170,20 +190,86 @@ def check_file(
             message = f"timed out after {timeout:g} s"
             return FileVerdict(str(path), "error", message, output=shown, seconds=run.seconds)
         try:
-            verdict = json.loads(result.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            record = read_report(folder)
+        except OSError:
             message = ended_early(run.code, memory_mb)
             return FileVerdict(str(path), "error", message, output=shown, seconds=run.seconds)
+        except (BadReport, ValueError, TypeError, KeyError) as e:
+            message = f"the file's process sent a report gradstep does not write ({e})"
+            return FileVerdict(str(path), "error", message, output=shown, seconds=run.seconds)
+    verdict = judge_record(str(path), record, Tolerance(eps, atol, rtol))
+    verdict.output, verdict.seconds = shown, run.seconds
+    return verdict
+
+
+def judge_record(file: str, record: dict, tolerance: Tolerance) -> FileVerdict:
+    """The verdict on a file from the record its process reported (``worker.measure``):
+    judged here, by ``judge_step`` or ``judge_gradients``, from the numbers alone."""
+    if "too_large" in record:
+        size = record["too_large"] / 2**20
+        return FileVerdict(
+            file,
+            "error",
+            (
+                f"gradstep's limit, not a fault of the file: the check's report ({size:.1f} MB) "
+                f"could not be written within the {OUTPUT_LIMIT // 2**20} MB a check may write"
+            ),
+        )
+    kind = record.get("kind")
+    if "measurements" not in record:
+        status = record.get("status")
+        status = status if status in ("error", "wrong") else "error"  # never "ok" from there
+        return FileVerdict(file, status, str(record.get("message", "")), kind=kind)
+    try:
+        measured = record["measurements"]
+        if kind == "step" and isinstance(measured, StepMeasurements):
+            report = judge_step(measured, tolerance)
+        elif kind == "grads" and isinstance(measured, GradientMeasurements):
+            report = judge_gradients(measured, tolerance)
+        else:
+            raise BadReport(f"measurements of kind {type(measured).__name__} for a {kind} file")
+    except StepCheckError as e:
+        return FileVerdict(file, "error", f"StepCheckError: {e}", kind=kind)
+    except (BadReport, ValueError, TypeError, KeyError, AttributeError) as e:
+        message = f"the file's process sent a report gradstep cannot judge ({type(e).__name__})"
+        return FileVerdict(file, "error", message, kind=kind)
+    return report_verdict(file, kind, report)
+
+
+def _finite(x: float) -> float | None:
+    """A number for JSON: nan and inf become null."""
+    return x if math.isfinite(x) else None
+
+
+def report_verdict(file: str, kind: str | None, report) -> FileVerdict:
+    """A ``FileVerdict`` from a check's report (``StepCheckReport`` or ``GradientCheckReport``):
+    its status, verdict line, per-parameter lines, notes, summary and tables."""
+    wrong = set(report.wrong)
+    parameters = {
+        p.name: {
+            "status": "wrong" if p.name in wrong else "ok" if p.judged else "not judged",
+            "entries": p.entries,
+            "wrong": p.wrong,
+            "not_differentiable": p.kinked,
+            "worst_abs_error": _finite(p.worst_abs_error),
+            "worst_rel_error": _finite(p.worst_rel_error),
+            "verdict": str(p),
+        }
+        for p in report.parameters
+    }
+    details = {
+        "summary": report.summary(),
+        "table": report.table(),
+        "failures": report.table(report.failures()),
+    }
     return FileVerdict(
-        str(path),
-        verdict["status"],
-        verdict["message"],
-        kind=verdict.get("kind"),
-        parameters=verdict.get("parameters", {}),
-        notes=verdict.get("notes", []),
-        output=shown,
-        report=verdict,
-        seconds=run.seconds,
+        file,
+        report.status,
+        report.verdict(),
+        kind=kind,
+        parameters=parameters,
+        notes=list(report.notes),
+        report=details,
     )
 
 
@@ -211,8 +297,9 @@ def verdict_line(v: FileVerdict) -> str:
 
 
 def wrong_parameters(v: FileVerdict) -> list[str]:
-    """The per-parameter lines of the parameters a file got wrong (their diagnoses), escaped."""
-    return [terminal_text(p["verdict"]) for p in v.parameters.values() if p["wrong"]]
+    """The lines of the parameters a file got wrong or that were not judged (their diagnoses),
+    escaped."""
+    return [terminal_text(p["verdict"]) for p in v.parameters.values() if _flagged(p)]
 
 
 def batch_lines(v: FileVerdict) -> list[str]:
@@ -263,7 +350,7 @@ def summary_table(verdicts: list[FileVerdict]) -> str:
 
 
 def _wrong_names(v: FileVerdict) -> str:
-    names = [n for n, p in v.parameters.items() if p["wrong"]]
+    names = [n for n, p in v.parameters.items() if _flagged(p) and p.get("status") != "not judged"]
     return ", ".join(names) or "-"
 
 

@@ -1,20 +1,22 @@
-"""The child side of ``gradstep check``: runs one learner's file and checks it.
+"""The child side of ``gradstep check``: runs one learner's file and measures it.
 
-    python check_worker.py FILE RESULT.json EPS ATOL RTOL
+    python worker.py REPORT_FOLDER FILE EPS ATOL RTOL
 
 Started by ``experiments.checking.files`` in a process of its own, in the file's folder, with that
 folder first on ``sys.path`` (as running the file as a script would). The file is run with
 ``runpy`` under the name ``__gradstep_check__`` (so its ``if __name__ == "__main__":`` block,
-often a whole training run, does not run), then checked with ``autograd.check_step`` (a file
-with ``step``) or ``autograd.check_gradients`` (a file with ``grads``). The verdict is written to
-RESULT.json only at the very end: a file that ends the process early leaves no verdict, which the
-parent reports as an error, never as a pass. The file's own prints go to this process's stdout,
-which the parent captures apart from the verdict.
+often a whole training run, does not run), then measured with ``measure_step`` (a file with
+``step``) or ``measure_gradients`` (a file with ``grads``): the losses around the point, the steps
+its code takes, the trace. Those numbers are written to REPORT_FOLDER (``transport``) only at the
+very end; gradstep judges them in its own process (``judge_step``, ``judge_gradients``), so this
+process never decides a verdict: a file that patches gradstep's comparison here, or writes a
+verdict of its own, cannot make a wrong step "ok". A file that ends the process early leaves no
+report, which the parent reports as an error. The file's own prints go to this process's
+stdout, which the parent captures apart from the report.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import runpy
 import sys
@@ -29,11 +31,6 @@ CONVENTION = (
 
 class Unusable(Exception):
     """The file cannot be checked; the message says why in one line."""
-
-
-def _finite(x: float) -> float | None:
-    """A number for JSON: nan and inf become null."""
-    return x if math.isfinite(x) else None
 
 
 def _load(path: Path) -> dict:
@@ -64,13 +61,16 @@ def _parts(names: dict):
     return kind, params, names["loss"], names[kind], names.get("lr")
 
 
-def check(path: Path, eps: float, atol: float, rtol: float) -> dict:
-    """The verdict on one file, as the JSON the parent reads."""
-    from autograd import check_gradients, check_step
-    from autograd.checks.derivatives import BadLossError, GradientMismatchError
-    from autograd.checks.stepcheck import StepCheckError
+def measure(path: Path, eps: float, atol: float, rtol: float) -> dict:
+    """What gradstep needs to judge the file, as the record ``transport.write_report`` writes:
+    ``{"kind", "measurements"}``, or ``{"status": "error" | "wrong", "kind", "message"}`` when
+    the file cannot be measured (a wrong status here only ever makes a file worse)."""
+    from autograd.checks.derivatives import BadLossError, GradientMismatchError, measure_gradients
+    from autograd.checks.stepcheck import StepCheckError, measure_step
+    from autograd.checks.tolerance import Tolerance
 
     kind = None
+    tolerance = Tolerance(eps, atol, rtol)
     try:
         kind, params, loss, fn, lr = _parts(_load(path))
         if kind == "step":
@@ -78,46 +78,29 @@ def check(path: Path, eps: float, atol: float, rtol: float) -> dict:
                 isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < math.inf
             ):
                 raise Unusable(f"lr must be a positive number, got {lr!r:.40}")
-            report = check_step(fn, params, loss, lr, eps=eps, atol=atol, rtol=rtol)
+            measured = measure_step(fn, params, loss, None if lr is None else float(lr), tolerance)
         else:
-            report = check_gradients(loss, fn, params, eps=eps, atol=atol, rtol=rtol)
+            measured = measure_gradients(loss, fn, params, tolerance)
     except Unusable as e:
         return {"status": "error", "kind": kind, "message": str(e)}
     except GradientMismatchError as e:  # a gradient of the wrong shape or name: a wrong answer
-        return {"status": "wrong", "kind": kind, "message": str(e), "parameters": {}}
+        return {"status": "wrong", "kind": kind, "message": str(e)}
     except (BadLossError, StepCheckError, TypeError, ValueError) as e:
         return {"status": "error", "kind": kind, "message": f"{type(e).__name__}: {e}"}
     except BaseException as e:  # noqa: BLE001 - the learner's loss, step or grads raised
         return {"status": "error", "kind": kind, "message": f"{type(e).__name__}: {e}"}
-    return {
-        "status": "ok" if report.ok else "wrong",
-        "kind": kind,
-        "message": report.verdict(),
-        "parameters": {
-            p.name: {
-                "entries": p.entries,
-                "wrong": p.wrong,
-                "worst_abs_error": _finite(p.worst_abs_error),
-                "worst_rel_error": _finite(p.worst_rel_error),
-                "verdict": str(p),
-            }
-            for p in report.parameters
-        },
-        "notes": report.notes,
-        "summary": report.summary(),
-        "table": report.table(),
-        "failures": report.table(report.failures()),
-    }
+    return {"kind": kind, "measurements": measured}
 
 
 def main(argv: list[str]) -> int:
-    file, result, eps, atol, rtol = argv
-    from autograd.files import write_file  # ours, before the file's folder can shadow it
+    folder, file, eps, atol, rtol = argv
+    # ours, before the file's folder can shadow them
+    from experiments.checking.transport import write_report
 
-    verdict = check(Path(file), float(eps), float(atol), float(rtol))
+    record = measure(Path(file), float(eps), float(atol), float(rtol))
     sys.stdout.flush()
-    # written last, whole: a file that ended the process early leaves no verdict at all
-    write_file(result, json.dumps(verdict))
+    # written last, whole: a file that ended the process early leaves no report at all
+    write_report(Path(folder), record)
     return 0
 
 
