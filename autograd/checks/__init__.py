@@ -8,6 +8,10 @@ One central difference and one pass rule (``tolerance``: ``|analytic - numeric| 
   hand-written numpy backward);
 - ``stepcheck``: ``check_step`` (one training step as the learner wrote it), with ``tracing``
   recording which arrays it reads and writes;
+- ``diagnoses``: the claims both make about a wrong parameter (kinks, scale, transpose, sign
+  steps, lr dependence), each with the rule that earns it. ``check_step`` and ``check_gradients``
+  are each a *measure* (runs the learner's code, keeps numbers) and a *judge* (numbers only), so
+  ``gradstep check`` judges in its own process;
 - ``testing``: pytest helpers and hypothesis strategies built on the above.
 
 The checks import the engine (``autograd.graph``, ``Value``, ``Tensor``); the engine imports no

@@ -226,6 +226,31 @@ def _by_attribute(step, lr):
     return None
 
 
+def literal_setter(step, estimate: float) -> LrSetter | None:
+    """For a step whose lr is not given: a setter for the number literal in its code within
+    1e-6 of the ``estimate`` (the step size measured from its step), if there is exactly one."""
+    values = {
+        c
+        for fn in _functions(step)
+        for c in _literals(fn.__code__)
+        if abs(c - estimate) <= 1e-6 * abs(estimate)
+    }
+    if len(values) != 1:
+        return None
+    setter = LrSetter.__new__(LrSetter)
+    setter.step = step
+    setter.lr, setter.where, setter._set = _by_literal(step, values.pop())
+    return setter
+
+
+def _literals(code) -> Iterator[float]:
+    for c in code.co_consts:
+        if type(c) is float and c > 0:
+            yield c
+        elif inspect.iscode(c):
+            yield from _literals(c)
+
+
 def _by_literal(step, lr):
     if lr is None:
         return None
@@ -368,9 +393,9 @@ class StepMeasurements(NamedTuple):
     there; the ``lr`` (given, or found where the program keeps it: ``lr_where``; None when it is
     to be estimated); the step ``taken`` (new - old) and the same step ``again`` (a step that
     keeps state differs); from re-runs at lr/10, lr/100 and 10 lr the steps ``smaller``,
-    ``smallest`` and ``larger`` (None when not run or not finite); ``through`` the trace (per parameter, the parameters
-    already updated when its update was computed); ``second`` (point, probe, taken) at a second
-    point, or None; ``notes``."""
+    ``smallest`` and ``larger`` (None when not run or not finite); ``through`` the trace (per
+    parameter, the parameters already updated when its update was computed); ``second``
+    (point, probe, taken) at a second point, or None; ``notes``."""
 
     point: dict
     probe: LossProbe
@@ -415,8 +440,14 @@ def measure_step(
     base = copy_params(params)
     point, probe, notes = choose_point(loss, base, tolerance)
     runner = LrSetter(step, lr)
+    taken = _taken(runner, point, runner.lr)
+    if runner.lr is None:  # perhaps a number written in the code: found from the step's size
+        try:
+            estimate, _ = _estimate_lr(taken, probe.central(tolerance))
+        except StepCheckError:
+            estimate = None
+        runner = (literal_setter(step, estimate) if estimate else None) or runner
     lr = runner.lr
-    taken = _taken(runner, point, lr)
     again = _taken(runner, point, lr)
     smaller = smallest = larger = second = None
     through: dict = {}
@@ -581,7 +612,8 @@ def _order_line(name, summary, yours, numeric, kinks, through, ev, tolerance) ->
     if not all(
         tolerance.passes(r, g) for r, g, k in zip(rest.flat, numeric.flat, kinks.flat) if not k
     ):
-        line += f"; besides the order, {_plain(name, rest, numeric, kinks, ev._replace(second={}), tolerance)}"
+        besides = _plain(name, rest, numeric, kinks, ev._replace(second={}), tolerance)
+        line += f"; besides the order, {besides}"
     return f"{wrong}: {line}; {ORDER_ADVICE}"
 
 
@@ -605,9 +637,9 @@ def _diagnose(
         return summary._replace(
             judged=False,
             diagnosis=(
-                f"not a gradient step: every entry moves by the same {c * ev.lr:.3g} against the sign "
-                "of its gradient (-lr x sign(gradient)), as Adam's first step does (m / sqrt(v) = "
-                "g / |g|); gradstep judges plain gradient steps"
+                f"not a gradient step: every entry moves by the same {c * ev.lr:.3g} against "
+                "the sign of its gradient (-lr x sign(gradient)), as Adam's first step does "
+                "(m / sqrt(v) = g / |g|); gradstep judges plain gradient steps"
             ),
         )
     wrong = f"wrong in {summary.wrong} of {summary.entries} entries"
@@ -615,9 +647,9 @@ def _diagnose(
         were = "were" if len(through) > 1 else "was"
         return summary._replace(
             diagnosis=(
-                f"{wrong}: its step was computed after {', '.join(through)} {were} updated in the same "
-                f"step (seen by tracing its reads and writes; could not confirm by a re-run at a "
-                f"smaller lr: {ev.unconfirmed}); {ORDER_ADVICE}"
+                f"{wrong}: its step was computed after {', '.join(through)} {were} updated in "
+                "the same step (seen by tracing its reads and writes; could not confirm by a "
+                f"re-run at a smaller lr: {ev.unconfirmed}); {ORDER_ADVICE}"
             )
         )
     return summary._replace(diagnosis=f"{wrong}: {_plain(n, yours, numeric, kinks, ev, tolerance)}")

@@ -217,9 +217,11 @@ def judge_record(file: str, record: dict, tolerance: Tolerance) -> FileVerdict:
         )
     kind = record.get("kind")
     if "measurements" not in record:
-        status = record.get("status")
-        status = status if status in ("error", "wrong") else "error"  # never "ok" from there
-        return FileVerdict(file, status, str(record.get("message", "")), kind=kind)
+        status, message = record.get("status"), str(record.get("message", ""))
+        if status not in ("error", "wrong"):  # a verdict is never taken from the file's process
+            status = "error"
+            message = "the file's process reported a verdict of its own; gradstep judges numbers"
+        return FileVerdict(file, status, message, kind=kind)
     try:
         measured = record["measurements"]
         if kind == "step" and isinstance(measured, StepMeasurements):

@@ -36,12 +36,22 @@ class BadReport(ValueError):
     """The report is not one the worker writes (the file interfered with the check)."""
 
 
-def _pack(value, numbers: list):
+class _Numbers(list):
+    """The arrays of a report in order, and how many numbers they hold so far."""
+
+    size = 0
+
+    def add(self, array: np.ndarray) -> int:
+        start = self.size
+        self.append(array.reshape(-1))
+        self.size += array.size
+        return start
+
+
+def _pack(value, numbers: _Numbers):
     if isinstance(value, (np.ndarray, np.floating)):
         array = np.asarray(value, dtype=np.float64)
-        start = sum(a.size for a in numbers)
-        numbers.append(array.reshape(-1))
-        return {"array": [start, list(array.shape)]}
+        return {"array": [numbers.add(array), list(array.shape)]}
     if isinstance(value, tuple) and type(value).__name__ in KINDS:
         fields = {f: _pack(getattr(value, f), numbers) for f in value._fields}
         return {"kind": type(value).__name__, "fields": fields}
@@ -61,7 +71,7 @@ def write_report(folder: Path, record: dict) -> None:
     numbers first, the index last (a process that ends in between leaves no index). When the
     files cannot be written within the file-size limit, a short index says so instead."""
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit a write fails, not the process
-    numbers: list = []
+    numbers = _Numbers()
     index = json.dumps({"record": _pack(record, numbers)})
     flat = np.concatenate(numbers) if numbers else np.zeros(0)
     data = flat.astype("<f8").tobytes()
