@@ -344,3 +344,21 @@ def test_check_gradients_scale_not_claimed_when_it_changes_with_the_point():
     line = str(report.parameters[0])
     assert report.wrong == ["W"] and "scaled" not in line and "exactly" not in line
     assert "not a multiple of the right gradient" in line
+
+
+def test_a_recorded_step_is_checked_at_its_own_point_only():
+    """A step that is the same wherever it starts (one observed update, as gradstep records from
+    a program) cannot be re-run at a second point: its scale is said for this point, and that
+    it was not confirmed."""
+    params = {"v": np.array([1.0, -2.0, 0.5])}
+    delta = {"v": -0.1 * 2 * params["v"] / 4}
+
+    def loss(p):
+        return float(np.sum(p["v"] ** 2))
+
+    report = check_step(lambda p: {"v": p["v"] + delta["v"]}, params, loss, 0.1)
+    assert report.diagnoses["v"] == (
+        "v: wrong in 3 of 3 entries: its step is the right step scaled by 1/4 here (not confirmed "
+        "at a second point: the step is the same at every point (a recorded step))"
+    )
+    assert any("descends loss/4" in n for n in report.notes)

@@ -46,6 +46,7 @@ __all__ = [
     "GradientMeasurements",
     "probe_loss",
     "choose_point",
+    "off_kinks",
     "second_point",
     "measure_gradients",
     "judge_gradients",
@@ -628,15 +629,24 @@ def _kinks_total(probe: LossProbe, tolerance: Tolerance) -> int:
 def choose_point(loss: Callable, base: dict, tolerance: Tolerance) -> tuple[dict, LossProbe, list]:
     """The point to check at: ``base``, unless the loss is not differentiable there in some
     entries (ReLU or abs at exactly 0) and a point moved by about 1e-4 of each entry's size has
-    fewer such entries; then that point, said in a note."""
+    fewer such entries (``off_kinks``); then that point, said in a note."""
     probe = probe_loss(loss, base, tolerance)
+    moved = off_kinks(loss, base, probe, tolerance)
+    return (base, probe, []) if moved is None else moved
+
+
+def off_kinks(
+    loss: Callable, base: dict, probe: LossProbe, tolerance: Tolerance
+) -> tuple[dict, LossProbe, list] | None:
+    """A point moved by about 1e-4 of each entry's size, its probe and a note, when ``base`` has
+    entries where the loss is not differentiable and the moved point has fewer; else None."""
     kinks = _kinks_total(probe, tolerance)
     if not kinks:
-        return base, probe, []
+        return None
     nudged = _moved_point(base, 1e-4, 3)
     probe2 = probe_loss(loss, nudged, tolerance)
     if _kinks_total(probe2, tolerance) >= kinks:
-        return base, probe, []
+        return None
     note = (
         f"at the given parameters the loss is not differentiable in {kinks} entries (a ReLU or "
         "abs at exactly 0): checked at a point moved by about 1e-4 of each entry's size instead"

@@ -31,11 +31,11 @@ from .derivatives import (
     GradientCheckReport,
     LossProbe,
     ParameterSummary,
-    choose_point,
     compare_parameters,
     copy_params,
     entry_label,
     fresh,
+    off_kinks,
     probe_loss,
     second_point,
 )
@@ -395,7 +395,7 @@ class StepMeasurements(NamedTuple):
     keeps state differs); from re-runs at lr/10, lr/100 and 10 lr the steps ``smaller``,
     ``smallest`` and ``larger`` (None when not run or not finite); ``through`` the trace (per
     parameter, the parameters already updated when its update was computed); ``second``
-    (point, probe, taken) at a second point, or None; ``notes``."""
+    (point, probe, taken) at a second point, or None, and ``why_no_second``; ``notes``."""
 
     point: dict
     probe: LossProbe
@@ -408,6 +408,7 @@ class StepMeasurements(NamedTuple):
     larger: dict | None
     through: dict
     second: tuple | None
+    why_no_second: str
     notes: list
 
 
@@ -433,12 +434,22 @@ def _fails_somewhere(taken: dict, numeric: dict, lr: float | None, tolerance: To
     )
 
 
+RECORDED = "the step is the same at every point (a recorded step)"
+
+
+def _close_steps(a: dict, b: dict) -> bool:
+    """Steps equal to rounding: a step that does not change when the weights do."""
+    return all(np.allclose(a[n], b[n], rtol=1e-9, atol=0) for n in a)
+
+
 def measure_step(
     step: Callable, params: Mapping, loss: Callable, lr: float | None, tolerance: Tolerance
 ) -> StepMeasurements:
-    """Run the learner's ``step`` and ``loss`` and keep the numbers ``judge_step`` needs."""
-    base = copy_params(params)
-    point, probe, notes = choose_point(loss, base, tolerance)
+    """Run the learner's ``step`` and ``loss`` and keep the numbers ``judge_step`` needs. The
+    first call is the judged one (a step that keeps state is judged on it); a step that is the
+    same at every point (one recorded step) is checked at its own point only."""
+    point = copy_params(params)
+    probe = probe_loss(loss, point, tolerance)
     runner = LrSetter(step, lr)
     taken = _taken(runner, point, runner.lr)
     if runner.lr is None:  # perhaps a number written in the code: found from the step's size
@@ -451,7 +462,15 @@ def measure_step(
     again = _taken(runner, point, lr)
     smaller = smallest = larger = second = None
     through: dict = {}
+    notes: list = []
+    why_no_second = "the step keeps state between calls"
     if _same_steps(taken, again):
+        moved = off_kinks(loss, point, probe, tolerance)
+        if moved is not None:
+            taken_there = _taken(runner, moved[0], lr)
+            if not _close_steps(taken_there, taken):
+                point, probe, notes = moved
+                taken = again = taken_there
         try:
             traced = trace_updates(step, point, lambda s, p: runner.call(p, lr))
             through = {n: sorted(v) for n, v in traced.items()}
@@ -461,25 +480,19 @@ def measure_step(
             smaller = _quiet_taken(runner, point, lr / 10)
             smallest = _quiet_taken(runner, point, lr / 100)
             larger = _quiet_taken(runner, point, lr * 10)
+        why_no_second = "not needed"
         if _fails_somewhere(taken, probe.central(tolerance), lr, tolerance):
             point2 = second_point(point)
             taken2 = _quiet_taken(runner, point2, lr)
-            if taken2 is not None:
+            why_no_second = "the step failed there"
+            if taken2 is not None and _close_steps(taken2, taken):
+                why_no_second = RECORDED
+            elif taken2 is not None:
                 second = (point2, probe_loss(loss, point2, tolerance), taken2)
     return StepMeasurements(
-        point,
-        probe,
-        lr,
-        runner.where,
-        taken,
-        again,
-        smaller,
-        smallest,
-        larger,
-        through,
-        second,
-        notes,
-    )
+        point, probe, lr, runner.where, taken, again, smaller, smallest, larger, through,
+        second, why_no_second, notes,
+    )  # fmt: skip
 
 
 # -- judging: numbers only ----------------------------------------------------------------------
@@ -585,8 +598,8 @@ def _plain(name: str, yours, numeric, kinks, ev: _Evidence, tolerance: Tolerance
     climbs = ": the step climbs the loss" if c < 0 else ""
     if name not in ev.second:
         return (
-            f"its step is {format_scale(c)} x the right step here{climbs} (not confirmed at a "
-            f"second point: {ev.no_second})"
+            f"its step is the right step scaled by {format_scale(c)} here{climbs} (not confirmed "
+            f"at a second point: {ev.no_second})"
         )
     c2 = common_factor(*ev.second[name], tolerance)
     if same_factor(c, c2, tolerance):
@@ -660,7 +673,11 @@ def _loss_note(parameters: list[ParameterSummary]) -> list[str]:
     one 1/k or k and every one-entry parameter by the same ratio."""
     single = [p for p in parameters if p.entries == 1]
     many = [p for p in parameters if p.entries > 1]
-    scales = {p.diagnosis.rsplit("scaled by ", 1)[-1] for p in many if p.diagnosis}
+    scales = {
+        p.diagnosis.rsplit("scaled by ", 1)[-1].split(" ")[0].rstrip(":")
+        for p in many
+        if p.diagnosis
+    }
     if not many or len(scales) != 1 or not all("scaled by" in p.diagnosis for p in many):
         return []
     scale = scales.pop()
@@ -696,14 +713,12 @@ def judge_step(m: StepMeasurements, tolerance: Tolerance) -> StepCheckReport:
     yours = {n: -t / lr for n, t in m.taken.items()}
     rows, summaries = compare_parameters(yours, numeric, tolerance, kinks)
     order, unconfirmed = _order_evidence(m, lr, yours) if not estimated else ({}, "lr not known")
-    second, no_second = {}, "the step keeps state between calls"
+    second, no_second = {}, m.why_no_second
     if m.second is not None:
         point2, probe2, taken2 = m.second
         numeric2 = probe2.central(tolerance)
         second = {n: (-taken2[n] / lr, numeric2[n]) for n in numeric}
-    elif _same_steps(m.taken, m.again):
-        no_second = "the step failed there"
-    else:
+    if not _same_steps(m.taken, m.again):
         notes.append(_state_note(m.taken, m.again))
     ev = _Evidence(lr, numeric, kinks, yours, order, unconfirmed, second, no_second)
     summaries = [_diagnose(s, m, ev, tolerance) for s in summaries]
