@@ -518,60 +518,79 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _point_options(args) -> dict:
+    """The network and point options of ``graph`` and ``step`` (``one_point``'s arguments)."""
+    return dict(
+        data=args.data,
+        sample=args.sample,
+        sizes=args.sizes,
+        activation=args.activation,
+        bias=args.bias,
+        seed=args.seed,
+        loss=getattr(args, "loss", "bce"),
+    )
+
+
+def _collapse(args) -> str | None:
+    return None if args.collapse == "none" else args.collapse
+
+
 def cmd_graph(args) -> int:
-    from autograd import render
-    from autograd.views.drawing import TooManyNodesError
+    from .one_point import graph_file
 
     _check_output_file("--out", args.out, (".svg", ".png", ".pdf"))
-    fmt = args.out.suffix.lstrip(".")
-    net, x, _, about = _network_on_one_point(args)
-    out = net(list(x[0]))
-    root = out[0] if isinstance(out, list) else out
-    if args.after_backward:
-        root.backward()
-    collapse = None if args.collapse == "none" else args.collapse
-    try:
-        path = render(
-            root,
-            args.out,
-            format=fmt,
-            collapse=collapse,
-            expand=args.expand,
-            max_nodes=args.max_nodes,
-            title=about,
-        )
-    except TooManyNodesError as e:
-        raise ValueError(e.advice("", collapse="--collapse {}", limit="--max-nodes")) from None
+    path = graph_file(
+        args.out,
+        collapse=_collapse(args),
+        expand=args.expand,
+        after_backward=args.after_backward,
+        max_nodes=args.max_nodes,
+        **_point_options(args),
+    )
     print(f"graph: {path}")
     return 0
 
 
-def _network_on_one_point(args):
-    """The command's network (Value engine) and the chosen point of its data set."""
-    from nets import ValueMLP
+def cmd_step(args) -> int:
+    from .one_point import step_page
 
-    from .datasets import load_dataset, telling_sample
-
-    X, y = load_dataset(args.data, seed=args.seed)
-    if args.sample is not None and args.sample >= len(X):
-        raise ValueError(f"--sample {args.sample} is out of range: {args.data} has {len(X)} points")
-    if args.sizes[0] != 2:
-        raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
-    net = ValueMLP(args.sizes, activation=args.activation, bias=args.bias, seed=args.seed)
-    if args.sample is None:
-        args.sample = telling_sample(net, X, y, getattr(args, "loss", "bce"))
-    point = tuple(round(float(v), 3) for v in X[args.sample])
-    about = (
-        f"{'-'.join(map(str, args.sizes))} {args.activation} net on {args.data} point "
-        f"{args.sample} {point}, label {int(y[args.sample, 0])}"
+    _check_output_file("--out", args.out, (".html",))
+    path, count = step_page(
+        args.out, collapse=_collapse(args), forward=args.forward, **_point_options(args)
     )
-    return net, X[args.sample : args.sample + 1], y[args.sample : args.sample + 1], about
+    print(f"steps: {path} ({count} steps; open it in a browser)")
+    return 0
+
+
+def _network_on_data(args):
+    """The network and data options of ``train`` and ``watch``."""
+    from .train import NetworkOnData
+
+    return NetworkOnData(
+        data=args.data,
+        n=args.n,
+        data_seed=args.data_seed,
+        engine=args.engine,
+        sizes=args.sizes,
+        activation=args.activation,
+        output_activation=args.output_activation,
+        bias=args.bias,
+        init=args.init,
+    )
+
+
+def _training(args) -> dict:
+    """The training options ``train`` and ``watch`` share (``train.train``'s arguments)."""
+    return dict(
+        optimizer=args.optimizer,
+        loss=args.loss,
+        reduction=args.reduction,
+        quiet=args.quiet,
+    )
 
 
 def cmd_watch(args) -> int:
-    import numpy as np
-
-    from .timeline.record import watch
+    from .timeline.record import watch_and_save
 
     _check_output_file("--out", args.out, (".html",))
     lrs, seeds = args.lr, args.seed
@@ -580,48 +599,16 @@ def cmd_watch(args) -> int:
             f"--lr has {len(lrs)} values and --seed {len(seeds)}: give one of them a single "
             "value, or both the same number"
         )
-    X, y, model = _data_and_model(args, seeds[0])
-    runs = max(len(lrs), len(seeds))
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run is said by name below
-        tl = watch(
-            model,
-            X,
-            y,
-            every=args.every,
-            lr=lrs * runs if len(lrs) == 1 else lrs,
-            seed=seeds if len(seeds) > 1 else None,  # one seed: the model above, copied per run
-            optimizer=args.optimizer,
-            epochs=args.epochs,
-            loss=args.loss,
-            reduction=args.reduction,
-            log_every=0,
-            quiet=args.quiet,
-        )
-    path = tl.save(args.out)
-    finals = "; ".join(_run_summary(run) for run in tl.runs)
-    print(f"timeline: {path} ({len(tl.runs)} run(s), {len(tl.epochs)} epochs recorded; {finals})")
-    return 0
-
-
-def _run_summary(run) -> str:
-    """One watched run's end: its loss and accuracy, or the epoch it diverged at."""
-    if run.diverged_at is not None:
-        return f"{run.label}: diverged at epoch {run.diverged_at} (loss {run.loss[-1]:g})"
-    return f"{run.label}: loss {run.loss[-1]:.4g}, accuracy {100 * run.accuracy[-1]:.2f}%"
-
-
-def cmd_step(args) -> int:
-    from autograd import stepper
-
-    _check_output_file("--out", args.out, (".html",))
-    net, x, y, about = _network_on_one_point(args)
-    loss = net.loss(x, y, loss=args.loss)
-    collapse = None if args.collapse == "none" else args.collapse
-    steps = stepper(
-        loss, collapse=collapse, forward=args.forward, title=f"{args.loss} loss of a {about}"
+    line = watch_and_save(
+        _network_on_data(args),
+        args.out,
+        lrs=lrs,
+        seeds=seeds,
+        every=args.every,
+        epochs=args.epochs,
+        **_training(args),
     )
-    path = steps.save(args.out)
-    print(f"steps: {path} ({len(steps)} steps; open it in a browser)")
+    print(line)
     return 0
 
 
@@ -651,81 +638,25 @@ def _check_output_file(option: str, path: Path, suffixes: tuple[str, ...]) -> No
         raise ValueError(str(e)) from None
 
 
-# bytes per number held: a float64 on the array engines, a graph node (~200 B) on the Value engine
-_BYTES_PER_NUMBER = {"numpy": 1, "tensor": 1, "value": 25}
-
-
-def _check_training_memory(args) -> None:
-    """Refuse --sizes/--n that cannot fit before the data or the network are made."""
-    from nets.budget import check_memory
-    from nets.population import estimate_bytes
-
-    points = 21 if args.data == "xor" else args.n
-    need = estimate_bytes(args.sizes, 1, points, args.bias) * _BYTES_PER_NUMBER[args.engine]
-    check_memory(need, f"training a {'-'.join(map(str, args.sizes))} network on {points} points",
-                 "use smaller --sizes or --n")  # fmt: skip
-
-
-def _data_and_model(args, seed: int):
-    """The data set and the network that ``train`` and ``watch`` build from their options,
-    checked before anything is made (2-D data, memory)."""
-    from nets import make_mlp
-
-    from .datasets import load_dataset
-
-    if args.sizes[0] != 2:
-        raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {args.sizes[0]}")
-    _check_training_memory(args)
-    X, y = load_dataset(args.data, n=args.n, seed=args.data_seed)
-    model = make_mlp(
-        args.engine,
-        layer_sizes=args.sizes,
-        activation=args.activation,
-        output_activation=args.output_activation,
-        bias=args.bias,
-        seed=seed,
-        init=args.init,
-    )
-    return X, y, model
-
-
 def cmd_train(args) -> int:
-
-    from . import plots
-    from .train import prediction_lines, summary_line, train
+    from .train import train_and_report
 
     if args.plots is not None:
         _check_writable_prefix(args.plots)
     if args.save is not None:
         _check_output_file("--save", args.save, (".npz",))
-    X, y, model = _data_and_model(args, args.seed)
-    history = train(
-        model,
-        X,
-        y,
-        optimizer=args.optimizer,
+    lines = train_and_report(
+        _network_on_data(args),
+        args.seed,
+        plots=args.plots,
+        save=args.save,
         lr=args.lr,
         epochs=args.epochs,
-        loss=args.loss,
-        reduction=args.reduction,
         log_every=args.log_every,
-        quiet=args.quiet,
+        **_training(args),
     )
-    if not args.quiet:
-        for line in prediction_lines(model, X, y):
-            print(line)
-    print(summary_line(model, X, y))
-    if args.plots is not None:
-        prefix = args.plots
-        plots.learning_curves(
-            [(f"{args.engine}, seed {args.seed}", history.epoch, history.loss)],
-            f"{prefix}_curve.png",
-        )
-        plots.comparison(X, y, model.predict(X), f"{prefix}_comparison.png")
-        plots.decision_boundary(model.predict, X, y, f"{prefix}_boundary.png")
-        print(f"plots: {prefix}_curve.png {prefix}_comparison.png {prefix}_boundary.png")
-    if args.save is not None:
-        print(f"saved: {model.save(args.save)}")
+    for line in lines:
+        print(line)
     return 0
 
 

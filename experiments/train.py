@@ -19,6 +19,8 @@ __all__ = [
     "mse",
     "prediction_lines",
     "summary_line",
+    "NetworkOnData",
+    "train_and_report",
 ]
 
 
@@ -202,3 +204,92 @@ def summary_line(model: MLP, X: np.ndarray, y: np.ndarray) -> str:
     """``loss=0.03844 accuracy=100.00%`` (MSE and the share of rounded predictions right)."""
     pred = model.predict(X)
     return f"loss={mse(pred, y):.5f} accuracy={100 * accuracy(pred, y):.2f}%"
+
+
+# -- the `gradstep train` and `watch` commands' network and data -----------------------------------
+# bytes per number held: a float64 on the array engines, a graph node (~200 B) on the Value engine
+BYTES_PER_NUMBER = {"numpy": 1, "tensor": 1, "value": 25}
+
+
+@dataclass(frozen=True)
+class NetworkOnData:
+    """The network and data set a command trains: the data set's name, points and seed, and the
+    network's engine, layer sizes, activations, bias and initialisation (its seed is the run's).
+    """
+
+    data: str = "xor"
+    n: int = 100
+    data_seed: int = 0
+    engine: str = "numpy"
+    sizes: tuple[int, ...] = (2, 4, 4, 1)
+    activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    bias: bool = False
+    init: str = "lab"
+
+    def check(self) -> None:
+        """Before anything is made: 2-D data, and the memory training needs."""
+        from nets.budget import check_memory
+        from nets.population import estimate_bytes
+
+        if self.sizes[0] != 2:
+            raise ValueError(f"--sizes must start with 2 (the data are 2-D), got {self.sizes[0]}")
+        points = 21 if self.data == "xor" else self.n
+        need = estimate_bytes(self.sizes, 1, points, self.bias) * BYTES_PER_NUMBER[self.engine]
+        what = f"training a {'-'.join(map(str, self.sizes))} network on {points} points"
+        check_memory(need, what, "use smaller --sizes or --n")
+
+    def parameters(self) -> int:
+        """How many weights and biases the network has."""
+        from nets.init import parameter_shapes
+
+        return int(sum(np.prod(s) for s in parameter_shapes(tuple(self.sizes), self.bias).values()))
+
+    def make(self, seed: int):
+        """(X, y, model): the data set and the network initialised from ``seed`` (checked first)."""
+        from nets import make_mlp
+
+        from .datasets import load_dataset
+
+        self.check()
+        X, y = load_dataset(self.data, n=self.n, seed=self.data_seed)
+        model = make_mlp(
+            self.engine,
+            layer_sizes=self.sizes,
+            activation=self.activation,
+            output_activation=self.output_activation,
+            bias=self.bias,
+            seed=seed,
+            init=self.init,
+        )
+        return X, y, model
+
+
+def train_and_report(
+    setup: NetworkOnData,
+    seed: int,
+    *,
+    plots: str | None = None,
+    save: str | None = None,
+    quiet: bool = False,
+    **train_args,
+) -> list[str]:
+    """``gradstep train``: make the network and data, train (printing the lab's epoch lines as
+    ``train`` does), write the plots (``PREFIX_curve.png``, ``_comparison.png``,
+    ``_boundary.png``) and the saved weights if asked; return the lines that follow: each
+    point's prediction (unless ``quiet``), the summary, what was written."""
+    from . import plots as figures
+
+    X, y, model = setup.make(seed)
+    history = train(model, X, y, quiet=quiet, **train_args)
+    lines = [] if quiet else prediction_lines(model, X, y)
+    lines.append(summary_line(model, X, y))
+    if plots is not None:
+        curve = [(f"{setup.engine}, seed {seed}", history.epoch, history.loss)]
+        figures.learning_curves(curve, f"{plots}_curve.png")
+        figures.comparison(X, y, model.predict(X), f"{plots}_comparison.png")
+        figures.decision_boundary(model.predict, X, y, f"{plots}_boundary.png")
+        lines.append(f"plots: {plots}_curve.png {plots}_comparison.png {plots}_boundary.png")
+    if save is not None:
+        lines.append(f"saved: {model.save(save)}")
+    return lines

@@ -646,3 +646,25 @@ def test_gradstep_watch_draws_a_diverged_run_as_diverged(browser, tmp_path, acti
     page.screenshot(path=str(tmp_path / f"diverged_{activation}.png"))
     assert seen.errors == []
     page.close()
+
+
+def test_gradstep_watch_refuses_a_recording_too_large_before_any_work(
+    tmp_path, monkeypatch, capsys
+):
+    """The issue's 2-1000-1000-1 every 1 for 100,000 epochs (about 4.4 TiB): exit 2, one line
+    naming --every and a value that fits, no network made (well under a second) and no file."""
+    import time
+
+    from experiments.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    made = []
+    monkeypatch.setattr("nets.make_mlp", lambda *a, **k: made.append(1))
+    t = time.process_time()
+    args = ["watch", "--sizes", "2-1000-1000-1", "--every", "1", "--epochs", "100000"]
+    assert main(args) == 2
+    assert time.process_time() - t < 0.5 and made == []
+    err = capsys.readouterr().err
+    assert err.startswith("gradstep: error: recording 1 run(s) of 1,003,000 parameters")
+    assert "record less often: every (--every) " in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -37,7 +37,15 @@ from nets import NumpyMLP, ValueMLP
 
 from ..train import accuracy, train
 
-__all__ = ["watch", "Timeline", "Run", "TIMELINE"]
+__all__ = [
+    "watch",
+    "watch_and_save",
+    "run_summary",
+    "check_recording",
+    "Timeline",
+    "Run",
+    "TIMELINE",
+]
 
 LISTABLE = ("lr", "seed")
 NEURON_BOXES = 16  # the widest layer a timeline's stepper draws neuron by neuron
@@ -378,3 +386,39 @@ class Timeline:
             view = view[0]
         bundle.update({k: v for k, v in view.items() if k != "text/plain"})
         return bundle
+
+
+def run_summary(run: Run) -> str:
+    """One watched run's end: its loss and accuracy, or the epoch it diverged at."""
+    if run.diverged_at is not None:
+        return f"{run.label}: diverged at epoch {run.diverged_at} (loss {run.loss[-1]:g})"
+    return f"{run.label}: loss {run.loss[-1]:.4g}, accuracy {100 * run.accuracy[-1]:.2f}%"
+
+
+def watch_and_save(
+    setup, out: str | os.PathLike, *, lrs: list, seeds: list, every: int, epochs: int, **train_args
+) -> str:
+    """``gradstep watch``: one run per learning rate or seed (a single value is shared by every
+    run), the recording's memory checked before the network is made, the page written to
+    ``out``; returns the line that says what was recorded and how each run ended (a diverged
+    run by name, numpy's overflow warnings silenced). ``setup`` is a
+    ``train.NetworkOnData``."""
+    runs = max(len(lrs), len(seeds))
+    setup.check()
+    check_recording(setup.parameters(), runs, epochs, every)
+    X, y, model = setup.make(seeds[0])
+    with np.errstate(over="ignore", invalid="ignore"):  # said by name in the summary
+        tl = watch(
+            model,
+            X,
+            y,
+            every=every,
+            lr=lrs * runs if len(lrs) == 1 else lrs,
+            seed=seeds if len(seeds) > 1 else None,  # one seed: the model above, copied per run
+            epochs=epochs,
+            log_every=0,
+            **train_args,
+        )
+    path = tl.save(out)
+    finals = "; ".join(run_summary(run) for run in tl.runs)
+    return f"timeline: {path} ({len(tl.runs)} run(s), {len(tl.epochs)} epochs recorded; {finals})"
