@@ -51,6 +51,8 @@ __all__ = [
     "export_torch",
     "import_torch",
     "TorchMissingError",
+    "computes_otherwise",
+    "global_hooks",
 ]
 
 # gradstep activation name -> torch.nn class name
@@ -210,7 +212,11 @@ def from_torch(module, input_shape=None, engine: str = "numpy") -> Module:
     alike, becomes an MLP on ``engine`` (``value`` to draw and step through it); anything else
     becomes a ``nets.Sequential``, which needs ``input_shape`` (one sample's shape, e.g.
     ``(1, 12, 12)``) when it starts with a convolution. Layers gradstep cannot take are named,
-    all of them at once, in a ``ValueError``."""
+    all of them at once, in a ``ValueError``; so is whatever makes a module compute something
+    else than its class (``computes_otherwise``: hooks, global ones included, a ``forward`` set
+    on the instance, parametrizations such as ``weight_norm``, complex weights). Last, the
+    network built is run beside ``module`` on a probe batch: outputs that differ by more than
+    the module's dtype explains (sqrt(eps) relative) are refused, never handed back."""
     torch = import_torch()
     nn = torch.nn
     if isinstance(module, nn.Linear) and not isinstance(module, nn.Sequential):
@@ -219,15 +225,39 @@ def from_torch(module, input_shape=None, engine: str = "numpy") -> Module:
         raise TypeError(
             f"from_torch takes an nn.Sequential (or one nn.Linear), got {type(module).__name__}"
         )
-    if _own_forward(module, nn.Sequential) or _hooked(module):
+    everywhere = global_hooks(torch)
+    if everywhere:
+        raise ValueError(
+            f"from_torch cannot reproduce any module while {' and '.join(everywhere)} is "
+            "registered: it changes what every module computes (remove it with its handle's "
+            ".remove() first)"
+        )
+    if _own_forward(module, nn.Sequential) or computes_otherwise(nn, module):
+        reasons = computes_otherwise(nn, module) or ["its own forward"]
         raise ValueError(
             f"from_torch cannot reproduce {type(module).__name__}: it changes how nn.Sequential "
-            "computes (its own forward, or hooks)"
+            f"computes ({'; '.join(reasons)})"
         )
     # every entry, repeats included (named_children() lists a module used twice only once)
     children = [(name, child) for name, child in module._modules.items() if child is not None]
     if not children:
         raise ValueError("from_torch got an empty nn.Sequential")
+    layers = _gradstep_layers(nn, children)
+    weights = [
+        {k: v.detach().to("cpu", torch.float64).numpy().copy() for k, v in child.named_parameters()}
+        for _, child in children
+    ]
+    mlp = _as_mlp(layers)
+    if mlp is not None:
+        net = _mlp_with(engine, mlp, layers, weights)
+    else:
+        net = _sequential_with(engine, layers, weights, input_shape, type(children[0][1]).__name__)
+    _check_reproduces(torch, module, net)
+    return net
+
+
+def _gradstep_layers(nn, children: list) -> list[Layer]:
+    """gradstep's layer for each child, or one ``ValueError`` naming every child it cannot be."""
     layers, problems, first_use = [], [], {}
     for name, child in children:
         if id(child) in first_use and list(child.parameters()):
@@ -248,38 +278,38 @@ def from_torch(module, input_shape=None, engine: str = "numpy") -> Module:
             + " (gradstep has Linear, Conv2d, MaxPool2d, AvgPool2d, Flatten, Sigmoid, Tanh, "
             "ReLU, LeakyReLU(0.01), Identity)"
         )
-    weights = [
-        {k: v.detach().to("cpu", torch.float64).numpy().copy() for k, v in child.named_parameters()}
-        for _, child in children
-    ]
-    mlp = _as_mlp(layers)
-    if mlp is not None:
-        sizes, hidden, output, bias = mlp
-        net = make_mlp(
-            engine, layer_sizes=sizes, activation=hidden, output_activation=output, bias=bias
-        )
-        state, k = {}, 0
-        for layer, w in zip(layers, weights):
-            if isinstance(layer, Linear):
-                k += 1
-                state[f"W{k}"] = w["weight"].T
-                if bias:
-                    state[f"b{k}"] = w["bias"]
-        net.load_state_dict(state)
-        return net
+    return layers
+
+
+def _mlp_with(engine: str, mlp: tuple, layers: list, weights: list) -> Module:
+    sizes, hidden, output, bias = mlp
+    net = make_mlp(
+        engine, layer_sizes=sizes, activation=hidden, output_activation=output, bias=bias
+    )
+    state, k = {}, 0
+    for layer, w in zip(layers, weights):
+        if isinstance(layer, Linear):
+            k += 1
+            state[f"W{k}"] = w["weight"].T
+            if bias:
+                state[f"b{k}"] = w["bias"]
+    net.load_state_dict(state)
+    return net
+
+
+def _sequential_with(engine: str, layers: list, weights: list, input_shape, first: str):
     if engine not in ("numpy", "tensor"):
         raise ValueError(
             f"this module is not a plain Linear stack, so it becomes a nets.Sequential, which "
             f"runs on Tensor nodes; engine {engine!r} does not apply"
         )
     if input_shape is None:
-        first = layers[0]
-        if not isinstance(first, Linear):
+        if not isinstance(layers[0], Linear):
             raise ValueError(
                 f"from_torch needs input_shape= (one sample, e.g. (1, 12, 12)) for a module "
-                f"that starts with {type(children[0][1]).__name__}"
+                f"that starts with {first}"
             )
-        input_shape = (first.inputs,)
+        input_shape = (layers[0].inputs,)
     net = Sequential(layers, input_shape)
     state = {}
     for (_, local), layer, w in zip(net._names, layers, weights):
@@ -291,6 +321,98 @@ def from_torch(module, input_shape=None, engine: str = "numpy") -> Module:
     return net
 
 
+# torch.nn.modules.module's registries of hooks that run around every module's forward/backward
+_GLOBAL_HOOKS = {
+    "_global_forward_hooks": "a global forward hook (register_module_forward_hook)",
+    "_global_forward_pre_hooks": "a global forward pre-hook (register_module_forward_pre_hook)",
+    "_global_backward_hooks": "a global backward hook (register_module_full_backward_hook)",
+    "_global_backward_pre_hooks": (
+        "a global backward pre-hook (register_module_full_backward_pre_hook)"
+    ),
+}
+
+
+def global_hooks(torch) -> list[str]:
+    """The hooks registered for every module at once, by what registers them."""
+    registry = torch.nn.modules.module
+    return [what for name, what in _GLOBAL_HOOKS.items() if getattr(registry, name, None)]
+
+
+def computes_otherwise(nn, m) -> list[str]:
+    """What makes this module instance compute something else than its class says, or
+    something gradstep cannot hold: each named (an empty list when there is nothing)."""
+    found = []
+    if "forward" in vars(m) or "_call_impl" in vars(m):
+        found.append("a forward set on the instance")
+    pre = list(m._forward_pre_hooks.values())
+    norms = sorted({type(h).__name__ for h in pre if type(h).__name__ in _NORM_HOOKS})
+    if norms:
+        found.append(f"{' and '.join(_NORM_HOOKS[n] for n in norms)} (a forward pre-hook)")
+    elif pre:
+        found.append("forward pre-hooks")
+    if m._forward_hooks:
+        found.append("forward hooks")
+    if m._backward_hooks or m._backward_pre_hooks:
+        found.append("backward hooks")
+    if nn.utils.parametrize.is_parametrized(m):
+        names = ", ".join(m.parametrizations.keys())
+        found.append(
+            f"parametrized {names} (torch.nn.utils.parametrize, as weight_norm does; "
+            f"torch.nn.utils.parametrize.remove_parametrizations(module, {names!r}) keeps "
+            "their current values as plain weights)"
+        )
+    odd: dict[str, list[str]] = {}  # dtype -> the parameters held in it
+    for name, p in m.named_parameters(recurse=False):
+        if p.is_complex() or not p.is_floating_point():
+            odd.setdefault(str(p.dtype).removeprefix("torch."), []).append(name)
+        elif p.is_meta:
+            found.append(f"{name} is on the meta device (it has no values)")
+        if getattr(p, "_backward_hooks", None) or getattr(p, "_post_accumulate_grad_hooks", None):
+            found.append(f"gradient hooks on {name}")
+    for dtype, names in odd.items():
+        verb = "is" if len(names) == 1 else "are"
+        found.append(f"{' and '.join(names)} {verb} {dtype} (gradstep computes with real numbers)")
+    return found
+
+
+_NORM_HOOKS = {"WeightNorm": "torch.nn.utils.weight_norm", "SpectralNorm": "spectral_norm"}
+
+
+def _check_reproduces(torch, module, net: Module) -> None:
+    """Run ``module`` and ``net`` on one probe batch (3 standard-normal samples, seed 0):
+    refuse ``net`` unless max|net - module| <= sqrt(eps) (1 + max|module|), eps that of the
+    module's dtype (float64: 1.5e-8; float32: 3.5e-4), whatever the module does unseen (a
+    patched class or function)."""
+    params = list(module.parameters())
+    dtype = params[0].dtype if params else torch.float64
+    device = params[0].device if params else "cpu"
+    shape = getattr(net, "input_shape", None) or (net.layer_sizes[0],)
+    X = np.random.default_rng(0).standard_normal((3, *shape))
+    try:
+        with torch.no_grad():
+            out = module(torch.from_numpy(X).to(device=device, dtype=dtype))
+        theirs = out.detach().to("cpu", torch.float64).numpy()
+    except Exception as e:  # noqa: BLE001 - whatever the module raises is reported by name
+        raise ValueError(
+            f"from_torch could not run the module on a probe batch of shape {X.shape} "
+            f"({type(e).__name__}: {e})"
+        ) from None
+    ours = net.predict(X)
+    tol = float(np.sqrt(torch.finfo(dtype).eps)) * (1 + float(np.abs(theirs).max(initial=0)))
+    off = (
+        np.inf
+        if theirs.size != ours.size
+        else float(np.abs(ours - theirs.reshape(ours.shape)).max(initial=0))
+    )
+    if not off <= tol:
+        raise ValueError(
+            f"from_torch built a network whose outputs differ from the module's by {off:.3g} "
+            f"on a probe batch (more than {tol:.2g}, what {dtype} rounding explains): the module "
+            "computes something else than its layers say (a patched class or function?); "
+            "refusing it"
+        )
+
+
 class _Unsupported(Exception):
     pass
 
@@ -300,18 +422,17 @@ def _own_forward(m, base) -> bool:
     return type(m).forward is not base.forward
 
 
-def _hooked(m) -> bool:
-    return bool(m._forward_hooks or m._forward_pre_hooks)
-
-
 _EXACT = ("Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten")
 
 
 def _gradstep_layer(nn, m) -> Layer:
     kind = type(m).__name__
     base = next((getattr(nn, k) for k in _EXACT if isinstance(m, getattr(nn, k))), None)
-    if (base is not None and _own_forward(m, base)) or _hooked(m):
+    if base is not None and _own_forward(m, base):
         raise _Unsupported(f"{kind} (its own forward or hooks: gradstep cannot reproduce it)")
+    otherwise = computes_otherwise(nn, m)
+    if otherwise:
+        raise _Unsupported(f"{kind} ({'; '.join(otherwise)}: gradstep cannot reproduce it)")
     if isinstance(m, nn.Linear):
         return Linear(m.in_features, m.out_features, bias=m.bias is not None)
     if isinstance(m, nn.Conv2d):

@@ -258,7 +258,7 @@ def test_from_torch_refuses_what_it_cannot_reproduce_exactly():
         from_torch(Reversed(nn.Linear(2, 2), nn.Linear(2, 1)))
     hooked = nn.Linear(2, 1)
     hooked.register_forward_hook(lambda m, i, o: o * 3)
-    with pytest.raises(ValueError, match="0: Linear \\(its own forward or hooks"):
+    with pytest.raises(ValueError, match="0: Linear \\(forward hooks: gradstep cannot reproduce"):
         from_torch(nn.Sequential(hooked))
     torch.manual_seed(0)
     plain = nn.Sequential(Plain(2, 3), nn.Tanh(), nn.Linear(3, 1)).double()
@@ -267,6 +267,113 @@ def test_from_torch_refuses_what_it_cannot_reproduce_exactly():
     shared_act = nn.Tanh()  # a parameter-free module used twice is the same computation
     ok = nn.Sequential(nn.Linear(2, 3), shared_act, nn.Linear(3, 1), shared_act).double()
     assert rel_diff(from_torch(ok).predict(X), ok(torch.tensor(X)).detach().numpy()) <= 1e-12
+
+
+def _stack():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+
+
+def test_from_torch_refuses_parametrizations_by_name():
+    """weight_norm by parametrization (the review's raw KeyError 'weight') and the older
+    weight_norm hook: refused, naming the layer, what changes it and the way out."""
+    import warnings
+
+    net = _stack()
+    torch.nn.utils.parametrizations.weight_norm(net[0])
+    with pytest.raises(
+        ValueError,
+        match=r"0: ParametrizedLinear \(parametrized weight \(torch"
+        r".nn.utils.parametrize.*remove_parametrizations\(module, 'weight'\)",
+    ):
+        from_torch(net)  # fmt: skip
+    torch.nn.utils.parametrize.remove_parametrizations(net[0], "weight")
+    X = np.random.default_rng(1).standard_normal((5, 2))
+    theirs = net.double()(torch.tensor(X)).detach().numpy()
+    assert rel_diff(from_torch(net).predict(X), theirs) <= 1e-12  # baked in: reproduced
+    old = _stack()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch deprecates the hook form
+        torch.nn.utils.weight_norm(old[2])
+    with pytest.raises(ValueError, match=r"2: Linear \(torch.nn.utils.weight_norm \(a forward"):
+        from_torch(old)
+
+
+def test_from_torch_refuses_complex_and_integer_weights_by_name():
+    """complex128 layers (the review saw outputs off by 0.37, the imaginary parts dropped)."""
+    nn = torch.nn
+    net = nn.Sequential(nn.Linear(2, 3, dtype=torch.complex128), nn.Tanh(), nn.Linear(3, 1))
+    with pytest.raises(
+        ValueError,
+        match=r"0: Linear \(weight and bias are complex128 \(gradstep "
+        r"computes with real numbers\)",
+    ) as info:
+        from_torch(net)  # fmt: skip
+    assert "1: Tanh" not in str(info.value) and "2: Linear" not in str(info.value)
+    lin = nn.Linear(2, 1, bias=False)
+    lin.weight = nn.Parameter(torch.ones(1, 2, dtype=torch.int64), requires_grad=False)
+    with pytest.raises(ValueError, match=r"0: Linear \(weight is int64"):
+        from_torch(nn.Sequential(lin))
+
+
+def test_from_torch_refuses_a_forward_set_on_the_instance():
+    """module.forward replaced on the instance (the review's off-by-0.01): the class's
+    forward is not what runs, so it is refused, on a layer or on the Sequential itself."""
+    net = _stack()
+    original = net[0].forward
+    net[0].forward = lambda x: original(x) * 1.01
+    with pytest.raises(ValueError, match=r"0: Linear \(a forward set on the instance"):
+        from_torch(net)
+    outer = _stack()
+    whole = outer.forward
+    outer.forward = lambda x: whole(x) + 0.5
+    with pytest.raises(ValueError, match=r"cannot reproduce Sequential: .*\(a forward set on the"):
+        from_torch(outer)
+
+
+def test_from_torch_refuses_global_and_backward_hooks_by_name():
+    """A global forward hook (the review's off-by-0.39) changes every module: refused while it
+    is registered, accepted once removed. Backward hooks and gradient hooks on a weight change
+    the gradients gradstep would compute: refused too."""
+    registry = torch.nn.modules.module
+    net = _stack()
+    for register, what in (
+        (registry.register_module_forward_hook, "a global forward hook"),
+        (registry.register_module_forward_pre_hook, "a global forward pre-hook"),
+        (registry.register_module_full_backward_hook, "a global backward hook"),
+    ):
+        handle = register(lambda *args: None)
+        try:
+            with pytest.raises(ValueError, match=f"while {what} \\(register_module_"):
+                from_torch(net)
+        finally:
+            handle.remove()
+    from_torch(net)  # nothing registered any more: accepted
+    net[2].register_full_backward_hook(lambda m, gi, go: None)
+    with pytest.raises(ValueError, match=r"2: Linear \(backward hooks"):
+        from_torch(net)
+    net = _stack()
+    net[0].weight.register_hook(lambda g: 2 * g)
+    with pytest.raises(ValueError, match=r"0: Linear \(gradient hooks on weight"):
+        from_torch(net)
+
+
+def test_from_torch_checks_its_network_against_the_module_on_a_probe_batch(monkeypatch):
+    """What no attribute shows (a patched torch function) is caught by running both: the
+    network is refused when its outputs differ by more than the module's dtype explains;
+    float32 modules (rounding about 1e-7) are accepted."""
+    net = _stack()
+    X = np.random.default_rng(2).standard_normal((4, 2))
+    float32 = from_torch(net).predict(X)
+    assert rel_diff(float32, net(torch.tensor(X, dtype=torch.float32)).detach().numpy()) < 1e-5
+    linear = torch.nn.functional.linear
+    monkeypatch.setattr(torch.nn.functional, "linear", lambda x, w, b=None: linear(x, w, b) * 1.01)
+    with pytest.raises(
+        ValueError,
+        match=r"outputs differ from the module's by [0-9.e-]+ on a "
+        r"probe batch \(more than 0.000[0-9]+, what torch.float32 rounding",
+    ):
+        from_torch(net)  # fmt: skip
 
 
 def test_train_save_export_and_load_in_plain_pytorch(tmp_path):
