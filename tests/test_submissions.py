@@ -25,6 +25,12 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).with_name("submissions")
 
 EXPECTED = {  # file -> (status, words its message holds)
+    "adam.py": ("ok", "an Adam-like first step with lr 0.01"),
+    "columns.py": ("ok", "descends BCE (mean) with lr 0.8"),
+    "four_layers_f32.py": ("ok", "descends SSE with lr 0.01"),
+    "lists_of_floats.py": ("ok", "descends one sample's 0.5*SSE with lr 0.5"),
+    "momentum.py": ("ok", "descends BCE (sum) with lr 0.1"),
+    "relu_kink.py": ("ok", "descends MSE with lr 0.5"),
     "at_import_layers.py": ("ok", "descends BCE (mean) with lr 1"),
     "class_mse.py": ("ok", "descends MSE with lr 0.5"),
     "crash.py": ("error", "ValueError: matmul"),
@@ -95,6 +101,9 @@ def test_the_corpus_gives_the_verdicts_it_was_built_for():
     assert any("skipped IPython lines" in n for n in got["notebook_tanh.ipynb"].notes)
     assert got["l1_loss.py"].adapter.count("def step(params):") == 1
     assert "updated: w1 (2, 3) float64 (w1)" in got["l1_loss.py"].found
+    kink = got["relu_kink.py"]
+    assert any(n.startswith("b1: not differentiable here at b1[0]") for n in kink.notes)
+    assert any("computes in float32" in n for n in got["four_layers_f32.py"].notes)
 
 
 def _slots(net: Network, params: dict, deltas: dict, x: np.ndarray, y: np.ndarray):

@@ -331,6 +331,8 @@ def one_file_lines(v: FileVerdict, failures_only: bool = False) -> tuple[list[st
         out.append(terminal_text(table, lines=True))
     summary = v.report.get("summary") or f"gradstep check: {v.file}: {v.message}"
     out.append(terminal_text(summary, lines=True))
+    if v.loss:  # a program checked as it is: which loss its step descends, and the lr
+        out.append(terminal_text(f"gradstep check: {v.file}: {v.message}"))
     return out, []
 
 

@@ -228,6 +228,12 @@ class Watcher:
         changed = [s for s in self.slots.values() if s.changes and s.values[0][1].ndim == 2]
         if not changed:
             return
+        if self.chain_complete_at < 0:
+            # an array with a row per sample (an activation, a delta) is no weight
+            samples = self._samples()
+            changed = [s for s in changed if not samples & set(s.values[0][1].shape)]
+            if not changed:
+                return
         if self.first_weight_change < 0:
             self.first_weight_change = self.lines
             self.phase = "finishing its first update"
@@ -242,6 +248,15 @@ class Watcher:
             self.stop("second update seen")
         elif self.lines - self.chain_complete_at > GRACE_LINES:
             self.stop("first update seen")
+
+    def _samples(self) -> set[int]:
+        """Sample counts: the first dimension of 2-D arrays that never changed (a data set),
+        when larger than a layer is likely to be."""
+        return {
+            s.values[0][1].shape[0]
+            for s in self.slots.values()
+            if s.changes == 0 and s.values[0][1].ndim == 2 and s.values[0][1].shape[0] > 8
+        }
 
     def _widths(self) -> set[int]:
         """Input widths the data could have: the dimensions of every 2-D array seen, the

@@ -123,6 +123,8 @@ class Layer:
             ones = np.ones((h.shape[0], 1))
             h = np.hstack([h, ones] if self.folded == "last" else [ones, h])
         w = params[self.weight]
+        if w.ndim == 1:  # a last layer's weights as a vector: one output
+            return (h @ w).reshape(-1, 1) + (params[self.bias] if self.bias else 0.0)
         a = h @ (w.T if self.transposed else w)
         if self.bias is not None:
             a = a + params[self.bias].reshape(-1)
@@ -303,6 +305,9 @@ class _Search:
             and np.any(weights[k])  # a zero matrix reproduces zeros, whatever it is
         }
         self.vecs = {k: v for k, v in weights.items() if v.ndim == 1 or 1 in v.shape}
+        self.vectors = {  # 1-D weights of a last layer (lists of floats, often)
+            k: v for k, v in weights.items() if v.ndim == 1 and v.size > 1 and np.any(v)
+        }
         self.params = weights
         self.x, self.column = x, column
         self.nodes = 0
@@ -313,6 +318,9 @@ class _Search:
         return self
 
     def _options(self, width: int, used: set):
+        for name, w in self.vectors.items():
+            if name not in used and w.size == width:
+                yield name, False, None, 1
         for name, w in self.mats.items():
             if name in used:
                 continue
@@ -457,6 +465,7 @@ def _row_keys(a: np.ndarray) -> list[bytes]:
 
 
 def _stable(s: Slot) -> bool:
+    """Whether every value the slot took has the first one's rows (reordered at most)."""
     first = s.values[0][1]
     key = sorted(_row_keys(first))
     return all(v.shape == first.shape and sorted(_row_keys(v)) == key for _, v in s.values)
@@ -469,6 +478,11 @@ def _stable_rows(slots: list[Slot]) -> dict[bytes, int]:
     rows: dict[bytes, int] = {}
     for s in slots:
         first = s.values[0][1]
+        if first.ndim == 1 and s.changes == 0 and first.size > 1 and first.dtype.kind in "fiu":
+            if _stable(s):  # one sample kept as a vector (a list of floats, often)
+                key = first.astype(np.float64).tobytes()
+                rows[key] = min(rows.get(key, s.values[0][0]), s.values[0][0])
+            continue
         if first.ndim != 2 or first.dtype.kind not in "fiu" or first.shape[0] < 2:
             continue
         if _stable(s):
@@ -828,8 +842,8 @@ def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> 
                 name = members(f.family, n)[0][0]
                 return Recognition(
                     "ok",
-                    f"an Adam-like first step of {name} with lr {lr:.6g}: every entry is -lr x "
-                    "the sign of its gradient (right in sign; Adam's first step cannot show the "
+                    f"an Adam-like first step with lr {lr:.6g}: every entry is -lr x the sign of "
+                    f"its gradient (of {name}; right in sign: Adam's first step cannot show the "
                     "gradient's size)",
                     notes=[description], network=net.describe(), loss=name, lr=lr, names=labels,
                 )  # fmt: skip
@@ -843,8 +857,18 @@ def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> 
     def loss(params, fit=fit, factor=factor):
         return factor * fit.loss(params)
 
-    report = check_step(_observed_step(deltas), base, loss, lr, eps=tolerance.eps,
-                        atol=tolerance.atol, rtol=tolerance.rtol)  # fmt: skip
+    widened = _rounding_tolerance(reading, base, lr, tolerance)
+    notes = [description, f"targets: {fit.target}"]
+    if widened is not tolerance:
+        notes.append(
+            f"the program computes in {_coarsest(reading)}: its weights' rounding divided by lr "
+            f"is {widened.atol:.2g}, so entries pass within atol {widened.atol:.2g}"
+        )
+    tolerance = widened
+    report = check_step(
+        _observed_step(deltas), base, loss, lr,
+        eps=tolerance.eps, atol=tolerance.atol, rtol=tolerance.rtol,
+    )  # fmt: skip
     _apply_kinks(report, _kinks(report, loss, base, tolerance, lr, deltas), tolerance, lr,
                  deltas, fit.gradients)  # fmt: skip
     _apply_order(report, fit, factor, reading, deltas, when, lr, tolerance)
@@ -869,12 +893,36 @@ def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> 
         "ok" if report.ok else "wrong",
         message,
         report=report,
-        notes=[description, f"targets: {fit.target}"],
+        notes=notes,
         network=net.describe(),
         loss=loss_name,
         lr=lr,
         names=labels,
     )
+
+
+def _coarsest(reading: Reading) -> str:
+    dtypes = [reading.slots[n].dtype for n in reading.network.names()]
+    return max(dtypes, key=lambda d: _eps(d))
+
+
+def _eps(dtype: str) -> float:
+    try:
+        return float(np.finfo(np.dtype(dtype)).eps)
+    except (TypeError, ValueError):
+        return float(np.finfo(np.float64).eps)
+
+
+def _rounding_tolerance(reading: Reading, base: dict, lr: float, tolerance: Tolerance):
+    """The tolerance, its atol raised to what the weights' own rounding makes of a step
+    divided by lr (8 units of the last place of the largest weight: float32 programs), so
+    rounding is never called wrong; ``tolerance`` itself when that is smaller."""
+    rounding = max(
+        8 * _eps(reading.slots[n].dtype) * float(np.max(np.abs(base[n]))) / lr for n in base
+    )
+    if rounding <= tolerance.atol:
+        return tolerance
+    return Tolerance(tolerance.eps, rounding, tolerance.rtol)
 
 
 def _apply_order(report, fit, factor, reading, deltas, when, lr, tolerance) -> None:

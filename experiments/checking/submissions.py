@@ -371,6 +371,7 @@ def _judged(row: FileVerdict, report: dict, slots: list, spec: dict, tolerance) 
     if error:
         row.notes.append("after its first update, " + _error_text(error, root))
     if result.report is not None:
+        row.notes += result.report.notes  # check_step's and the kinks'
         row.parameters = _parameters(result.report)
         row.report = {
             "summary": result.report.summary(),
