@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograd.checks.derivatives import numeric_gradients
+from autograd.checks.diagnoses import sign_factor
 from autograd.checks.stepcheck import check_step
 from autograd.checks.tolerance import Tolerance
 
@@ -658,20 +659,12 @@ def _observed_step(deltas: dict[str, np.ndarray]):
     return step
 
 
-def _adam_like(fit: Fit, deltas: dict) -> float | None:
-    """The lr of an Adam-like first step (every entry -lr * sign(gradient), entries with a
-    vanishing gradient smaller), or None."""
+def _adam_like(fit: Fit, deltas: dict, tolerance: Tolerance) -> float | None:
+    """The lr of an Adam-like first step (every entry -lr * sign(gradient):
+    ``diagnoses.sign_factor`` over all the parameters at once), or None."""
     g = np.concatenate([fit.gradients[n].ravel() for n in deltas])
     d = np.concatenate([deltas[n].ravel() for n in deltas])
-    big = np.abs(g) > 1e-6 * np.max(np.abs(g))
-    if np.sum(big) < 2:
-        return None
-    size = float(np.median(np.abs(d[big])))
-    if size <= 0 or np.any(np.sign(d[big]) != -np.sign(g[big])):
-        return None
-    if np.max(np.abs(np.abs(d[big]) - size)) > 1e-2 * size or np.max(np.abs(d)) > size * 1.01:
-        return None
-    return size
+    return sign_factor(-d, g, tolerance)
 
 
 def _deltas(reading: Reading) -> tuple[dict[str, np.ndarray], dict[str, int]]:
@@ -720,62 +713,6 @@ def _order(fit: Fit, factor: float, reading: Reading, deltas, when, name, lr, to
             }
             return sorted(n for n in before if n in downstream) or before
     return []
-
-
-def _one_sided(loss, base: dict, name: str, k: int, eps: float) -> tuple[float, float]:
-    """(f(x) - f(x - eps)) / eps and (f(x + eps) - f(x)) / eps at entry k of ``name``."""
-
-    def at(h):
-        moved = {n: v.copy() for n, v in base.items()}
-        moved[name].flat[k] += h
-        return loss(moved)
-
-    middle = at(0.0)
-    return (middle - at(-eps)) / eps, (at(eps) - middle) / eps
-
-
-def _kinks(report, loss, base, tolerance: Tolerance, lr: float, deltas) -> dict[str, list[str]]:
-    """Per parameter, the wrong entries where the loss has a kink (the one-sided differences
-    disagree) and the step lies between them: not differentiable here, never wrong."""
-    out: dict[str, list[str]] = {}
-    for name, value in base.items():
-        for k in range(value.size):
-            mine = -float(deltas[name].flat[k]) / lr
-            left, right = _one_sided(loss, base, name, k, tolerance.eps)
-            if tolerance.passes(left, right):
-                continue
-            low, high = min(left, right), max(left, right)
-            if tolerance.passes(mine, low) or tolerance.passes(mine, high) or low <= mine <= high:
-                out.setdefault(name, []).append(
-                    f"{_entry(name, value.shape, k)} (one-sided {left:.4g} and {right:.4g})"
-                )
-    return out
-
-
-def _entry(name: str, shape: tuple, k: int) -> str:
-    from autograd.checks.derivatives import entry_label
-
-    return entry_label(name, shape, k)
-
-
-def _apply_kinks(report, kinks: dict[str, list[str]], tolerance: Tolerance, lr, deltas, fit_g):
-    """Entries at a kink pass; a parameter wrong only there is right, with a note."""
-    if not kinks:
-        return
-    labels = {e.split(" (")[0] for entries in kinks.values() for e in entries}
-    report.rows = [r._replace(ok=True) if r.label in labels else r for r in report.rows]
-    summaries = []
-    for s in report.parameters:
-        if s.name in kinks:
-            still = sum(1 for r in report.rows if not r.ok and r.label.startswith(s.name + "["))
-            s = s._replace(wrong=still, diagnosis="" if not still else s.diagnosis)
-        summaries.append(s)
-    report.parameters = summaries
-    for name, entries in kinks.items():
-        report.notes.append(
-            f"{name}: not differentiable here at {', '.join(entries[:4])}: a ReLU (or abs) at "
-            "exactly 0; those entries are not judged"
-        )
 
 
 def _printed(output: str, values: dict[str, float]) -> str | None:
@@ -837,12 +774,12 @@ def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> 
     fit = _best(all_fits, deltas, n, set(literals))
     if fit is None:
         for f in all_fits:
-            lr = _adam_like(f, deltas)
+            lr = _adam_like(f, deltas, tolerance)
             if lr is not None:
                 name = members(f.family, n)[0][0]
                 return Recognition(
                     "ok",
-                    f"an Adam-like first step with lr {lr:.6g}: every entry is -lr x the sign of "
+                    f"an Adam-like first step with lr {lr:.4g}: every entry is -lr x the sign of "
                     f"its gradient (of {name}; right in sign: Adam's first step cannot show the "
                     "gradient's size)",
                     notes=[description], network=net.describe(), loss=name, lr=lr, names=labels,
@@ -869,8 +806,7 @@ def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> 
         _observed_step(deltas), base, loss, lr,
         eps=tolerance.eps, atol=tolerance.atol, rtol=tolerance.rtol,
     )  # fmt: skip
-    _apply_kinks(report, _kinks(report, loss, base, tolerance, lr, deltas), tolerance, lr,
-                 deltas, fit.gradients)  # fmt: skip
+
     _apply_order(report, fit, factor, reading, deltas, when, lr, tolerance)
     values = {
         member: factor_m * FAMILIES[fam][1](net.forward(base, reading.x), y)
