@@ -201,7 +201,7 @@ def heatmap_figure(results: dict, activation: str, optimizer: str, path: Path) -
     return plots.heatmaps(
         [
             (f"seeds reaching MSE < {results['converged_mse']:g}", g["converged"], ".0%"),
-            ("median epochs to reach it", g["epochs"], ".0f"),
+            ("median epochs to reach it", g["epochs"], ".0f", "low"),
             ("mean final accuracy (%)", g["acc"], ".0f"),
         ],
         results["hidden"],

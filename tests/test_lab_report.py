@@ -166,7 +166,7 @@ def test_lab1_report_derives_back_propagation_and_ties_it_to_the_code(quick_lab)
     """Section 2 derives the deltas and weight gradients in the report's one notation, every
     formula in the report parses as LaTeX, and its numbers on the stepper's point are results:
     the formulas by hand, the graph engine and NumpyMLP agree to rounding."""
-    from report_page import formulas, to_html
+    from experiments.lab.page import formulas, report_html
 
     out, results, _ = quick_lab
     report = (out / "report.md").read_text()
@@ -185,7 +185,7 @@ def test_lab1_report_derives_back_propagation_and_ties_it_to_the_code(quick_lab)
         assert needed in derivation, needed
     assert "z1 = sigmoid" not in report  # the seed's names appear once, as a mapping
     assert len(formulas(report)) > 20
-    assert "<math" in to_html(report)  # every formula converts (a bad one raises)
+    assert "<math" in report_html(report)  # every formula converts (a bad one raises)
     example = results["derivation_example"]
     # numpy's `@` by hand against the graph engine's sums: equal to rounding (1e-12 relative),
     # not bit for bit (how many ulps apart depends on the CPU)
@@ -262,13 +262,14 @@ def test_lab1_ends_by_naming_every_file_to_open(quick_lab):
     """The last lines name the report, the timeline pages, the stepper and results.json, each
     a file that exists, and count the figures."""
     out, results, stdout = quick_lab
-    tail = stdout.splitlines()[-8:]
-    named = [line.split()[0] for line in tail if line.startswith("  ") and "figures" not in line]
+    lines = stdout.splitlines()
+    tail = lines[lines.index(next(x for x in lines if x.startswith("gradstep lab1: done"))) :]
+    named = [line.split()[0] for line in tail if line.startswith(f"  {out}")]
     pages = [*results["timelines"].values(), results["stepper"]]
     expected = ["report.md", "report.html", *pages, "results.json"]
-    assert named == [str(out / name) for name in expected if (out / name).exists()]
-    assert {"report.md", "results.json", *pages} <= {p.rsplit("/", 1)[-1] for p in named}
-    assert any(f"and {len(results['figures'])} figures" in line for line in tail)
+    assert named == [str(out / name) for name in expected]
+    assert all((out / name).exists() for name in expected)
+    assert f"  and {len(results['figures'])} figures (PNG, shown in the report)" in tail
 
 
 def test_lab1_writes_section_2s_stepper(quick_lab):
@@ -320,3 +321,74 @@ def test_lab1_refuses_an_unwritable_output_before_training(tmp_path):
     result = gradstep("lab1", "--quick", "--out", "/proc/gradstep-lab", cwd=tmp_path)
     assert result.returncode == 2 and "cannot write to /proc" in result.stderr
     assert "training runs" not in result.stdout
+
+
+def png_size(path) -> tuple[int, int]:
+    """(width, height) from a PNG's header."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_every_figure_fits_the_report_page_at_its_own_size(quick_lab):
+    """No figure is wider than the page (928 px), so none is shrunk and its text keeps the
+    size it was drawn at (tests/test_figures.py: at least 10 px)."""
+    from experiments.plots import PAGE_WIDTH_PX
+
+    out, results, _ = quick_lab
+    widths = {name: png_size(out / name)[0] for name in results["figures"].values()}
+    assert len(widths) == 17 and max(widths.values()) <= PAGE_WIDTH_PX, widths
+
+
+def test_report_html_is_the_report_as_one_offline_page(quick_lab):
+    """report.html beside report.md: formulas as MathML, every figure embedded, the pages
+    linked relative, no script, nothing from anywhere else."""
+    out, results, _ = quick_lab
+    page = (out / "report.html").read_text()
+    report = (out / "report.md").read_text()
+    from experiments.lab.page import formulas
+
+    assert page.count("<math") == len(formulas(report)) > 20
+    assert "$$" not in page and "<script" not in page and "@import" not in page
+    images = re.findall(r'<img alt="[^"]*" src="([^"]+)"', page)
+    assert len(images) == report.count("![") and all(
+        src.startswith("data:image/png;base64,") for src in images
+    )
+    for name in [*results["timelines"].values(), results["stepper"]]:
+        assert f'href="{name}"' in page and (out / name).exists()
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+@pytest.mark.browser
+def test_report_html_reads_in_chromium(quick_lab, browser, tmp_path):
+    """In Chromium at 1024x700 and 1600x1000: the headings by role, every figure loaded and
+    shown at its own size (not shrunk), the formulas drawn, the links to the pages, no console
+    error, no request but the page itself. Screenshots go to the test's folder."""
+    from browser import watched
+
+    out, results, _ = quick_lab
+    uri = (out / "report.html").as_uri()
+    for width, height in ((1024, 700), (1600, 1000)):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        seen = watched(page)
+        page.goto(uri)
+        assert page.get_by_role("heading", level=1).inner_text().startswith("Lab 1:")
+        for name in ("2. Back-propagation, derived", "4. Results", "5. Discussion"):
+            assert page.get_by_role("heading", name=name, exact=True).count() == 1
+        shown = page.evaluate(
+            "() => [...document.images].map(i => [i.complete, i.naturalWidth,"
+            " i.getBoundingClientRect().width])"
+        )
+        assert len(shown) == len(results["figures"])
+        assert all(ok and natural > 0 and abs(w - natural) < 1 for ok, natural, w in shown)
+        maths = page.locator("math").evaluate_all(
+            "ms => ms.map(m => m.getBoundingClientRect().height)"
+        )
+        assert maths and min(maths) > 8  # laid out as formulas, not collapsed
+        for name in results["timelines"].values():
+            assert page.get_by_role("link", name=name).count() >= 1
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+        assert overflow <= 0  # wide tables scroll in their own box, the page does not
+        page.screenshot(path=str(tmp_path / f"report_{width}.png"))
+        assert seen.errors == [] and seen.requests == [uri]
+        page.close()

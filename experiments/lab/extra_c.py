@@ -115,18 +115,24 @@ def write_figures(results: dict, out: Path) -> dict[str, str]:
         list(filters),
         out / "conv_filters.png",
         titles=[f"filter {i}" for i in range(len(filters))],
-        title=f"conv1 filters learned on bars, seed {runs[0]['seed']}",
+        title=f"conv1's 3x3 filters learned on bars, seed {runs[0]['seed']}",
         cmap="RdBu",
+        scale_label="weight",
+        symmetric=True,
     ).name
-    samples = []
-    titles = []
+    samples, titles = [], []
+    what = {"bars": {0: "horizontal bar, label", 1: "vertical bar, label"}}
     for name in IMAGE_SETS:
         X, y, _ = image_set(name, 0)
-        for i in (0, 1):
+        for label in (0, 1):  # the first image of each class, so both classes show
+            i = int(np.flatnonzero(y[:, 0] == label)[0])
             samples.append(X[i, 0])
-            titles.append(f"{name} label {int(y[i, 0])}")
+            titles.append(f"{name}:\n{what.get(name, {}).get(label, 'label')} {label}")
     figures["conv_samples"] = plots.image_grid(
-        samples, out / "conv_samples.png", titles=titles, title="training images (seed 0)"
+        samples,
+        out / "conv_samples.png",
+        titles=titles,
+        title="training images, one of each class (seed 0)",
     ).name
     curves = []
     for name in IMAGE_SETS:

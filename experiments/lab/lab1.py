@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from ..workers import worker_pool
 from . import extra_c, labcode
 from .curvature import lab_curvature
 from .labcode import sigmoid
+from .page import write_report_html
 from .report import write_figures, write_report
 
 
@@ -350,117 +352,171 @@ def preflight(out: Path) -> None:
     raise (RendererMissingError if renderer and len(missing) == 1 else ImportError)(message)
 
 
+def say(text: str) -> None:
+    """A progress line on standard output, flushed at once (a pipe or a CI log would
+    otherwise hold it back until the buffer fills)."""
+    print(text, flush=True)
+
+
+class Phases(dict):
+    """Seconds per phase of the run, timed with ``with phases.timing("name"):``."""
+
+    @contextmanager
+    def timing(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        yield
+        self[name] = time.perf_counter() - t
+
+
 def run_lab(
     out: Path,
     seeds: int = 5,
     quick: bool = False,
     jobs: int | None = None,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = say,
     progress: bool | None = None,
 ) -> Path:
-    """Run every experiment and write ``out/report.md``, ``out/results.json`` and the figures.
-    The MLP runs train as populations; with ``jobs`` >= 2 they and the convolution extra share
-    ``jobs`` worker processes. Each phase's seconds go to ``results.json`` and the report.
-    Everything is written to a temporary folder beside ``out`` and moved into place at the end."""
+    """Run every experiment and write ``out/report.md``, ``out/report.html``,
+    ``out/results.json``, the figures and the pages. Everything it needs is checked first
+    (``preflight``). The MLP runs train as populations; with ``jobs`` >= 2 they and the
+    convolution extra share ``jobs`` worker processes. Each phase's seconds go to
+    ``results.json`` and the report. Everything is written to a temporary folder beside
+    ``out`` and moved into place at the end."""
     out = Path(out)
     preflight(out)
     start = time.perf_counter()
     seed_list = list(range(seeds))
     jobs = jobs or min(os.cpu_count() or 1, 2)
     exps = experiments(quick)
-    total = sum(len(e.variants) for e in exps) * seeds
-    conv_epochs = 100 if quick else 200
     log(
-        f"gradstep lab1: {total} training runs over seeds {seed_list}, as populations; "
-        f"{jobs} process(es)..."
+        f"gradstep lab1: {sum(len(e.variants) for e in exps) * seeds} training runs over seeds "
+        f"{seed_list}, as populations; {jobs} process(es)..."
     )
-    phases: dict[str, float] = {}
-    # With 2 workers: the convolution extra starts first in one, the MLP populations share both.
+    phases = Phases()
     with worker_pool(jobs) as pool:
-        if pool is not None:
-            conv_future = pool.submit(extra_c.run_convolution, seed_list, conv_epochs, 1)
-            derivation_future = pool.submit(derivation_check, seed_list)
-        t = time.perf_counter()
-        with RunsProgress(total, progress, label="lab1") as bar:
-            results = run_all(exps, seed_list, bar, pool)
-        phases["mlp_runs"] = time.perf_counter() - t
-        t = time.perf_counter()
-        grid = lab_sweep_grid(quick)
-        sweep = run_sweep(grid, None, progress=progress, log=log, pool=pool)
-        phases["lr_hidden_sweep"] = time.perf_counter() - t
-        t = time.perf_counter()
-        if pool is not None:
-            convolution = conv_future.result()
-            derivation = derivation_future.result()
-            phases["convolution_and_derivation_wait"] = time.perf_counter() - t
-        else:
-            derivation = derivation_check(seed_list)
-            phases["derivation_check"] = time.perf_counter() - t
-            t = time.perf_counter()
-            convolution = extra_c.run_convolution(seed_list, conv_epochs, 1)
-            phases["convolution"] = time.perf_counter() - t
-        t = time.perf_counter()
-        serial = _serial_equivalent(exps, seed_list, grid)
-        phases["serial_reference"] = time.perf_counter() - t
-        t = time.perf_counter()
-        curvature = lab_curvature(quick)
-        example = derivation_example()
-        phases["curvature"] = time.perf_counter() - t
-        t = time.perf_counter()
-        timelines = lab_timelines(quick)
-        phases["timelines"] = time.perf_counter() - t
+        measured = measure(exps, seed_list, quick, pool, phases, log, progress)
         with replacing(out) as tmp:
-            t = time.perf_counter()
-            figures = write_figures(results, tmp, pool)
-            figures["lr_hidden_heatmap"] = heatmap_figure(
-                sweep, "sigmoid", "sgd", tmp / "lr_hidden_heatmap.png"
-            ).name
-            figures.update(extra_c.write_figures(convolution, tmp))
-            pages = {}
-            for name, tl in timelines.items():
-                # point 2, (0.1, 0.1), at the last epoch: its backward pass, run by run
-                last = [(tl.epochs[-1], 2, r) for r in range(len(tl.runs))]
-                pages[name] = tl.save(tmp / f"timeline_{name}.html", steppers=last).name
-            stepper_page = example_stepper(example, tmp).name
-            phases["figures"] = time.perf_counter() - t
-            meta = {
-                "seeds": seed_list,
-                "quick": quick,
-                "jobs": jobs,
-                "date": time.strftime("%Y-%m-%d %H:%M"),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                f"{platform.python_version()}, numpy {np.__version__}",
-                "phases_seconds": phases,
-                "serial_equivalent": serial,
-            }
+            log("lab1: drawing the figures, the timeline pages and the stepper...")
+            with phases.timing("figures"):
+                figures, pages = write_pictures(measured, tmp, pool)
+            meta = run_meta(seed_list, quick, jobs, phases, measured["serial"])
             meta["seconds"] = time.perf_counter() - start
-            report = write_report(
-                results, derivation, figures, meta, sweep, curvature, example, pages
-            )
-            report += "\n".join(extra_c.section(convolution, figures))
-            write_file(tmp / "report.md", report)
-            payload = {
-                "meta": meta,
-                "converged_mse": CONVERGED_MSE,
-                "experiments": results,
-                "derivation_check": derivation,
-                "lr_hidden_sweep": sweep,
-                "curvature": curvature,
-                "derivation_example": example,
-                "convolution": convolution,
-                "figures": figures,
-                "timelines": pages,
-                "stepper": stepper_page,
-            }
-            for variants in results.values():  # the final weights stay out of the JSON
-                for v in variants.values():
-                    for r in v["runs"]:
-                        r.pop("state", None)
-            write_file(tmp / "results.json", dumps(payload, indent=1))  # strict JSON
+            write_texts(tmp, measured, figures, pages, meta)
     log(f"gradstep lab1: done in {time.perf_counter() - start:.0f} s; in {out}:")
-    for line in files_to_open(out, {**pages, "stepper": stepper_page}, figures):
+    for line in files_to_open(out, pages, figures):
         log(line)
     return out / "report.md"
+
+
+def measure(
+    exps: list[Experiment],
+    seeds: list[int],
+    quick: bool,
+    pool: ProcessPoolExecutor | None,
+    phases: Phases,
+    log: Callable[[str], None],
+    progress: bool | None,
+) -> dict:
+    """Every measurement of the run (nothing written yet). With a pool, the convolution extra
+    and the derivation check run in a worker while the MLP populations train."""
+    if pool is not None:
+        conv_future = pool.submit(extra_c.run_convolution, seeds, 100 if quick else 200, 1)
+        derivation_future = pool.submit(derivation_check, seeds)
+    total = sum(len(e.variants) for e in exps) * len(seeds)
+    measured: dict = {}
+    with phases.timing("mlp_runs"), RunsProgress(total, progress, label="lab1") as bar:
+        measured["results"] = run_all(exps, seeds, bar, pool)
+    grid = lab_sweep_grid(quick)
+    with phases.timing("lr_hidden_sweep"):
+        measured["sweep"] = run_sweep(grid, None, progress=progress, log=log, pool=pool)
+    if pool is not None:
+        with phases.timing("convolution_and_derivation_wait"):
+            measured["convolution"] = conv_future.result()
+            measured["derivation"] = derivation_future.result()
+    else:
+        with phases.timing("derivation_check"):
+            measured["derivation"] = derivation_check(seeds)
+        with phases.timing("convolution"):
+            measured["convolution"] = extra_c.run_convolution(seeds, 100 if quick else 200, 1)
+    log("lab1: the curvature, section 2's example and the watched runs...")
+    with phases.timing("serial_reference"):
+        measured["serial"] = _serial_equivalent(exps, seeds, grid)
+    with phases.timing("curvature"):
+        measured["curvature"] = lab_curvature(quick)
+        measured["example"] = derivation_example()
+    with phases.timing("timelines"):
+        measured["timelines"] = lab_timelines(quick)
+    return measured
+
+
+def write_pictures(
+    measured: dict, tmp: Path, pool: ProcessPoolExecutor | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The figures ({name: file}) and the pages ({"learning_rates", "hidden_units",
+    "stepper"}: file), written into ``tmp``."""
+    figures = write_figures(measured["results"], tmp, pool)
+    figures["lr_hidden_heatmap"] = heatmap_figure(
+        measured["sweep"], "sigmoid", "sgd", tmp / "lr_hidden_heatmap.png"
+    ).name
+    figures.update(extra_c.write_figures(measured["convolution"], tmp))
+    pages = {}
+    for name, tl in measured["timelines"].items():
+        # point 2, (0.1, 0.1), at the last epoch: its backward pass, run by run
+        last = [(tl.epochs[-1], 2, r) for r in range(len(tl.runs))]
+        pages[name] = tl.save(tmp / f"timeline_{name}.html", steppers=last).name
+    pages["stepper"] = example_stepper(measured["example"], tmp).name
+    return figures, pages
+
+
+def run_meta(seeds: list[int], quick: bool, jobs: int, phases: Phases, serial: dict) -> dict:
+    """What the run was: its seeds, options, date, machine, phase times."""
+    return {
+        "seeds": seeds,
+        "quick": quick,
+        "jobs": jobs,
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, numpy {np.__version__}",
+        "phases_seconds": dict(phases),
+        "serial_equivalent": serial,
+    }
+
+
+def write_texts(tmp: Path, measured: dict, figures: dict, pages: dict, meta: dict) -> None:
+    """``report.md``, ``report.html`` and ``results.json`` (the final weights stay out)."""
+    results = measured["results"]
+    timelines = {k: v for k, v in pages.items() if k != "stepper"}
+    report = write_report(
+        results,
+        measured["derivation"],
+        figures,
+        meta,
+        measured["sweep"],
+        measured["curvature"],
+        measured["example"],
+        pages,
+    )
+    report += "\n".join(extra_c.section(measured["convolution"], figures))
+    write_file(tmp / "report.md", report)
+    write_report_html(report, tmp / "report.html")
+    payload = {
+        "meta": meta,
+        "converged_mse": CONVERGED_MSE,
+        "experiments": results,
+        "derivation_check": measured["derivation"],
+        "lr_hidden_sweep": measured["sweep"],
+        "curvature": measured["curvature"],
+        "derivation_example": measured["example"],
+        "convolution": measured["convolution"],
+        "figures": figures,
+        "timelines": timelines,
+        "stepper": pages["stepper"],
+    }
+    for variants in results.values():
+        for v in variants.values():
+            for r in v["runs"]:
+                r.pop("state", None)
+    write_file(tmp / "results.json", dumps(payload, indent=1))  # strict JSON
 
 
 def files_to_open(out: Path, pages: dict[str, str], figures: dict[str, str]) -> list[str]:

@@ -166,12 +166,14 @@ def _figure_tasks(results: dict, out: Path) -> list[tuple]:
         )
     for key in ("learning_rate", "hidden_units", "no_activation", "optimizers", "activations"):
         curves, bands = _curves(results[key])
+        title = "median over seeds (band: min to max)"
+        note = epochs_note(results[key])
         tasks.append(
             (
                 f"{key}_curve",
                 plots.learning_curves,
                 (curves, out / f"{key}_curve.png"),
-                {"bands": bands, "title": "median over seeds (band: min to max)"},
+                {"bands": bands, "title": f"{title}; {note}" if note else title},
             )
         )
     for label, variant in results["no_activation"].items():
@@ -190,6 +192,15 @@ def _figure_tasks(results: dict, out: Path) -> list[tuple]:
             )
         )
     return tasks
+
+
+def epochs_note(variants: dict) -> str:
+    """ "5,000 epochs (the setup's 10,000)" when every variant trains for one number of epochs
+    other than the setup's; empty otherwise (runs of several lengths get a panel each)."""
+    epochs = {v["settings"]["epochs"] for v in variants.values()}
+    if len(epochs) != 1 or epochs == {REPORT_SETTING.epochs}:
+        return ""
+    return f"{epochs.pop():,} epochs (the setup's {REPORT_SETTING.epochs:,})"
 
 
 def _error_range(derivation: dict) -> str:
@@ -379,7 +390,7 @@ def _hidden_lines(hidden: dict, sweep: dict | None) -> list[str]:
     return [*lines, ""]
 
 
-def _derivation_lines(example: dict | None) -> list[str]:
+def _derivation_lines(example: dict | None, pages: dict | None = None) -> list[str]:
     """Section 2: back-propagation for this network derived in gradstep's notation, each line
     tied to the code that computes it and, on one point, to the numbers the stepper shows."""
     lines = [
@@ -455,6 +466,15 @@ def _derivation_lines(example: dict | None) -> list[str]:
         "formulas above evaluated by hand (numpy, one line each) against what the graph engine "
         "back-propagates there (the stepper's numbers):",
         "",
+        *(
+            [
+                f"Step through it: [{pages['stepper']}]({pages['stepper']}) (open it in a "
+                "browser and step through the backward pass node by node).",
+                "",
+            ]
+            if pages and "stepper" in pages
+            else []
+        ),
         _table(
             ["quantity", "formula", "by hand", "graph engine (stepper)"],
             [
@@ -518,7 +538,7 @@ def write_report(
         "against finite differences, against the graph engines (`ValueMLP`, `TensorMLP`) and "
         "against PyTorch.",
         "",
-        *_derivation_lines(example),
+        *_derivation_lines(example, timelines),
         "## 3. Experimental setup",
         "",
         f"- Network: {'-'.join(map(str, s.layer_sizes))}, sigmoid everywhere, no bias: "
@@ -698,6 +718,11 @@ def write_report(
         "",
         "### A. Optimizers (XOR)",
         "",
+        *(
+            [f"Each run here trains for {epochs_note(results['optimizers'])}.", ""]
+            if epochs_note(results["optimizers"])
+            else []
+        ),
         _table(VARIANT_HEADERS, _variant_rows(results["optimizers"])),
         "",
         f"![optimizers]({figures['optimizers_curve']})",
