@@ -1,14 +1,24 @@
 """The micrograd-demo benchmark runs end to end at a tiny size (no timing asserted): every
 contender in its own process, agreement checked before any figure."""
 
+import pathlib
+import subprocess
+import sys
+
 import pytest
 
 from experiments.benchmarks import micrograd_demo
 
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
-def test_tiny_demo_bench_checks_agreement_and_reports_rows(capsys):
-    assert micrograd_demo.main(["--samples", "6", "--steps", "2"]) == 0
-    out = capsys.readouterr().out
+
+def test_tiny_demo_bench_checks_agreement_and_reports_rows():
+    result = subprocess.run(
+        [sys.executable, "-m", micrograd_demo.MODULE, "--samples", "6", "--steps", "2"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
     assert "gradstep " in out and "gradstep-hinge" in out and "ms/step" in out
     assert "gradstep-hinge: all 2 losses agree with" in out
     try:

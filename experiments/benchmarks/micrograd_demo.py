@@ -29,6 +29,7 @@ import time
 import numpy as np
 
 CONTENDERS = ("micrograd", "gradstep", "gradstep-hinge")
+MODULE = "experiments.benchmarks.micrograd_demo"  # what the workers run (``__name__`` is __main__)
 RTOL = 1e-12
 
 
@@ -86,7 +87,7 @@ def contender(name: str, n_samples: int, steps: int) -> dict:
 
 def _in_fresh_process(name: str, n_samples: int, steps: int) -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", __name__, "--worker", name, "--samples", str(n_samples),
+        [sys.executable, "-m", MODULE, "--worker", name, "--samples", str(n_samples),
          "--steps", str(steps)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
