@@ -257,3 +257,36 @@ def test_draw_dot_has_micrograds_signature_and_renders_gout(tmp_path):
         pytest.skip("no Graphviz renderer (graphviz-pure is in the dev extra)")
     written = dot.render(str(tmp_path / "gout"))
     assert written.endswith("gout.svg") and "<svg" in (tmp_path / "gout.svg").read_text()
+
+
+def test_the_lectures_own_nn_trains_on_gradstep_values_with_the_lectures_numbers():
+    """The lecture's MLP(3, [4, 4, 1]) of tanh neurons, its four samples and its loop of
+    20 steps of lr 0.05, on gradstep's Value and on the lecture's own: the same losses."""
+    from lecture import lecture_nn
+
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+    histories = []
+    for V in (Value, LectureValue):
+        random.seed(42)
+        n = lecture_nn(V)(3, [4, 4, 1])
+        history = []
+        for _ in range(20):
+            ypred = [n(x) for x in xs]
+            loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
+            for p in n.parameters():
+                p.grad = 0.0
+            loss.backward()
+            for p in n.parameters():
+                p.data += -0.05 * p.grad
+            history.append(loss.data)
+        histories.append(history)
+    ours, theirs = histories
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    assert ours[-1] < ours[0] / 2  # it trained
+
+
+def test_gradsteps_own_draw_sets_svg_so_render_gout_writes_svg():
+    from autograd import draw
+
+    assert draw(expression(Value)["L"]).format == "svg"
