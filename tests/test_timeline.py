@@ -353,14 +353,14 @@ def test_page_steps_through_epochs(browser, tmp_path, three_runs):
     for view in ("boundary", "loss", "network", "gradients"):
         assert page.locator(f'[data-view="{view}"]').count() == 3, view
     before = [picture(page, ".tl-field", r) for r in range(3)]
-    neuron_before = picture(page, ".tl-neuron", 3)
+    neurons_before = picture(page, ".tl-pictures", 1)  # run 1's neurons (lr 0.05)
     slider = page.get_by_role("slider", name="Epoch")
     slider.fill("10")  # the 11th recorded epoch
     assert root.get_attribute("data-epoch") == "500"
     assert status.inner_text().startswith("epoch 500: ")
     after = [picture(page, ".tl-field", r) for r in range(3)]
     assert after[1] != before[1] and after[2] != before[2]  # lr 0.05 and 2 moved
-    assert picture(page, ".tl-neuron", 3) != neuron_before
+    assert picture(page, ".tl-pictures", 1) != neurons_before
     root.focus()
     page.keyboard.press("ArrowRight")
     assert root.get_attribute("data-epoch") == "550"
@@ -485,7 +485,7 @@ def test_page_without_an_input_plane_says_why(browser, tmp_path):
     page.goto(path.as_uri())
     boundary = page.locator('[data-view="boundary"]')
     assert boundary.inner_text().startswith("No boundary: the network has 3 inputs")
-    assert page.locator('[data-view="network"] canvas').count() == 3 + 4 + 1
+    assert page.locator('[data-view="network"] .tl-neuron').count() == 3 + 4 + 1
     page.get_by_role("slider", name="Epoch").fill("2")
     assert page.get_by_role("status").inner_text().startswith("epoch 20: loss ")
     assert seen.errors == []

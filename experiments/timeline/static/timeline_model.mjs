@@ -105,15 +105,41 @@ export function forward(layers, input) {
 // Every neuron's output over a res x res grid of the input plane (row 0 at the top):
 // pictures[k][j] is a Float64Array of res * res values for neuron j of layer k + 1.
 // `layers` is layersOf(data, run, i) (the view builds it once per epoch for every picture).
+// The grid goes through the network a layer at a time in flat arrays (a 2-32-32-1 network's
+// 1,600 points in a few milliseconds); each sum runs in forward()'s order, so the numbers are
+// forward()'s.
 export function planePictures(data, layers, res) {
-  const pictures = layers.map(({ b }) => b.map(() => new Float64Array(res * res)));
+  const m = res * res;
   const [x0, x1, y0, y1] = data.box;
+  let a = new Float64Array(m * 2);
   for (let r = 0; r < res; r++) {
     const v = y1 - ((r + 0.5) / res) * (y1 - y0);
     for (let c = 0; c < res; c++) {
-      const u = x0 + ((c + 0.5) / res) * (x1 - x0);
-      forward(layers, [u, v]).forEach((outs, k) => outs.forEach((o, j) => (pictures[k][j][r * res + c] = o)));
+      a[2 * (r * res + c)] = x0 + ((c + 0.5) / res) * (x1 - x0);
+      a[2 * (r * res + c) + 1] = v;
     }
+  }
+  let width = 2;
+  const pictures = [];
+  for (const { W, b, f } of layers) {
+    const nOut = b.length;
+    const w = new Float64Array(width * nOut);
+    for (let i = 0; i < width; i++) for (let j = 0; j < nOut; j++) w[i * nOut + j] = W[i][j];
+    const next = new Float64Array(m * nOut);
+    const pics = b.map(() => new Float64Array(m));
+    for (let p = 0; p < m; p++) {
+      const row = p * width;
+      for (let j = 0; j < nOut; j++) {
+        let z = b[j];
+        for (let i = 0; i < width; i++) z += a[row + i] * w[i * nOut + j];
+        const out = f(z);
+        next[p * nOut + j] = out;
+        pics[j][p] = out;
+      }
+    }
+    pictures.push(pics);
+    a = next;
+    width = nOut;
   }
   return pictures;
 }

@@ -35,14 +35,40 @@ function colourOf(p) {
   return c.map((v) => Math.round(255 + (v - 255) * s));
 }
 
+// colourOf at 1,024 steps of [0, 1] (RGBA), and grey for values that are not numbers
+const SHADES = 1024;
+const PALETTE = new Uint8ClampedArray(4 * (SHADES + 1));
+for (let k = 0; k <= SHADES; k++) PALETTE.set([...colourOf(k < SHADES ? k / (SHADES - 1) : NaN), 255], 4 * k);
+
+// The palette entry (a byte offset) of value v on the scale [lo, hi].
+function shadeOf(v, lo, hi) {
+  const t = (v - lo) / (hi - lo || 1);
+  return 4 * (Number.isFinite(lo) && Number.isFinite(hi) && Number.isFinite(t) ? Math.round(Math.max(0, Math.min(1, t)) * (SHADES - 1)) : SHADES);
+}
+
 function paintPicture(canvas, values, lo = 0, hi = 1) {
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(RES, RES);
   for (let i = 0; i < values.length; i++) {
-    const [r, g, b] = colourOf(Number.isFinite(lo) && Number.isFinite(hi) ? (values[i] - lo) / (hi - lo || 1) : NaN);
-    image.data.set([r, g, b, 255], i * 4);
+    const k = shadeOf(values[i], lo, hi);
+    image.data.set(PALETTE.subarray(k, k + 4), i * 4);
   }
   ctx.putImageData(image, 0, 0);
+}
+
+// A RES x RES picture into the square at (x, y) of side `side` (pixels) of a larger image.
+function paintInto(image, values, x, y, side, lo, hi) {
+  const shades = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) shades[i] = shadeOf(values[i], lo, hi);
+  for (let py = 0; py < side; py++) {
+    const row = Math.min(RES - 1, Math.floor((py * RES) / side));
+    if (y + py < 0 || y + py >= image.height) continue;
+    for (let px = 0; px < side; px++) {
+      if (x + px < 0 || x + px >= image.width) continue;
+      const k = shades[row * RES + Math.min(RES - 1, Math.floor((px * RES) / side))];
+      image.data.set(PALETTE.subarray(k, k + 4), 4 * ((y + py) * image.width + x + px));
+    }
+  }
 }
 
 // -- a line chart over the epochs with a cursor -----------------------------------------------------
@@ -117,25 +143,40 @@ function networkView(data, run, plane) {
         const line = svgEl("line", { x1: a.x + size, y1: a.y + size / 2, x2: b.x, y2: b.y + size / 2 });
         const title = svgEl("title");
         line.append(title);
+        const edge = { line, title, k, i, j, w: 0 };
+        // the weight's text is written when the pointer comes, not at every epoch
+        line.addEventListener("pointerenter", () => (title.textContent = `W${k}[${i},${j}] = ${edge.w.toPrecision(4)}`));
         svg.append(line);
-        edges.push({ line, title, k, i, j });
+        edges.push(edge);
       }
     }
   }
-  box.append(svg);
+  // every neuron's picture is painted on one canvas (one paint a step, not one per neuron);
+  // each neuron is a box above it, with its name
+  const SCALE = 2; // canvas pixels per unit of the layout
+  const paint = el("canvas", "tl-pictures", { width: width * SCALE, height: Math.round(height * SCALE) });
+  box.append(svg, paint);
   const neurons = [];
   for (let k = 0; k < cols; k++) {
     for (let j = 0; j < sizes[k]; j++) {
       const p = at(k, j);
-      const pic = el("canvas", "tl-neuron", { width: RES, height: RES });
+      const pic = el("div", plane ? "tl-neuron" : "tl-neuron tl-blank");
       pic.style.left = `${(100 * p.x) / width}%`;
       pic.style.top = `${(100 * p.y) / height}%`;
       pic.style.width = `${(100 * size) / width}%`;
       pic.style.height = `${(100 * size) / height}%`;
       box.append(pic);
-      neurons.push({ pic, k, j });
+      const square = [Math.round(p.x * SCALE), Math.round(p.y * SCALE), Math.round(size * SCALE)];
+      neurons.push({ pic, k, j, square });
     }
   }
+  const ctx = paint.getContext("2d");
+  const image = ctx.createImageData(paint.width, paint.height);
+  const inputs = [0, 1].map((j) => {
+    const values = new Float64Array(RES * RES);
+    for (let r = 0; r < RES; r++) for (let c = 0; c < RES; c++) values[r * RES + c] = j === 0 ? c / (RES - 1) : 1 - r / (RES - 1);
+    return values;
+  });
   function show(layers, pictures) {
     const largest = Math.max(0, ...layers.flatMap((l) => l.W.flat().map(Math.abs)).filter(Number.isFinite));
     for (const e of edges) {
@@ -144,28 +185,24 @@ function networkView(data, run, plane) {
       e.line.setAttribute("stroke", look.colour);
       e.line.setAttribute("stroke-width", look.width.toFixed(2));
       e.line.setAttribute("stroke-opacity", look.opacity.toFixed(2));
-      e.title.textContent = `W${e.k}[${e.i},${e.j}] = ${w.toPrecision(4)}`;
+      e.w = w;
     }
     for (const n of neurons) {
       if (n.k === 0) {
         n.pic.title = `input x[${n.j}]`;
-        if (plane && !n.drawn) {
-          const values = new Float64Array(RES * RES);
-          for (let r = 0; r < RES; r++) for (let c = 0; c < RES; c++) values[r * RES + c] = n.j === 0 ? c / (RES - 1) : 1 - r / (RES - 1);
-          paintPicture(n.pic, values);
-          n.drawn = true;
-        }
+        if (plane) paintInto(image, inputs[n.j], ...n.square, 0, 1);
         continue;
       }
       const bias = run.bias ? `, b = ${layers[n.k - 1].b[n.j].toPrecision(4)}` : "";
       n.pic.title = `${n.k === cols - 1 ? "output" : `layer ${n.k}`} neuron ${n.j}${bias}`;
       if (pictures) {
         const values = pictures[n.k - 1][n.j];
-        const act = run.activations[n.k - 1];
-        const bounded = act === "sigmoid";
-        paintPicture(n.pic, values, bounded ? 0 : Math.min(...values), bounded ? 1 : Math.max(...values));
+        const bounded = run.activations[n.k - 1] === "sigmoid";
+        const [lo, hi] = bounded ? [0, 1] : [Math.min(...values), Math.max(...values)];
+        paintInto(image, values, ...n.square, lo, hi);
       }
     }
+    if (plane) ctx.putImageData(image, 0, 0);
   }
   return { box, show };
 }
