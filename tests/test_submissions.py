@@ -27,6 +27,7 @@ CORPUS = Path(__file__).with_name("submissions")
 EXPECTED = {  # file -> (status, words its message holds)
     "adam.py": ("ok", "an Adam-like first step with lr 0.01"),
     "columns.py": ("ok", "descends BCE (mean) with lr 0.8"),
+    "float128.py": ("ok", "descends BCE (sum) with lr 0.05; prints MSE"),
     "four_layers_f32.py": ("ok", "descends SSE with lr 0.01"),
     "lists_of_floats.py": ("ok", "descends one sample's 0.5*SSE with lr 0.5"),
     "momentum.py": ("ok", "descends BCE (sum) with lr 0.1"),
@@ -174,3 +175,52 @@ def test_gradstep_check_a_program_on_the_command_line(tmp_path):
     (row,) = json.loads(out.read_text())
     assert row["status"] == "wrong" and row["submission"] == "program"
     assert row["loss"] == "BCE (sum)" and abs(row["lr"] - 0.05) < 1e-9
+
+
+def _check(path, **options):
+    return check_submission(find_submissions([path], options.pop("entry", None))[0], **options)
+
+
+def test_a_folder_of_two_programs_needs_its_entry_named(tmp_path):
+    """Two files nobody imports and a helper both import: which one runs is not guessed;
+    ``--entry`` names it."""
+    folder = tmp_path / "carol"
+    folder.mkdir()
+    (folder / "helper.py").write_text("import numpy as np\n")
+    (folder / "first.py").write_text("import helper\nraise SystemExit(1)\n")
+    (folder / "second.py").write_text("import helper\nprint(1 / 0)\n")
+    row = _check(folder, timeout=30)
+    assert row.status == "error"
+    assert row.message.startswith("cannot tell which file is the program (candidates: first.py")
+    assert row.message.endswith("name it with --entry NAME")
+    row = _check(folder, entry="second.py", timeout=30)
+    assert row.message == (
+        "running it raised ZeroDivisionError: division by zero (second.py, line 2: `print(1 / 0)`)"
+    )
+
+
+def test_a_timeout_names_the_phase(tmp_path):
+    """A helper that loops at import times out "importing" it; a program that never updates
+    times out "running the program to its first update"."""
+    folder = tmp_path / "dave"
+    folder.mkdir()
+    (folder / "main.py").write_text("import slow\n")
+    (folder / "slow.py").write_text("while True:\n    pass\n")
+    assert _check(folder, timeout=3).message == "timed out after 3 s (importing slow.py)"
+    (tmp_path / "spin.py").write_text("import numpy as np\nw = np.ones(2)\nwhile True:\n    pass\n")
+    row = _check(tmp_path / "spin.py", timeout=3)
+    assert row.message == "timed out after 3 s (running the program to its first update)"
+
+
+def test_a_program_that_patches_gradsteps_checks_in_its_process_is_still_wrong(tmp_path):
+    """The verdict is made in gradstep's process: a program that makes every comparison pass in
+    its own process (the tolerance, check_step) changes nothing."""
+    source = (CORPUS / "mean_vs_sum.py").read_text()
+    patch = (
+        "import autograd.checks.tolerance as _t, autograd.checks.stepcheck as _s\n"
+        "_t.Tolerance.passes = lambda self, a, b: True\n"
+        "_s.check_step = lambda *a, **k: None\n"
+    )
+    (tmp_path / "sly.py").write_text(patch + source)
+    row = _check(tmp_path / "sly.py", timeout=60)
+    assert row.status == "wrong" and "scaled by 1/21" in row.parameters["w3"]["verdict"]

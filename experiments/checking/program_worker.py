@@ -112,8 +112,10 @@ class Watcher:
 
     user_modules: set[str] = {"__main__"}
 
-    def __init__(self, files: set[str], namespace: dict, on_stop) -> None:
+    def __init__(self, files: set[str], namespace: dict, on_stop, entry_files=(), on_phase=None):
         self.files = files
+        self.entry_files = set(entry_files)
+        self.on_phase = on_phase or (lambda phase: None)
         self.namespace = namespace
         self.on_stop = on_stop
         self.slots: dict = {}
@@ -134,8 +136,23 @@ class Watcher:
     def local_trace(self, frame, event, arg):
         if event in ("line", "return") and not self.stopped:
             self.lines += 1
+            self._phase(frame)
             self.look(frame)
         return self.local_trace
+
+    def _phase(self, frame) -> None:
+        """The phase a timeout names: importing a helper module, running to the first
+        update, finishing it."""
+        code = frame.f_code
+        if self.first_weight_change >= 0:
+            phase = "finishing its first update"
+        elif code.co_name == "<module>" and code.co_filename not in self.entry_files:
+            phase = f"importing {os.path.basename(code.co_filename)}"
+        else:
+            phase = "running the program to its first update"
+        if phase != self.phase:
+            self.phase = phase
+            self.on_phase(phase)
 
     # -- looking --------------------------------------------------------------------------------
     def _helper_modules(self) -> None:
@@ -236,7 +253,6 @@ class Watcher:
                 return
         if self.first_weight_change < 0:
             self.first_weight_change = self.lines
-            self.phase = "finishing its first update"
         if self.chain_complete_at < 0:
             if has_chain([s.values[0][1].shape for s in changed], self._widths()):
                 self.chain_complete_at = self.lines
@@ -345,7 +361,8 @@ class Run:
         module.__file__ = self.spec["entry"]
         sys.modules["__main__"] = module
         namespace = module.__dict__
-        self.watcher = Watcher(self.files, namespace, self.finish)
+        entry_files = {c["filename"] for c in self.spec["chunks"]}
+        self.watcher = Watcher(self.files, namespace, self.finish, entry_files, self.set_phase)
         self.set_phase("importing")
         sys.argv = [self.spec["entry"]]
         sys.stdin = io.StringIO("")
