@@ -6,6 +6,7 @@ import pytest
 from experiments.benchmarks import engines as bench
 
 
+@pytest.mark.slow
 @pytest.mark.bench
 def test_bench_quick_runs_every_section(capsys):
     sections = bench.run(quick=True)
@@ -59,6 +60,7 @@ def test_a_full_run_prints_every_verdict_and_the_count(monkeypatch):
     assert lines[-1] == "\n3 of 5 targets met"
 
 
+@pytest.mark.slow
 def test_interleaved_times_every_contender_and_restores_gc():
     import gc
 
@@ -70,6 +72,8 @@ def test_interleaved_times_every_contender_and_restores_gc():
     assert gc.isenabled()
 
 
+@pytest.mark.slow
+@pytest.mark.browser  # times the page in Chromium
 def test_stepper_bench_quick_reports_size_build_and_step(capsys):
     """The stepper bench at small size: every graph row is reported, and no target verdict
     (--quick is a smoke test, not a measurement)."""
@@ -104,6 +108,8 @@ def test_bench_revisions_checks_out_a_revision_and_reports_ratios():
     assert lines[-4] == "gradstep: working tree / OLD = 0.500 (below 1: faster now)"
 
 
+@pytest.mark.slow
+@pytest.mark.browser  # times the page in Chromium
 def test_timeline_bench_quick_reports_recording_page_and_slider(capsys):
     """The timeline bench at small size: the recording ratio, the page's size and build time,
     and the slider row (their verdicts are not asserted: they are timings)."""

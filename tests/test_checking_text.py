@@ -82,6 +82,7 @@ def check_folder(folder, tmp_path, env):
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_batch_of_odd_names_is_checked_whole_and_shown_as_text(tmp_path):
     """Under a strict ASCII stdout every file is checked and gets its row in the JSON and the
     CSV; nothing a file says reaches the terminal raw; formula cells are neutralised; the run
@@ -112,6 +113,7 @@ def test_a_batch_of_odd_names_is_checked_whole_and_shown_as_text(tmp_path):
     assert all(not c.startswith(("=", "+", "-", "@")) for row in rows for c in row)
 
 
+@pytest.mark.slow
 def test_the_c_locale_prints_a_name_that_is_not_utf8(tmp_path):
     folder = tmp_path / "class"
     folder.mkdir()

@@ -17,6 +17,7 @@ def gradstep(*args, cwd=REPO):
     )
 
 
+@pytest.mark.slow
 def test_gradstep_check_on_the_examples():
     """The gradient example and the fixed step exit 0; the report's step exits 1, naming W1 and
     W2 with the update-order diagnosis, W3 right."""
@@ -47,6 +48,7 @@ def test_gradstep_check_on_the_examples():
     assert any(line.startswith("W2[") for line in only.stdout.splitlines())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "source, message",
     [
@@ -100,6 +102,7 @@ def test_gradstep_check_bad_files_exit_2_with_one_line(tmp_path, source, message
     assert result.stderr.count("\n") == 1 and result.stdout == ""
 
 
+@pytest.mark.slow
 def test_gradstep_check_paths_that_are_not_python_files(tmp_path):
     (tmp_path / "data.txt").write_text("import os\nos.system('touch ran')\n")
     (tmp_path / "empty").mkdir()
@@ -117,6 +120,7 @@ def test_gradstep_check_paths_that_are_not_python_files(tmp_path):
     assert bad.returncode == 2 and "expected a file ending in .json" in bad.stderr
 
 
+@pytest.mark.slow
 def test_gradstep_check_misshapen_gradient_exits_1(tmp_path):
     path = tmp_path / "student.py"
     path.write_text(
@@ -130,6 +134,7 @@ def test_gradstep_check_misshapen_gradient_exits_1(tmp_path):
     assert "W: gradient has shape (3, 2), the parameter (2, 3) (transposed?)" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_checked_file_runs_as_a_script_in_its_own_folder(tmp_path):
     """The file imports a module beside it and reads a data file by a relative path, while
     gradstep runs from another folder; its prints are shown under its name."""
@@ -171,6 +176,7 @@ BATCH = {
 }
 
 
+@pytest.mark.slow
 def test_gradstep_check_a_folder_of_submissions(tmp_path):
     """A teaching assistant's batch: every file gets a verdict and a JSON/CSV row; the one that
     loops forever times out, the one that exits early, prints binary or exhausts its memory

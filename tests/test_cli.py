@@ -16,6 +16,7 @@ def gradstep(*args, cwd=None):
     )
 
 
+@pytest.mark.slow
 def test_train_command_prints_lab_lines_and_writes_plots(tmp_path, capsys):
     prefix = tmp_path / "run"
     code = main(
@@ -50,6 +51,7 @@ def test_train_command_prints_lab_lines_and_writes_plots(tmp_path, capsys):
         assert (tmp_path / f"run_{suffix}.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -79,6 +81,7 @@ def test_lab1_refuses_a_non_empty_unrelated_directory(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_help_lists_the_commands():
     result = gradstep("--help")
     assert result.returncode == 0
@@ -86,6 +89,7 @@ def test_help_lists_the_commands():
         assert command in result.stdout
 
 
+@pytest.mark.slow
 def test_console_script_is_installed():
     script = os.path.join(os.path.dirname(sys.executable), "gradstep")
     assert os.path.exists(script)
@@ -124,6 +128,7 @@ def test_graph_command_draws_the_network(tmp_path, capsys):
     assert "label 1" in text  # the title names the point's label
 
 
+@pytest.mark.slow
 def test_graph_command_errors(tmp_path):
     result = gradstep("graph", "--sample", "99", "--out", str(tmp_path / "g.svg"))
     assert (

@@ -70,6 +70,7 @@ def pool_cases(draw):
     return x.astype(np.float64), k, stride
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(case=pool_cases())
 def test_pool_gradients_match_central_differences(case):
@@ -78,6 +79,7 @@ def test_pool_gradients_match_central_differences(case):
         assert gradcheck(lambda t, pool=pool: pool(t, k, stride), [Tensor(x, label="x")])
 
 
+@pytest.mark.slow
 @pytest.mark.torch
 @settings(max_examples=20, deadline=None)
 @given(case=conv_cases(), pool=pool_cases())

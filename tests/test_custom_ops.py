@@ -190,6 +190,7 @@ def test_tensor_op_values_gradients_and_steps():
     assert all(s.check().ok for s in steps)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(arrays=broadcastable_arrays(2, max_side=3).filter(lambda a: a[0].shape == a[1].shape))
 def test_tensor_op_gradcheck_on_drawn_shapes(arrays):
@@ -224,6 +225,7 @@ def test_bad_vjps_are_named_errors(vjp, message):
         y.backward()
 
 
+@pytest.mark.slow
 def test_custom_nodes_hold_no_reference_cycles():
     """Like built-ins, a graph of custom op nodes is freed by reference counting alone: with
     the cycle collector off, once the last name is gone none of its nodes is alive. (Checked

@@ -77,6 +77,7 @@ def test_backward_twice_doubles_leaves_and_keeps_interior():
     assert (h.grad, out.grad) == (first[2], first[3])
 
 
+@pytest.mark.slow
 def test_chain_of_100k_nodes_runs_backward_without_recursion_error():
     x = Value(1.0)
     y = x
@@ -88,6 +89,7 @@ def test_chain_of_100k_nodes_runs_backward_without_recursion_error():
     assert len(topological_order(y)) == 400_002
 
 
+@pytest.mark.slow
 def test_sum_over_a_million_leaves():
     leaves = [Value(float(i % 7)) for i in range(1_000_000)]
     total = sum_values(leaves)
@@ -121,6 +123,7 @@ PROGRAM = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_same_program_gives_same_order_in_separate_processes():
     """Deterministic: ids are creation-ordered and the walk follows argument order, whatever
     the hash seed."""
@@ -212,6 +215,7 @@ def _garbage_after(build) -> int:
         gc.enable()
 
 
+@pytest.mark.slow
 def test_graphs_hold_no_reference_cycles():
     """Nodes are freed by reference counting alone: no closures on nodes, parents in tuples."""
     import numpy as np

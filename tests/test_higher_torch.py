@@ -31,6 +31,7 @@ def torch_hessian(fn, arrays):
                      for i in range(len(arrays))])  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("op", ALL, ids=lambda op: op.name)
 def test_value_op_second_derivatives_match_torch(op):
     @settings(max_examples=15, deadline=None)
@@ -47,6 +48,7 @@ def test_value_op_second_derivatives_match_torch(op):
     check()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("op", ALL, ids=lambda op: op.name)
 def test_tensor_op_second_derivatives_with_broadcasting_match_torch(op):
     @settings(max_examples=10, deadline=None)
@@ -87,6 +89,7 @@ def test_structural_tensor_ops_second_derivatives_match_torch(name, ours, theirs
     np.testing.assert_allclose(H, torch_hessian(theirs, arrays), rtol=1e-9, atol=1e-10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stride, padding", [(1, 0), (1, 1), (2, 1)])
 def test_conv_and_pools_second_derivatives_match_torch(stride, padding):
     """conv2d (with bias), then max and average pooling: the Hessian over input, weight and bias,

@@ -92,6 +92,7 @@ def test_files_that_are_not_archives_are_named_plainly(tmp_path):
         load_network(tmp_path)
 
 
+@pytest.mark.slow
 def test_train_refuses_sizes_and_points_that_cannot_fit():
     big = gradstep("train", "--sizes", "2-300000-300000-1", "--epochs", "1", "--quiet")
     assert big.returncode == 2 and "use smaller --sizes or --n" in big.stderr
@@ -152,6 +153,7 @@ def test_check_writable_file_names_what_is_in_the_way(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # the probe is gone
 
 
+@pytest.mark.slow
 def test_outputs_that_cannot_be_written_are_refused_before_the_work(tmp_path):
     """A directory where a file should go, or a missing folder: one line, exit 2, before any
     training or rendering, and nothing left behind."""
@@ -309,6 +311,7 @@ def _gone(pids, timeout=10.0) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
 def test_a_killed_sweep_leaves_no_workers_and_no_temporary_folder(tmp_path, sig):
@@ -373,6 +376,7 @@ def test_complex_input_is_refused_by_every_network_not_cast():
             net.loss_and_grads(X, y)
 
 
+@pytest.mark.slow
 def test_too_many_nodes_advice_fits_the_caller_and_the_limit(tmp_path):
     from autograd import TooManyNodesError, draw, stepper
     from nets import ValueMLP
@@ -403,6 +407,7 @@ def test_check_writable_file_refuses_a_folder_nobody_can_write():
         check_writable_file("/proc/graph.svg", "--out")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_killed_gradstep_check_takes_its_file_process_down(tmp_path):
     """The checked file runs in a child of its own; SIGKILL of gradstep (no clean-up can run)

@@ -67,6 +67,7 @@ def saved_file(path, config, members=None, compress=zipfile.ZIP_STORED):
 
 
 # -- sizes declared in .npy headers -----------------------------------------------------------
+@pytest.mark.slow
 def test_a_header_declaring_seven_tebibytes_is_refused_before_any_allocation(tmp_path):
     """The review's ~300-byte file whose W1.npy header declares (10^6, 10^6) float64: refused
     from the header, naming the member, its shape and what it holds (numpy would try to
@@ -212,6 +213,7 @@ def test_malformed_configs_are_named(tmp_path, kind, config, message):
     assert str(info.value).startswith(str(path))
 
 
+@pytest.mark.slow
 def test_malformed_configs_give_one_line_and_exit_2_from_export(tmp_path):
     """The review's cases through a real process: a list, "seed": "abc", a nested wrong type."""
     cases = [
@@ -253,6 +255,7 @@ def _mutated(draw, config):
     return config
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_config_loads_or_is_refused_naming_the_file(data):

@@ -32,6 +32,7 @@ def summary(results, key, label):
     return results["experiments"][key][label]["summary"]
 
 
+@pytest.mark.slow
 def test_lab1_quick_writes_report_results_and_figures(quick_lab):
     out, results, stdout = quick_lab
     assert f"report: {out / 'report.md'}" in stdout
@@ -234,6 +235,7 @@ def test_lab1_report_prints_results_not_noise(quick_lab):
     assert widths[1].startswith("- Wider layers get there sooner: median ")
 
 
+@pytest.mark.slow
 def test_lab1_writes_the_discussions_timelines_and_links_them(quick_lab):
     """Discussions A and B link the watched runs behind them (learning rates; hidden units),
     pages written next to the report, each a timeline of its runs."""

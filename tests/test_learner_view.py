@@ -43,6 +43,7 @@ def test_gradstep_step_defaults_to_a_point_where_every_gradient_moves():
     assert k > 0 and all(np.all(g != 0) for g in grads.values())
 
 
+@pytest.mark.slow
 def test_runs_of_very_different_lengths_get_a_panel_each(tmp_path):
     """The learning-rate figure: the 1e-4 run's 100,000 epochs beside the 10,000-epoch runs get
     a panel of their own (sharing the loss axis); runs of one length share one panel."""

@@ -12,6 +12,7 @@ from experiments.benchmarks import micrograd_demo
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_tiny_demo_bench_checks_agreement_and_reports_rows():
     result = subprocess.run(
         [sys.executable, "-m", micrograd_demo.MODULE, "--samples", "6", "--steps", "2"],

@@ -116,6 +116,7 @@ def _demo_batch():
     return X, y * 2 - 1, MLP(2, [16, 16, 1])
 
 
+@pytest.mark.slow
 def test_the_demos_batch_loss_draws_collapsed_and_renders():
     """The demo's whole-batch loss (7,500 nodes) draws in 37 boxes by neuron and 5 by layer
     when built by hinge_loss (the demo's own loss() leaves its terms unscoped: too many)."""

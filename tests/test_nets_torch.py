@@ -49,6 +49,7 @@ def test_2_4_4_1_matches_torch(engine, activation, loss, bias):
             np.testing.assert_allclose(grads[k], g, rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name, torch_opt, kwargs",
     [

@@ -165,6 +165,7 @@ def notebook_state(page) -> str:
     return "\n".join(f"{prompt.strip()} {output[:160]!r}" for prompt, output in cells)
 
 
+@pytest.mark.slow
 def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab, tmp_path):
     base, token = jupyter_lab
     from playwright.sync_api import expect, sync_playwright

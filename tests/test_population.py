@@ -92,6 +92,7 @@ def test_optimizers_step_each_network_with_its_own_learning_rate(name, kwargs):
             assert rel_diff(pop.state_dict(r)[k], v) <= 1e-12, (name, r, k)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["xor", "linear"])
 def test_ten_thousand_lab_epochs_equal_single_network_training(dataset):
     """The seed report's settings (2-4-4-1, no bias, N(0,1), lr 0.05, summed cross-entropy

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import nets
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -22,6 +24,7 @@ def run_python(code: str, cwd=None) -> subprocess.CompletedProcess:
 
 
 # -- torch stays optional (these run without torch too) -------------------------------------------
+@pytest.mark.slow
 def test_importing_gradstep_never_imports_torch():
     """autograd, nets and the command line load without pulling torch into the process."""
     result = run_python(

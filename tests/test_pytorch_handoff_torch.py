@@ -85,6 +85,7 @@ def assert_same_as_torch(net, module, X, y, loss, reduction, grad_rtol=1e-12):
     assert rel_diff(np.concatenate(ours), np.concatenate(theirs)) <= grad_rtol
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", sorted(ENGINES))
 @settings(max_examples=25, deadline=None)
 @given(arch=mlp_configs(), n=st.integers(1, 12))
@@ -376,6 +377,7 @@ def test_from_torch_checks_its_network_against_the_module_on_a_probe_batch(monke
         from_torch(net)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_train_save_export_and_load_in_plain_pytorch(tmp_path):
     """The issue's round trip: `gradstep train --save`, `gradstep export` to .pt and .pt2, then
     a fresh process that imports only torch loads both and predicts what gradstep predicts."""
@@ -422,6 +424,7 @@ def test_train_save_export_and_load_in_plain_pytorch(tmp_path):
         np.testing.assert_allclose(pred, net.predict(X), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.slow
 def test_export_cnn_program(tmp_path):
     """A saved CNN exports to a .pt2 program that takes any batch size."""
     net = CNN(image_shape=(1, 6, 6), channels=(2,), seed=1)

@@ -46,6 +46,7 @@ def test_the_readme_and_the_docs_have_examples_with_their_outputs():
     assert len(every_example()) >= 8
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "document, line, code, expected",
     every_example(),

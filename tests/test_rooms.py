@@ -80,10 +80,12 @@ def _module_name(path: pathlib.Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imported_modules(path: pathlib.Path, source: str = "") -> list[tuple[int, str, list[str]]]:
+def _imported_modules(
+    path: pathlib.Path, source: str = "", tree: ast.AST | None = None
+) -> list[tuple[int, str, list[str]]]:
     """(line, absolute module, imported names) for every import in ``path`` (or in ``source``
     as if it stood there), at any depth (inside functions too), relative imports resolved."""
-    tree = ast.parse(source or path.read_text())
+    tree = tree or ast.parse(source or path.read_text())
     package = _module_name(path).split(".")
     if path.name != "__init__.py":
         package = package[:-1]
@@ -106,7 +108,7 @@ def _private_crossings(path: pathlib.Path, source: str = "") -> list[tuple[int, 
     tree = ast.parse(source or path.read_text())
     aliases: dict[str, str] = {}
     out = []
-    for line, module, names in _imported_modules(path, source):
+    for line, module, names in _imported_modules(path, tree=tree):
         if not module.startswith(own):
             continue
         if not names:  # import a.b.c [as x]
@@ -153,6 +155,7 @@ def test_the_static_scan_sees_imports_inside_functions_and_relative_ones():
     assert found == ["autograd.views.display", "autograd.checks"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ENGINE)
 def test_importing_an_engine_module_loads_no_check_or_view(name):
     code = (

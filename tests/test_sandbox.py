@@ -80,6 +80,7 @@ def gradstep(args, env, **kw):
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_checked_file_leaves_no_process_and_no_folder(tmp_path):
     """A right step file that leaves three sleeps behind passes, and none of them outlives it."""
     (tmp_path / "spawns.py").write_text(spawner("97.10") + RIGHT_STEP)
@@ -91,6 +92,7 @@ def test_a_checked_file_leaves_no_process_and_no_folder(tmp_path):
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_file_that_kills_its_keeper_still_leaves_nothing(tmp_path):
     """The file double-forks, then kills the keeper watching it: the file's process dies with
     its keeper (parent-death signal) and gradstep ends what carries the run's token."""
@@ -104,6 +106,7 @@ def test_a_file_that_kills_its_keeper_still_leaves_nothing(tmp_path):
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_timed_out_file_leaves_nothing(tmp_path):
     (tmp_path / "slow.py").write_text(spawner("97.30") + "while True:\n    pass\n")
     env = environment(tmp_path)
@@ -120,6 +123,7 @@ def _wait_for(mark: str, count: int, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
 def test_a_killed_gradstep_check_leaves_no_process_and_no_folder(tmp_path, sig):
     """SIGKILL of gradstep check (no clean-up of its own can run): the keeper gets its
@@ -142,6 +146,7 @@ def test_a_killed_gradstep_check_leaves_no_process_and_no_folder(tmp_path, sig):
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_next_run_removes_what_a_dead_gradstep_left(tmp_path):
     """A process carrying the token of a gradstep that no longer runs (pid 999999999 cannot
     exist), and that gradstep's scratch folder, are gone after the next check; a folder of a

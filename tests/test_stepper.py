@@ -246,6 +246,7 @@ def state_of(page, node_id, collapsed) -> str:
     return holder.get_attribute("data-state")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GRAPHS)
 def test_clicking_through_every_step_matches_backward_steps(browser, tmp_path, name):
     """Next through every step, then Previous back: the status shows str(step), the current
@@ -275,6 +276,7 @@ def test_clicking_through_every_step_matches_backward_steps(browser, tmp_path, n
     page.close()
 
 
+@pytest.mark.slow
 def test_keys_slider_first_and_last(browser, tmp_path):
     root = lab_net()
     s, page, watch, _ = open_page(browser, tmp_path, root)
@@ -303,6 +305,7 @@ def test_keys_slider_first_and_last(browser, tmp_path):
     page.close()
 
 
+@pytest.mark.slow
 def test_zoom_fit_and_the_view_following_the_current_node(browser, tmp_path):
     """The full 2-4-4-1 graph opens at a readable scale around the first step; Fit shows it
     all inside the view; stepping to a node outside the view brings it into view; the wheel
@@ -344,6 +347,7 @@ def test_zoom_fit_and_the_view_following_the_current_node(browser, tmp_path):
     page.close()
 
 
+@pytest.mark.slow
 def test_a_stepper_rendered_before_layout_places_itself_when_shown(browser, tmp_path):
     """A notebook may render the widget where nothing is laid out yet (an output not yet in the
     page, a cell out of view): every size reads 0 there. The view waits for its first real size,
@@ -452,6 +456,7 @@ def inside(box, viewport) -> bool:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(1024, 700), (1366, 850)])
 @pytest.mark.parametrize("collapse", [None, "neuron"])
 def test_graph_text_and_table_visible_together_at_laptop_sizes(browser, tmp_path, size, collapse):
@@ -495,6 +500,7 @@ def test_graph_text_and_table_visible_together_at_laptop_sizes(browser, tmp_path
     page.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("collapse", ["neuron", None])
 def test_a_resized_window_keeps_the_graph_in_view(browser, tmp_path, collapse):
     """From a wide window to a laptop's: a graph shown whole (by neuron) is fitted again, one

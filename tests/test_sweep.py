@@ -21,6 +21,7 @@ def gradstep(*args, cwd=None):
     )
 
 
+@pytest.mark.slow
 def test_sweep_writes_heatmaps_results_and_csv(tmp_path):
     out = tmp_path / "sweep"
     result = gradstep("sweep", "--data", "xor", *SMALL, "--out", str(out))
@@ -80,6 +81,7 @@ def test_train_runs_keeps_order_and_data_per_seed():
         assert record["log"] == alone["log"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [

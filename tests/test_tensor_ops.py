@@ -151,6 +151,7 @@ def _agrees_with_torch(torch, arrays, build, torch_build, low, high, value_atol)
         np.testing.assert_allclose(t.grad, r.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.torch
 @pytest.mark.parametrize("name", sorted(STRUCTURAL))
 def test_structural_ops_match_torch(name):
@@ -165,6 +166,7 @@ def test_structural_ops_match_torch(name):
     check()
 
 
+@pytest.mark.slow
 @pytest.mark.torch
 @pytest.mark.parametrize("op", ALL, ids=lambda op: op.name)
 def test_elementwise_ops_match_torch_with_broadcasting(op):

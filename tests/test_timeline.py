@@ -168,6 +168,7 @@ def page_model(data: dict) -> dict:
     return run_model(TIMELINE.folder / "timeline_model.mjs", MODEL_JS, data)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu", "none"])
 def test_the_pages_forward_pass_is_the_networks(activation):
     """The boundary the page draws is the network's prediction: the model's forward pass over
@@ -226,6 +227,7 @@ def mixed():
     return watch(nets, X, Y, every=100, lr=0.5, epochs=600, loss="bce", reduction="sum", quiet=True)
 
 
+@pytest.mark.slow
 def test_each_run_keeps_its_own_network(mixed):
     """network, weights, grads and the stepper of run r have run r's layers and shapes, and the
     network classifies as run r's recorded accuracy says."""
@@ -338,6 +340,7 @@ def picture(page, selector: str, index: int = 0) -> str:
     return page.locator(selector).nth(index).evaluate("c => c.toDataURL()")
 
 
+@pytest.mark.slow
 def test_page_steps_through_epochs(browser, tmp_path, three_runs):
     """The slider labelled Epoch, the arrow keys and Play move every run together; the status
     and data-epoch follow; the boundary and the neurons' pictures change between epochs; four
@@ -378,6 +381,7 @@ def test_page_steps_through_epochs(browser, tmp_path, three_runs):
     page.close()
 
 
+@pytest.mark.slow
 def test_clicking_a_point_opens_its_stepper_at_that_epoch(browser, tmp_path, three_runs):
     """Saved with steppers=[(epoch, sample)], the page opens that point's backward stepper when
     the point is clicked at that epoch; elsewhere it says how to get one."""
@@ -492,6 +496,7 @@ def test_page_without_an_input_plane_says_why(browser, tmp_path):
     page.close()
 
 
+@pytest.mark.slow
 def test_slider_and_status_stay_in_view_on_a_laptop(browser, tmp_path, three_runs):
     """At 1024x700 the runs' views are taller than the window: scrolled down to the gradient
     views, the Epoch slider and the status line are still in view (a sticky header)."""
@@ -543,6 +548,7 @@ def field_classes(page, run: int, data: dict) -> list[bool]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(1024, 700), (1600, 1000)])
 def test_each_run_draws_its_own_network_legibly(browser, tmp_path, mixed, size):
     """Four runs (2-2-2-1, 2-8-8-1, 2-32-1, 2-4-4-4-1): each draws as many neuron pictures as its
@@ -581,6 +587,7 @@ def test_each_run_draws_its_own_network_legibly(browser, tmp_path, mixed, size):
     page.close()
 
 
+@pytest.mark.slow
 def test_a_clicked_points_stepper_opens_in_view_below_the_header(browser, tmp_path, three_runs):
     """At 1024x700 a click on a point opens its stepper scrolled into view, its title below the
     sticky header and inside the window."""
@@ -609,6 +616,7 @@ def test_a_clicked_points_stepper_opens_in_view_below_the_header(browser, tmp_pa
     page.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("activation, word", [("relu", "inf"), ("tanh", "nan")])
 def test_gradstep_watch_draws_a_diverged_run_as_diverged(browser, tmp_path, activation, word):
     """The issue's command: the page is strict JSON, it opens without an error, its status

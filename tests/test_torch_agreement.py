@@ -10,6 +10,7 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("op", ALL, ids=lambda op: op.name)
 def test_value_op_matches_torch(op):
     """Values to 1e-12 relative, gradients of every input to 1e-10."""
