@@ -241,6 +241,8 @@ def read_parameter_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.nda
         raise FileNotFoundError(f"no parameter file at {path}")
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory, not a parameter file (.npz)")
+    if not path.is_file():  # a fifo or a device: opening it could wait forever
+        raise ValueError(f"{path} is not a regular file, so not a parameter file (.npz)")
     with open(path, "rb") as f:
         if f.read(4) != b"PK\x03\x04":  # every .npz is a zip archive
             raise ValueError(f"{path} is not a gradstep parameter file (.npz): not a zip archive")
@@ -250,12 +252,20 @@ def read_parameter_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.nda
                 raise ValueError("a single array, not an archive of named arrays")
             check_declared_arrays(data.zip, f"{path}'s arrays")
             arrays = {k: data[k] for k in data.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+    # zipfile says NotImplementedError for an unknown compression, RuntimeError for encryption
+    except (
+        ValueError,
+        OSError,
+        zipfile.BadZipFile,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ) as e:
         raise ValueError(f"{path} is not a gradstep parameter file (.npz): {e}") from None
     meta = arrays.pop("__gradstep__", None)
     try:
         header = json.loads(str(meta)) if meta is not None else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         header = {}
     if not isinstance(header, dict) or header.get("format") != _MAGIC:
         raise ValueError(

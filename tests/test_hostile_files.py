@@ -435,3 +435,53 @@ def test_long_input_names_and_sweep_folders_are_one_line(tmp_path):
                       "5", "--quiet", "--jobs", "1", "--out", str(out))  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert [p.name for p in tmp_path.iterdir()] == [out.name] and (out / "results.json").exists()
+
+
+# -- archives that are odd in other ways ------------------------------------------------------
+def _patched(path, edit):
+    data = bytearray(path.read_bytes())
+    edit(data)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _method_99(data):  # a compression method zipfile does not know (AES is 99)
+    data[8:10] = (99).to_bytes(2, "little")
+    central = data.find(b"PK\x01\x02")
+    data[central + 10 : central + 12] = (99).to_bytes(2, "little")
+
+
+def _encrypted(data):  # the "encrypted" flag, local header and central directory
+    data[6] |= 1
+    data[data.find(b"PK\x01\x02") + 8] |= 1
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: _patched(MLP.save(p), _method_99), "compression method is not supported"),
+        (lambda p: _patched(MLP.save(p), _encrypted), "is encrypted"),
+        (lambda p: _patched(MLP.save(p), lambda d: d.__delitem__(slice(len(d) // 2, None))),
+         "File is not a zip file"),
+        (lambda p: np.savez(p, __gradstep__=np.array("[" * 10**5), **MLP.state_dict()),
+         "not one written by gradstep's Module.save"),
+        (lambda p: os.mkfifo(p), "is not a regular file"),
+    ],
+    ids=["unknown-compression", "encrypted", "truncated", "json-nested-deep", "fifo"],
+)  # fmt: skip
+def test_odd_archives_are_named_not_raised_from_deep_inside(tmp_path, make, message):
+    """Each was a traceback (NotImplementedError, RuntimeError, RecursionError) or, for a
+    fifo, a wait for a writer that never comes."""
+    path = tmp_path / "odd.npz"
+    make(path)
+    with pytest.raises(ValueError, match=message):
+        load_network(path)
+
+
+def test_export_of_a_fifo_returns_at_once(tmp_path):
+    os.mkfifo(tmp_path / "m.npz")
+    result = subprocess.run(
+        [sys.executable, "-m", "experiments", "export", str(tmp_path / "m.npz"), "--torch",
+         str(tmp_path / "m.pt")], capture_output=True, text=True, cwd=REPO, timeout=60,
+    )  # fmt: skip
+    one_named_line(result, "m.npz is not a regular file")
