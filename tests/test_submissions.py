@@ -224,3 +224,27 @@ def test_a_program_that_patches_gradsteps_checks_in_its_process_is_still_wrong(t
     (tmp_path / "sly.py").write_text(patch + source)
     row = _check(tmp_path / "sly.py", timeout=60)
     assert row.status == "wrong" and "scaled by 1/21" in row.parameters["w3"]["verdict"]
+
+
+def test_an_adapter_is_a_step_file_that_fails_until_edited(tmp_path):
+    """Not recognised (a step along the sign of the error, no standard loss's): the adapter
+    holds the network read (its weights, forward, data and targets) and the program's functions,
+    parses, and as it is gives an error naming the edit, never a verdict."""
+    from experiments.checking.adapter import adapter_text
+    from experiments.checking.files import check_file
+
+    net, params, x, y = _problem()
+    p = net.forward(params, x).reshape(-1, 1)
+    deltas = {"W2": -0.1 * np.tanh(x @ params["W1"]).T @ np.sign(p - y)}
+    deltas["W1"] = np.zeros_like(params["W1"])
+    slots = _slots(net, params, deltas, x, y)
+    result = recognise(slots, Tolerance(), {0.1})
+    assert result.status == "not recognised" and result.reading is not None
+    source = "def backward(x, y, y_pred, w1, w2):\n    pass\n"
+    spec = {"entry": "/c/ann.py", "chunks": [{"filename": "/c/ann.py", "source": source}]}
+    text = adapter_text({**spec, "files": []}, slots, result)
+    assert "backward(x, y, y_pred, w1, w2)" in text and "np.tanh(a)" in text
+    path = tmp_path / "ann.adapter.py"
+    path.write_text(text)
+    row = check_file(path, timeout=30)
+    assert row.status == "error" and "edit step() to call the program's own update" in row.message

@@ -258,6 +258,8 @@ class Recognition:
     loss: str = ""
     lr: float | None = None
     names: dict[str, str] = field(default_factory=dict)
+    reading: Reading | None = None  # the network read, when one was (for an adapter)
+    targets: list = field(default_factory=list)
 
 
 def _weight_slots(slots: list[Slot]) -> list[Slot]:
@@ -744,8 +746,10 @@ def recognise(
         return Recognition("not recognised", why, found=found)
     verdicts = []
     for reading in found_readings[:4]:
-        verdicts.append(judge(reading, targets_for(reading, slots), tolerance, literals, output))
+        targets = targets_for(reading, slots)
+        verdicts.append(judge(reading, targets, tolerance, literals, output))
         verdicts[-1].found = found
+        verdicts[-1].reading, verdicts[-1].targets = reading, targets
         if verdicts[-1].status in ("ok", "wrong"):
             break
     return verdicts[-1]
