@@ -219,6 +219,9 @@ def test_walkthrough_stepper_widget_steps_in_jupyterlab(jupyter_lab, tmp_path):
                     f"{api(base, token, 'kernels')}; console errors: {watch.errors[:5]}\n"
                     f"{notebook_state(page)}\nserver log:\n{server_log}"
                 ) from error
+            # where the live widget runs, the static fallback beside it is hidden (its styles)
+            fallbacks = page.locator(".gradstep-fallback")
+            assert fallbacks.count() >= 2 and not fallbacks.first.is_visible()
             status = stepper.get_by_role("status")
             expect(status).to_have_text(re.compile(r"^step 0: y = 0\.377541"))
             click(stepper.get_by_role("button", name="Next", exact=True))

@@ -15,6 +15,8 @@ class saying what it is (what the stepper's script finds nodes by).
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
 
 from ..graph import Node
@@ -103,8 +105,6 @@ def draw(
     - ``picture``: a ``layout(root, collapse, expand, only_from, cluster)`` already made (the
       stepper makes one and reads it back; the layout options are then taken from it).
     """
-    import graphviz
-
     use_renderer()  # so notebook display of the result finds the same renderer as render()
     pic = picture if picture is not None else layout(root, collapse, expand, only_from, cluster)
     drawn = pic.drawn()
@@ -112,7 +112,7 @@ def draw(
         fits = collapses_that_fit(pic, max_nodes, expand, only_from)
         raise TooManyNodesError(drawn, max_nodes, fits, "or keep only_from=[some parameters]")
     status = step_status(pic.order, step.node) if step is not None else {}
-    dot = graphviz.Digraph(
+    dot = drawing_class()(
         name="gradstep",
         format="svg",  # so dot.render("gout") writes gout.svg, as micrograd's lecture expects
         graph_attr={
@@ -130,6 +130,55 @@ def draw(
     writer = DotWriter(pic, dot, status, {id(n) for n in highlight}, ids)
     writer.write(_edge_label_mode(pic, edge_labels, step), step.node if step else None)
     return dot
+
+
+@functools.cache
+def drawing_class() -> type:
+    """``graphviz.Digraph`` that a notebook shows within its cell: as HTML (what nbconvert's
+    pages, static viewers and JupyterLab pick first), the SVG inline in a box that scrolls
+    sideways, the picture scaled to the cell's width but never below 60% of its size nor above
+    it; as SVG, scaled down to the cell (``fit_width``). Made on first use: graphviz is imported
+    only when drawing."""
+    import graphviz
+
+    class Drawing(graphviz.Digraph):
+        """A computation graph drawn by ``draw``: a ``graphviz.Digraph`` that fits the cell."""
+
+        def _repr_image_svg_xml(self) -> str:
+            return fit_width(super()._repr_image_svg_xml())
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
+            svg = bundle.get("image/svg+xml")
+            if svg is not None:
+                bundle["text/html"] = scrolling_html(svg)
+            return bundle
+
+    return Drawing
+
+
+def fit_width(svg: str) -> str:
+    """An SVG that scales down to its container's width, never up: ``max-width: 100%`` and a
+    height that keeps its proportions (Graphviz's SVG has a viewBox)."""
+    return svg.replace("<svg ", '<svg style="max-width: 100%; height: auto" ', 1)
+
+
+_SVG_WIDTH = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"')
+
+
+def scrolling_html(svg: str) -> str:
+    """The SVG inline (no XML prolog), in a box as wide as the cell that scrolls sideways: the
+    picture as wide as the cell allows, between 60% of its own width (text still readable) and
+    its own width."""
+    start = svg.find("<svg")
+    body = svg[start:] if start >= 0 else svg
+    found = _SVG_WIDTH.search(body)
+    if found:
+        w = float(found.group(1))
+        size = f"width: 100%; max-width: {w:g}pt; min-width: {0.6 * w:.0f}pt; height: auto"
+        body = re.sub(r'style="max-width: 100%; height: auto" ', "", body, count=1)
+        body = body.replace("<svg ", f'<svg style="{size}" ', 1)
+    return f'<div class="gradstep-drawing" style="max-width: 100%; overflow-x: auto">{body}</div>'
 
 
 def _edge_label_mode(pic: Layout, edge_labels, step) -> str:

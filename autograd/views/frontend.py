@@ -23,7 +23,18 @@ from pathlib import Path
 from ..files import check_writable_file, write_file
 from .display import printable
 
-__all__ = ["STATIC", "Front", "script_json", "widget_module", "styles", "page", "save_page"]
+__all__ = [
+    "FALLBACK_CLASS",
+    "STATIC",
+    "Front",
+    "fallback_html",
+    "page",
+    "save_page",
+    "script_json",
+    "show_in_notebook",
+    "styles",
+    "widget_module",
+]
 
 STATIC = Path(__file__).parent / "static"
 _DEFAULT_EXPORT = "export default { render };"
@@ -80,8 +91,62 @@ def widget_module(front: str | Front, uses: tuple = ()) -> str:
     return _script(_front(front), uses) + _DEFAULT_EXPORT + "\n"
 
 
+# -- notebooks: a live widget where one runs, the self-contained page everywhere else --------------
+FALLBACK_CLASS = "gradstep-fallback"
+# Every front end's styles carry this: where a live widget runs (its styles are in the notebook's
+# document), the static fallbacks beside the widgets are hidden, with their output areas
+# (JupyterLab, Notebook 7 and classic); where none runs (nbconvert's HTML, a course site, a
+# notebook opened without a kernel) the styles are never loaded and the fallbacks show.
+HIDE_FALLBACKS = f"""
+.{FALLBACK_CLASS} {{ display: none !important; }}
+.jp-OutputArea-child:has(.{FALLBACK_CLASS}), .output_area:has(.{FALLBACK_CLASS}) {{
+  display: none !important;
+}}
+"""
+
+
 def styles(front: str | Front, uses: tuple = ()) -> str:
-    return "".join(_front(f).read(".css") for f in (*uses, front))
+    """The CSS of a front end (and of those it uses), with the rule that hides static fallbacks
+    wherever a live widget's styles are loaded."""
+    return "".join(_front(f).read(".css") for f in (*uses, front)) + HIDE_FALLBACKS
+
+
+def fallback_html(page_html: str, title: str, height: int = 640) -> str:
+    """What a notebook viewer without a live kernel shows for a widget: its self-contained
+    page (``page``) in a sandboxed frame (scripts run, nothing else: no access to the notebook's
+    page, no network), as wide as the cell and ``height`` px tall (the page scrolls inside)."""
+    return (
+        f'<div class="{FALLBACK_CLASS}" style="max-width:100%">'
+        f'<iframe title="{html.escape(printable(title))}" sandbox="allow-scripts" '
+        f'style="width:100%;height:{int(height)}px;border:1px solid #ddd;border-radius:4px" '
+        f'srcdoc="{html.escape(page_html, quote=True)}"></iframe></div>'
+    )
+
+
+def show_in_notebook(
+    page_html: str, title: str, make_widget: Callable | None, height: int = 640
+) -> None:
+    """Display a front end in IPython: first its page as the static fallback (``fallback_html``:
+    what nbconvert's HTML, static viewers and kernel-less notebooks show), then its live widget
+    (``make_widget()``, when anywidget is installed) with an empty ``text/html`` beside the
+    widget view, so a viewer that cannot run the widget shows nothing for it. Two outputs because
+    a viewer that finds the widget's saved state picks the widget view over any ``text/html`` of
+    the same output (nbconvert does), and offline that view stays blank; the live widget's
+    styles hide the fallback (``HIDE_FALLBACKS``) wherever the widget runs."""
+    from IPython.display import display
+
+    display({"text/html": fallback_html(page_html, title, height)}, raw=True)
+    if make_widget is None:
+        return
+    try:
+        widget = make_widget()
+    except ImportError:
+        return
+    view = widget._repr_mimebundle_()
+    if isinstance(view, tuple):  # ipywidgets may return (data, metadata)
+        view = view[0]
+    bundle = {k: v for k, v in view.items() if k != "text/plain"}
+    display({**bundle, "text/plain": "", "text/html": ""}, raw=True)
 
 
 # Inside a <script> element the HTML parser ends the script at "</script" and treats "<!--" and

@@ -32,7 +32,6 @@ saved page) only switches states and texts as you step:
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -378,27 +377,16 @@ class Stepper:
         return StepperWidget(svg=self.svg, trace=self._trace.to_json(), step=self.step)
 
     def static_html(self) -> str:
-        """What a viewer without a live kernel shows: the picture at step 0 and every step's
-        text."""
-        texts = [step.text for step in self._trace.steps]
-        steps = "".join(f"<li><pre>{html.escape(t)}</pre></li>" for t in texts[1:])
-        return (
-            f'<div class="gradstep-static">{self.svg}'
-            f"<p>{html.escape(texts[0])}</p><details><summary>{len(self)} steps"
-            f"</summary><ol>{steps}</ol></details></div>"
-        )
+        """What a viewer without a live kernel shows: the self-contained page in a sandboxed
+        frame (``frontend.fallback_html``)."""
+        return frontend.fallback_html(self.html(), f"gradstep: {self.title}")
+
+    def _ipython_display_(self) -> None:
+        """In a notebook: the page as the static fallback, then the live widget."""
+        frontend.show_in_notebook(self.html(), f"gradstep: {self.title}", self.widget)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": repr(self), "text/html": self.static_html()}
-        try:
-            widget = self.widget()
-        except ImportError:
-            return bundle
-        view = widget._repr_mimebundle_(include=include, exclude=exclude)
-        if isinstance(view, tuple):  # ipywidgets may return (data, metadata)
-            view = view[0]
-        bundle.update({k: v for k, v in view.items() if k != "text/plain"})
-        return bundle
+        return {"text/plain": repr(self), "text/html": self.static_html()}
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -375,6 +375,14 @@ class Timeline:
 
         return TimelineWidget(self)
 
+    def _ipython_display_(self) -> None:
+        """In a notebook: the page as the static fallback (what nbconvert's HTML and viewers
+        without a kernel show), then the live widget (``frontend.show_in_notebook``)."""
+        from autograd.views.frontend import show_in_notebook
+
+        title = f"gradstep: training of {', '.join(r.label for r in self.runs)}"
+        show_in_notebook(self.html(), title, self.widget, height=900)
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {"text/plain": repr(self)}
         try:
