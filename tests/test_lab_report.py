@@ -394,3 +394,27 @@ def test_report_html_reads_in_chromium(quick_lab, browser, tmp_path):
         page.screenshot(path=str(tmp_path / f"report_{width}.png"))
         assert seen.errors == [] and seen.requests == [uri]
         page.close()
+
+
+def test_the_report_is_its_section_templates_filled(quick_lab):
+    """Every section's prose comes from its template: each template is used, every field is
+    filled (no "@{" left), and a template missing a field refuses by name."""
+    from experiments.lab.prose import fill, template_names
+
+    out, _, _ = quick_lab
+    report = (out / "report.md").read_text()
+    assert "@{" not in report
+    names = template_names()
+    assert {"header", "derivation", "setup", "part", "discussion_a", "discussion_d"} <= set(names)
+    for name in names:  # the longest fixed words of each template's first line are there
+        first = next(line for line in template_text(name).splitlines() if line.strip())
+        words = max(re.split(r"@\{\w+\}", first), key=len).strip()
+        assert len(words) >= 3 and words in report, name
+    with pytest.raises(KeyError, match="sample"):
+        fill("derivation_example", x0=0)
+
+
+def template_text(name: str) -> str:
+    from importlib.resources import files
+
+    return (files("experiments.lab") / "templates" / f"{name}.md").read_text()

@@ -17,6 +17,7 @@ from ..datasets import load_dataset
 from ..train import accuracy
 from ..workers import worker_pool
 from .images import IMAGE_SETS, bars, image_set, points_to_images
+from .prose import fill
 
 TEST_SEED_OFFSET = 1000
 LR = 0.01
@@ -157,25 +158,20 @@ def _linear_sentence(linear: dict) -> list[str]:
     cnn, pixels, points = (linear.get(m) for m in ("cnn", "mlp_pixels", "mlp_points"))
     if not (cnn and pixels and points):
         return []
+    if cnn["test_mean"] > max(pixels["test_mean"], points["test_mean"]):
+        return []
     rank = (
         "worse than both MLPs"
         if cnn["test_mean"] < min(pixels["test_mean"], points["test_mean"])
         else "not better than the MLPs"
     )
-    if cnn["test_mean"] > max(pixels["test_mean"], points["test_mean"]):
-        return []
-    return [
-        f"On the linear images the CNN is {rank} ({_pct(cnn['test_mean'])} on fresh points "
-        f"against {_pct(pixels['test_mean'])} on the same pixels and "
-        f"{_pct(points['test_mean'])} on the raw points). The label there is *where* the blob "
-        "sits, which side of the line x0 = x1, and the CNN is built to ignore where: its 4 "
-        "filters respond alike wherever the blob is, and the 2x2 max pool keeps only the "
-        "strongest response in each cell, so points near the line, whose blobs differ by a "
-        "pixel or less, fall into the same cells; the MLP on the raw points reads the two "
-        "coordinates themselves. Convolution pays where the pattern, not its position, is the "
-        "label (the bars).",
-        "",
-    ]
+    return fill(
+        "convolution_linear",
+        rank=rank,
+        cnn=_pct(cnn["test_mean"]),
+        pixels=_pct(pixels["test_mean"]),
+        points=_pct(points["test_mean"]),
+    ).splitlines() + [""]
 
 
 def section(results: dict, figures: dict) -> list[str]:
@@ -199,30 +195,15 @@ def section(results: dict, figures: dict) -> list[str]:
     linear = {
         m: summary(results["sets"]["linear-images"], m) for m in ("cnn", "mlp_pixels", "mlp_points")
     }
-    return [
-        "### C. Convolutional layers",
-        "",
-        "Each of the lab's 2-D points is drawn as a Gaussian blob on a 12x12 grayscale image "
-        "(column x0, row 1 - x1, pixel noise 0.05), and a third set holds horizontal (label 0) "
-        "and vertical (label 1) bars. The CNN is conv 3x3 (4 filters, same padding) -> relu -> "
-        "2x2 max pool -> flatten -> dense -> sigmoid, built from the engine's `conv2d` and "
-        "`max_pool2d` ops (checked against finite differences, PyTorch and a Value-node "
-        f"convolution in the tests). Adam, lr {LR}, {results['epochs']} full-batch epochs, mean "
-        "binary cross-entropy. Test data are fresh: new points (linear), the same 21 XOR points "
-        "with new pixel noise, new bars.",
-        "",
-        "| data | model | train accuracy | test accuracy (mean) | test min | runs at 100% test |",
-        "|---|---|---|---|---|---|",
-        *rows,
-        "",
-        f"On bars, where position carries no information and orientation all of it, the CNN "
-        f"reaches {_pct(cnn_bars['test_mean'])} on fresh bars against "
-        f"{_pct(mlp_bars['test_mean'])} for an MLP on the same pixels.",
-        "",
-        *_linear_sentence(linear),
-        f"![filters]({figures['conv_filters']})",
-        f"![samples]({figures['conv_samples']})",
-        "",
-        f"![CNN learning curves]({figures['conv_curve']})",
-        "",
-    ]
+    return fill(
+        "convolution",
+        lr=LR,
+        epochs=results["epochs"],
+        rows="\n".join(rows),
+        cnn_bars=_pct(cnn_bars["test_mean"]),
+        mlp_bars=_pct(mlp_bars["test_mean"]),
+        linear="\n".join(_linear_sentence(linear)),
+        filters=figures["conv_filters"],
+        samples=figures["conv_samples"],
+        curve=figures["conv_curve"],
+    ).splitlines() + [""]

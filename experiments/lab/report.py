@@ -17,6 +17,7 @@ from .. import plots
 from ..datasets import load_dataset
 from ..runs import CONVERGED_MSE, REPORT_SETTING
 from ..train import prediction_lines, summary_line
+from .prose import fill
 
 __all__ = ["write_figures", "write_report", "VARIANT_HEADERS", "agreement", "ROUNDING_RTOL"]
 
@@ -239,10 +240,6 @@ def _timing_lines(meta: dict) -> list[str]:
     return [f"Time by phase: {parts}."]
 
 
-def _finding(results: dict, key: str, label: str) -> dict:
-    return results[key][label]["summary"]
-
-
 def _sweep_lines(sweep: dict | None, figures: dict) -> list[str]:
     """Discussions A and B together: the learning rate x hidden units heatmap."""
     if not sweep or "lr_hidden_heatmap" not in figures:
@@ -254,27 +251,26 @@ def _sweep_lines(sweep: dict | None, figures: dict) -> list[str]:
         default=None,
     )
     widths = sorted({c["hidden"] for c in full})
-    lines = [
-        "### A and B together: learning rate x hidden units (XOR)",
-        "",
-        f"The same question as a grid: {len(sweep['lrs'])} learning rates x "
-        f"{len(sweep['hidden'])} widths of both hidden layers, {sweep['seeds']} seeds per cell, "
-        f"{sweep['epochs']:,} epochs, the report's settings otherwise (`gradstep sweep` draws "
-        "the same figure for any grid).",
-        "",
-        f"![learning rate x hidden units]({figures['lr_hidden_heatmap']})",
-        "",
-        f"- Every seed reached MSE < {sweep['converged_mse']:g} in {len(full)} of "
-        f"{len(sweep['cells'])} cells"
-        + (f", all with {widths[0]} or more hidden units" if widths else "")
-        + ".",
-    ]
-    if best is not None:
-        lines.append(
-            f"- Fastest such cell: lr {best['lr']:g} with {best['hidden']} units, median "
-            f"{best['median_epochs_to_converge']:.0f} epochs."
-        )
-    return lines + [""]
+    fastest = (
+        ""
+        if best is None
+        else f"- Fastest such cell: lr {best['lr']:g} with {best['hidden']} units, median "
+        f"{best['median_epochs_to_converge']:.0f} epochs.\n"
+    )
+    text = fill(
+        "sweep",
+        lrs=len(sweep["lrs"]),
+        widths=len(sweep["hidden"]),
+        seeds=sweep["seeds"],
+        epochs=f"{sweep['epochs']:,}",
+        figure=figures["lr_hidden_heatmap"],
+        converged=f"{sweep['converged_mse']:g}",
+        full=len(full),
+        cells=len(sweep["cells"]),
+        all_with=f", all with {widths[0]} or more hidden units" if widths else "",
+        fastest=fastest,
+    )
+    return text.splitlines()
 
 
 def _curvature_lines(curvature: dict | None) -> list[str]:
@@ -287,45 +283,28 @@ def _curvature_lines(curvature: dict | None) -> list[str]:
         for label, runs in curvature.items()
         for r in runs
     ]  # fmt: skip
+    table = _table(["run", "epoch", "loss", "λ_max", "2/λ_max", "lr·λ_max/2"], rows)
+    text = fill("curvature", table=table)
     slow, fast = curvature.get("lr=0.05", []), curvature.get("lr=2", [])
-    lines = [
-        "#### Why lr 2 jumps: the curvature of the loss",
-        "",
-        "Gradient descent with step lr is stable along a direction of curvature λ (an eigenvalue "
-        "of the loss's Hessian) only while lr < 2/λ; past it each step overshoots the valley "
-        "floor. `autograd.hessian` gives the Hessian of the summed cross-entropy over all 28 "
-        "weights (seed 0, XOR) at checkpoints of the runs above; λ_max is its largest "
-        "eigenvalue, 2/λ_max the largest stable learning rate there, and lr·λ_max/2 above 1 "
-        "means the step overshoots along the sharpest direction:",
-        "",
-        _table(["run", "epoch", "loss", "λ_max", "2/λ_max", "lr·λ_max/2"], rows),
-        "",
-    ]
     if slow and fast:
-        start = fast[0]
-        over = [r for r in slow if r["lr_over_stable"] >= 1]
-        after = fast[1] if len(fast) > 1 else fast[0]
-        lines.append(
-            f"- At the initial weights λ_max = {start['lambda_max']:.3g}, so steps up to "
-            f"{start['stable_lr']:.3g} are stable. lr 2 is {start['lr_over_stable']:.1f} times "
-            f"past that limit; after {after['epoch']} epochs its weights sit where λ_max = "
-            f"{after['lambda_max']:.2g}: the overshooting steps threw them into a nearly flat "
-            f"region, where gradients are small, and it ends at loss {fast[-1]['loss']:.3g} with "
-            f"λ_max {fast[-1]['lambda_max']:.1g}."
+        start, after = fast[0], fast[1] if len(fast) > 1 else fast[0]
+        over = [str(r["epoch"]) for r in slow if r["lr_over_stable"] >= 1]
+        falls = all(b["loss"] < a["loss"] for a, b in zip(slow, slow[1:]))
+        text += fill(
+            "curvature_findings",
+            start_lambda=f"{start['lambda_max']:.3g}",
+            start_stable=f"{start['stable_lr']:.3g}",
+            start_over=f"{start['lr_over_stable']:.1f}",
+            after_epoch=after["epoch"],
+            after_lambda=f"{after['lambda_max']:.2g}",
+            fast_loss=f"{fast[-1]['loss']:.3g}",
+            fast_lambda=f"{fast[-1]['lambda_max']:.1g}",
+            slow_max=f"{max(r['lr_over_stable'] for r in slow):.2f}",
+            slow_except=f", except at epochs {', '.join(over)}" if over else "",
+            slow_falls=": its loss falls from checkpoint to checkpoint" if falls else "",
+            slow_loss=f"{slow[-1]['loss']:.3g}",
         )
-        lines.append(
-            "- lr 0.05 stays below the limit at every checkpoint (lr·λ_max/2 at most "
-            f"{max(r['lr_over_stable'] for r in slow):.2f})"
-            + ("" if not over else f", except at epochs {', '.join(str(r['epoch']) for r in over)}")
-            + (
-                ": its loss falls from checkpoint to checkpoint"
-                if all(b["loss"] < a["loss"] for a, b in zip(slow, slow[1:]))
-                else ""
-            )
-            + f" and ends at loss {slow[-1]['loss']:.3g}."
-        )
-        lines.append("")
-    return lines
+    return text.splitlines()
 
 
 def _timeline_link(timelines: dict | None, name: str, what: str) -> list[str]:
@@ -393,119 +372,44 @@ def _hidden_lines(hidden: dict, sweep: dict | None) -> list[str]:
 def _derivation_lines(example: dict | None, pages: dict | None = None) -> list[str]:
     """Section 2: back-propagation for this network derived in gradstep's notation, each line
     tied to the code that computes it and, on one point, to the numbers the stepper shows."""
-    lines = [
-        "## 2. Back-propagation, derived",
-        "",
-        "Notation (gradstep's: the code, the stepper's labels and this report use it): for layer "
-        "k = 1, 2, 3, one row per sample,",
-        "",
-        "$$z_k = a_{k-1} W_k + b_k, \\qquad a_k = \\sigma(z_k), \\qquad a_0 = x, \\qquad "
-        "\\hat y = a_3 .$$",
-        "",
-        "The seed report calls the layers' outputs `z1`, `z2` and its deltas `sigma3`, `sigma2`, "
-        "`sigma1`: its `z_k` is $a_k$ here, its `sigma_k` is $\\delta_k$, and it has no bias "
-        "($b_k = 0$).",
-        "",
-        "**The sigmoid's derivative.** With $\\sigma(z) = 1 / (1 + e^{-z})$,",
-        "",
-        "$$\\sigma'(z) = \\frac{e^{-z}}{(1 + e^{-z})^2} = \\sigma(z)\\,(1 - \\sigma(z)) "
-        "= a\\,(1 - a),$$",
-        "",
-        "computed from the layer's output alone (`through_activation` in `nets/backprop.py`: "
-        "`delta *= a; delta *= 1 - a`).",
-        "",
-        "**The output delta** $\\delta_3 = \\partial L / \\partial z_3$. For the cross-entropy "
-        "summed over the samples, $L = -\\sum [y \\ln \\hat y + (1 - y) \\ln (1 - \\hat y)]$,",
-        "",
-        "$$\\frac{\\partial L}{\\partial \\hat y} = \\frac{\\hat y - y}{\\hat y\\,(1 - \\hat y)}, "
-        "\\qquad \\delta_3 = \\frac{\\partial L}{\\partial \\hat y}\\,\\sigma'(z_3) "
-        "= \\hat y - y,$$",
-        "",
-        "the seed's `sigma3 = y_pred - y` (`np.subtract(p, y, delta)` in `Backprop`). For the "
-        "squared error $L = \\sum (\\hat y - y)^2$ the sigmoid's slope stays in "
-        "(`output_delta`):",
-        "",
-        "$$\\delta_3 = 2\\,(\\hat y - y)\\,\\hat y\\,(1 - \\hat y).$$",
-        "",
-        "A mean instead of a sum divides either by the number of samples.",
-        "",
-        "**The hidden layers' deltas.** The chain rule through $z_{k+1} = a_k W_{k+1} + b_{k+1}$ "
-        "and then through $a_k = \\sigma(z_k)$ gives",
-        "",
-        "$$\\delta_2 = (\\delta_3 W_3^\\top) \\odot a_2 \\odot (1 - a_2), \\qquad "
-        "\\delta_1 = (\\delta_2 W_2^\\top) \\odot a_1 \\odot (1 - a_1)$$",
-        "",
-        "(`product(delta, WT[k - 1], nxt)`, then `through_activation`).",
-        "",
-        "**The weight gradients**, each sample's contribution summed by the matrix product:",
-        "",
-        "$$\\frac{\\partial L}{\\partial W_k} = a_{k-1}^\\top \\delta_k, \\qquad "
-        "\\frac{\\partial L}{\\partial b_k} = \\sum_{\\text{rows}} \\delta_k$$",
-        "",
-        "(`product(AT[k - 1], delta, grads[k - 1])`; the bias rides along as a column of ones). "
-        "Gradient "
-        "descent then sets $W_k \\leftarrow W_k - \\eta\\, \\partial L / \\partial W_k$ for every "
-        "k *after* all the gradients are computed: every $\\delta$ above uses the weights of the "
-        "forward pass (section 5.D measures what the seed's order of updates does instead).",
-        "",
-    ]
+    lines = fill("derivation").splitlines() + [""]
     if not example:
         return lines
     diff = example["max_abs_difference"]
-    worst_graph = max(d["graph"] for d in diff.values())
-    worst_fast = max(d["NumpyMLP"] for d in diff.values())
     scale = example["gradient_scale"]
     x0, x1 = example["point"]
-    return lines + [
-        "**On one point, in numbers.** `gradstep step --data xor` draws this network (2-4-4-1, "
-        "sigmoid, with bias, the weights of seed 0) on XOR point "
-        f"{example['sample']}, ({x0:g}, {x1:g}), label {example['label']:g}, and steps through "
-        "the same computation node by node: its step `dL/dW3[i,0] += dL/dz3[0] * a2[i]` is one "
-        "entry of $a_2^\\top \\delta_3$, `dL/da2[i] += dL/dz3[0] * W3[i,0]` one of "
-        "$\\delta_3 W_3^\\top$, and the sigmoid's step multiplies by $a_2 (1 - a_2)$. The "
-        "formulas above evaluated by hand (numpy, one line each) against what the graph engine "
-        "back-propagates there (the stepper's numbers):",
-        "",
-        *(
-            [
-                f"Step through it: [{pages['stepper']}]({pages['stepper']}) (open it in a "
-                "browser and step through the backward pass node by node).",
-                "",
-            ]
-            if pages and "stepper" in pages
-            else []
-        ),
-        _table(
-            ["quantity", "formula", "by hand", "graph engine (stepper)"],
-            [
-                ["$\\hat y$", "$\\sigma(z_3)$", f"{example['y_hat']:.6f}", "-"],
-                [
-                    "$\\delta_3$",
-                    "$\\hat y - y$",
-                    f"{example['delta3']:.6f}",
-                    f"`dL/dz3[0]` {example['delta3_graph']:.6f}",
-                ],
-                [
-                    "$\\delta_2$",
-                    "$(\\delta_3 W_3^\\top) \\odot a_2 \\odot (1 - a_2)$",
-                    _vector(example["delta2"]),
-                    f"`dL/dz2[j]` {_vector(example['delta2_graph'])}",
-                ],
-                [
-                    "$\\partial L / \\partial W_3$",
-                    "$a_2^\\top \\delta_3$",
-                    _vector(example["dW3"]),
-                    f"`dL/dW3[i,0]` {_vector(example['dW3_graph'])}",
-                ],
-            ],
-        ),  # fmt: skip
-        "",
-        "Over every entry of $\\partial L / \\partial W_1$, $W_2$ and $W_3$ the formulas and "
-        f"the graph engine {agreement(worst_graph, scale)}; the formulas and `NumpyMLP`, which "
-        f"trains every run below, {agreement(worst_fast, scale)} (tolerance: "
-        f"{ROUNDING_RTOL:g} of the largest gradient entry, {scale:.3g}).",
-        "",
-    ]
+    link = ""
+    if pages and "stepper" in pages:
+        link = (
+            f"Step through it: [{pages['stepper']}]({pages['stepper']}) (open it in a browser "
+            "and step through the backward pass node by node).\n\n"
+        )
+    table = _table(
+        ["quantity", "formula", "by hand", "graph engine (stepper)"],
+        [
+            ["$\\hat y$", "$\\sigma(z_3)$", f"{example['y_hat']:.6f}", "-"],
+            ["$\\delta_3$", "$\\hat y - y$", f"{example['delta3']:.6f}",
+             f"`dL/dz3[0]` {example['delta3_graph']:.6f}"],
+            ["$\\delta_2$", "$(\\delta_3 W_3^\\top) \\odot a_2 \\odot (1 - a_2)$",
+             _vector(example["delta2"]), f"`dL/dz2[j]` {_vector(example['delta2_graph'])}"],
+            ["$\\partial L / \\partial W_3$", "$a_2^\\top \\delta_3$", _vector(example["dW3"]),
+             f"`dL/dW3[i,0]` {_vector(example['dW3_graph'])}"],
+        ],
+    )  # fmt: skip
+    text = fill(
+        "derivation_example",
+        sample=example["sample"],
+        x0=f"{x0:g}",
+        x1=f"{x1:g}",
+        label=f"{example['label']:g}",
+        stepper_link=link,
+        table=table,
+        graph_agreement=agreement(max(d["graph"] for d in diff.values()), scale),
+        fast_agreement=agreement(max(d["NumpyMLP"] for d in diff.values()), scale),
+        tolerance=f"{ROUNDING_RTOL:g}",
+        scale=f"{scale:.3g}",
+    )
+    return lines + text.splitlines() + [""]
 
 
 def write_report(
@@ -518,225 +422,167 @@ def write_report(
     example: dict | None = None,
     timelines: dict | None = None,
 ) -> str:
-    seeds = meta["seeds"]
-    s = REPORT_SETTING
+    """``report.md``'s text (without the convolution extra, which ``extra_c.section`` adds):
+    each section's template filled with this run's numbers."""
     lines = [
-        "# Lab 1: Back-propagation, reproduced with gradstep",
-        "",
-        f"Generated by `gradstep lab1{' --quick' if meta['quick'] else ''}` on "
-        f"{meta['date']} in {meta['seconds']:.1f} s ({meta['machine']}). Every number below is "
-        f"measured in this run over seeds {', '.join(map(str, seeds))}; `results.json` holds "
-        "each run's settings, seed, final loss and accuracy and its loss history.",
-        "",
-        *_timing_lines(meta),
-        "",
-        "## 1. Introduction",
-        "",
-        "A 2-4-4-1 network with a sigmoid after every layer learns to classify two small 2-D "
-        "data sets by back-propagation and plain gradient descent. The training here uses "
-        "gradstep's numpy fast path (`nets.NumpyMLP`), whose gradients the test suite checks "
-        "against finite differences, against the graph engines (`ValueMLP`, `TensorMLP`) and "
-        "against PyTorch.",
-        "",
+        *_header(meta),
         *_derivation_lines(example, timelines),
-        "## 3. Experimental setup",
-        "",
-        f"- Network: {'-'.join(map(str, s.layer_sizes))}, sigmoid everywhere, no bias: "
-        "$a_1 = \\sigma(x W_1)$, $a_2 = \\sigma(a_1 W_2)$, $\\hat y = \\sigma(a_2 W_3)$, each W "
-        "stored (inputs, outputs).",
-        f'- Weights: N(0, 1) (`init="lab"`), seeded per run; learning rate {s.lr}, '
-        f"{s.epochs:,} epochs of full-batch gradient descent.",
-        "- Update: the cross-entropy output delta `y_pred - y`, summed over the batch (binary "
-        "cross-entropy, reduction `sum`), as the seed report; the printed loss is the mean "
-        "squared error, as the seed report prints it.",
-        "- Data: `generate_linear(n=100)` with the run's seed (numpy's `RandomState(seed)`) and "
-        "the lab's 21-point `generate_XOR_easy()`; training and testing use the same points.",
-        f"- A run counts as converged once its MSE falls below {CONVERGED_MSE}; accuracy rounds "
-        "each prediction at 0.5.",
-        "",
-        "## 4. Results",
-    ]
-    for key, name in (("part1", "linear"), ("part2", "XOR")):
-        variant = next(iter(results[key].values()))
-        summary = variant["summary"]
-        run = variant["runs"][0]
-        X, y = load_dataset(
-            variant["settings"]["dataset"], n=variant["settings"]["n"], seed=run["seed"]
-        )
-        model = _model_from(run, variant["settings"])
-        preds = prediction_lines(model, X, y)
-        lines += [
-            "",
-            f"### {'Part 1' if key == 'part1' else 'Part 2'}: {name} data",
-            "",
-            f"Accuracy over {summary['seeds']} seeds: {_pct(summary['accuracy_mean'])} on "
-            f"average, {summary['perfect_runs']}/{summary['seeds']} runs at 100.00%; final MSE "
-            f"{summary['final_loss_mean']:.3g} "
-            f"(± {_spread(summary['final_loss_std'], summary['final_loss_mean'])}).",
-            "",
-            f"Training log of seed {run['seed']}:",
-            "",
-            "```",
-            *run["log"],
-            "```",
-            "",
-            f"<details><summary>Predictions of seed {run['seed']} ({len(preds)} points)</summary>",
-            "",
-            "```",
-            *preds,
-            "```",
-            "</details>",
-            "",
-            "```",
-            summary_line(model, X, y),
-            "```",
-            "",
-            f"![comparison]({figures[f'{key}_comparison']})",
-            "",
-            f"![learning curves]({figures[f'{key}_curve']})",
-            f"![decision boundary]({figures[f'{key}_boundary']})",
-        ]
-
-    lr = results["learning_rate"]
-    tiny = _finding(results, "learning_rate", "lr=0.0001")
-    big = _finding(results, "learning_rate", "lr=2")
-    tiny_epochs = lr["lr=0.0001"]["settings"]["epochs"]
-    hidden = results["hidden_units"]
-    noact = results["no_activation"]
-    lin_na = _finding(results, "no_activation", "linear, lr=0.005")
-    xor_na = _finding(results, "no_activation", "xor, lr=0.005")
-    lin_na_big = _finding(results, "no_activation", "linear, lr=0.05")
-    lines += [
-        "",
-        "## 5. Discussion",
-        "",
-        "### A. Learning rates (XOR)",
-        "",
-        _table(VARIANT_HEADERS, _variant_rows(lr)),
-        "",
-        f'- The report\'s tiny rate (written "10e-5", i.e. 1e-4) moves the MSE from '
-        f"{tiny['initial_loss_mean']:.4f} to {tiny['final_loss_mean']:.4f} in {tiny_epochs:,} "
-        f"epochs: it stays near its initial loss, with accuracy {_pct(tiny['accuracy_mean'])}.",
-        f"- At lr 2, {big['converged_runs']}/{big['seeds']} runs converge and the MSE ends at "
-        f"{big['final_loss_mean']:.4f} on average; over the last fifth of training it still "
-        f"ranges from {_late_range(lr['lr=2'])[0]:.4f} to {_late_range(lr['lr=2'])[1]:.4f} "
-        "across runs: the steps overshoot and the loss jumps instead of settling (an MSE of "
-        "10/21 = 0.476 or 11/21 = 0.524, as the seed report saw, means every point is predicted "
-        "as one class with certainty).",
-        "",
-        f"![learning rates]({figures['learning_rate_curve']})",
-        "",
-        *_timeline_link(
-            timelines,
-            "learning_rates",
-            "the three learning rates, seed 0, side by "
-            "side: why 1e-4 never moves and 2 jumps, epoch by epoch",
-        ),
-        *_curvature_lines(curvature),
-        "### B. Hidden units (XOR, both hidden layers the same width)",
-        "",
-        _table(VARIANT_HEADERS, _variant_rows(hidden)),
-        "",
-        *_hidden_lines(hidden, sweep),
-        f"![hidden units]({figures['hidden_units_curve']})",
-        "",
-        *_timeline_link(
-            timelines,
-            "hidden_units",
-            "2, 4, 10 and 32 hidden units, seed 0: "
-            "what the two units of the narrow network end up drawing",
-        ),
-        *_sweep_lines(sweep, figures),
-        "### C. Without activation functions",
-        "",
-        "The hidden sigmoids are replaced by the identity; the output sigmoid stays so the "
-        "outputs remain probabilities. The network is then a logistic regression on a linear "
-        "map of the input: its decision boundary is a straight line.",
-        "",
-        _table(VARIANT_HEADERS, _variant_rows(noact)),
-        "",
-        f"- Linear data, lr 0.005: accuracy {_pct(lin_na['accuracy_mean'])} (min "
-        f"{_pct(lin_na['accuracy_min'])}); XOR, lr 0.005: {_pct(xor_na['accuracy_mean'])} "
-        f"(max {_pct(max(r['final_accuracy'] for r in noact['xor, lr=0.005']['runs']))}). A "
-        "line separates the first set, never the second.",
-        f"- At the report's lr 0.05 the linear network diverges on the linear set (accuracy "
-        f"{_pct(lin_na_big['accuracy_mean'])}): without the sigmoids' small slopes the summed "
-        "gradient of 100 points through three weight matrices is too large a step.",
-        "",
-        f"![without activation]({figures['no_activation_curve']})",
-        "",
-    ]
-    for name in ("linear", "xor"):
-        if f"no_activation_{name}" in figures:
-            lines.append(f"![{name} without activation]({figures[f'no_activation_{name}']})")
-    lines += [
-        "",
-        "### D. The seed report's derivation, checked",
-        "",
-        "The seed report's `backward` updates `w3` before it computes `sigma2` through `w3` (and "
-        "`w2` before `sigma1`). Its deeper layers therefore step along a gradient taken through "
-        "weights that have already moved. Measured on the XOR set at the initial weights: for "
-        "each weight matrix, the relative error of the step it applies, "
-        "$\\lVert \\Delta W / (-\\eta) - \\nabla_W L \\rVert / "
-        "\\lVert \\nabla_W L \\rVert$, against "
-        "the true gradient of the summed cross-entropy (the one measure the README quotes too). "
-        "The fifth column is a control: the largest absolute difference between gradstep's "
-        "gradient and the lab code written in the right order (`labcode.lab_gradients`) on the "
-        "same weights: where the two agree to rounding, the reference itself is right.",
-        "",
-        _table(
-            [
-                "seed",
-                "W1",
-                "W2",
-                "W3",
-                "gradstep vs lab code in order (max abs)",
-                "trained correctly: MSE / accuracy",
-                "trained as reported: MSE / accuracy",
-            ],
-            [
-                [
-                    r["seed"],
-                    *(_step_error(r["relative_error"][k]) for k in ("W1", "W2", "W3")),
-                    agreement(r["engine_vs_lab_max_abs_diff"], r["gradient_scale"]),
-                    f"{r['trained']['correct']['mse']:.2e} / "
-                    f"{_pct(r['trained']['correct']['accuracy'])}",
-                    f"{r['trained']['as reported']['mse']:.2e} / "
-                    f"{_pct(r['trained']['as reported']['accuracy'])}",
-                ]
-                for r in derivation["rows"]
-            ],
-        ),
-        "",
-        "W3's step is the gradient (to rounding); the steps of W1 and W2 are "
-        f"{_error_range(derivation)} away from the gradient, yet the reported training ends at "
-        'the same loss and accuracy (last two columns): the "subtly wrong derivation that '
-        "still converges\" the report's author warns about, found by comparing with a checked "
-        "gradient.",
-        "",
-        "## 6. Extras",
-        "",
-        "### A. Optimizers (XOR)",
-        "",
-        *(
-            [f"Each run here trains for {epochs_note(results['optimizers'])}.", ""]
-            if epochs_note(results["optimizers"])
-            else []
-        ),
-        _table(VARIANT_HEADERS, _variant_rows(results["optimizers"])),
-        "",
-        f"![optimizers]({figures['optimizers_curve']})",
-        "",
-        "### B. Activation functions (XOR, hidden layers; output sigmoid)",
-        "",
-        _table(VARIANT_HEADERS, _variant_rows(results["activations"])),
-        "",
-        "Without bias, a network whose hidden activation is zero at zero (tanh, relu, leaky "
-        "relu) maps the point (0, 0) to exactly sigmoid(0) = 0.5 whatever its weights: that "
-        "point (label 0) rounds to 1 and such a run cannot pass 20/21 = 95.24% on XOR. A bias "
-        "removes that limit; the sigmoid (0.5 at zero) does not have it.",
-        "",
-        f"![activations]({figures['activations_curve']})",
-        "",
+        *_setup(),
+        *_part(results, "part1", "linear", figures),
+        *_part(results, "part2", "XOR", figures),
+        *_discussion_a(results, figures, timelines, curvature),
+        *_discussion_b(results, figures, timelines, sweep),
+        *_discussion_c(results, figures),
+        *_discussion_d(derivation),
+        *_extras(results, figures),
     ]
     return "\n".join(lines)
+
+
+def _header(meta: dict) -> list[str]:
+    timing = _timing_lines(meta)
+    return fill(
+        "header",
+        command=f"gradstep lab1{' --quick' if meta['quick'] else ''}",
+        date=meta["date"],
+        seconds=f"{meta['seconds']:.1f}",
+        machine=meta["machine"],
+        seeds=", ".join(map(str, meta["seeds"])),
+        timing=timing[0] if timing else "",
+    ).splitlines()
+
+
+def _setup() -> list[str]:
+    s = REPORT_SETTING
+    return fill(
+        "setup",
+        sizes="-".join(map(str, s.layer_sizes)),
+        lr=s.lr,
+        epochs=f"{s.epochs:,}",
+        converged=CONVERGED_MSE,
+    ).splitlines()
+
+
+def _part(results: dict, key: str, name: str, figures: dict) -> list[str]:
+    """Part 1 or 2: accuracy over seeds, seed 0's log and predictions, the figures."""
+    variant = next(iter(results[key].values()))
+    summary, run, setting = variant["summary"], variant["runs"][0], variant["settings"]
+    X, y = load_dataset(setting["dataset"], n=setting["n"], seed=run["seed"])
+    model = _model_from(run, setting)
+    preds = prediction_lines(model, X, y)
+    return fill(
+        "part",
+        part="Part 1" if key == "part1" else "Part 2",
+        name=name,
+        seeds=summary["seeds"],
+        accuracy=_pct(summary["accuracy_mean"]),
+        perfect=summary["perfect_runs"],
+        final_mse=f"{summary['final_loss_mean']:.3g}",
+        spread=_spread(summary["final_loss_std"], summary["final_loss_mean"]),
+        seed=run["seed"],
+        log="\n".join(run["log"]),
+        count=len(preds),
+        predictions="\n".join(preds),
+        summary=summary_line(model, X, y),
+        comparison=figures[f"{key}_comparison"],
+        curve=figures[f"{key}_curve"],
+        boundary=figures[f"{key}_boundary"],
+    ).splitlines()
+
+
+def _discussion_a(results: dict, figures: dict, timelines, curvature) -> list[str]:
+    lr = results["learning_rate"]
+    tiny, big = lr["lr=0.0001"]["summary"], lr["lr=2"]["summary"]
+    low, high = _late_range(lr["lr=2"])
+    text = fill(
+        "discussion_a",
+        table=_table(VARIANT_HEADERS, _variant_rows(lr)),
+        tiny_initial=f"{tiny['initial_loss_mean']:.4f}",
+        tiny_final=f"{tiny['final_loss_mean']:.4f}",
+        tiny_epochs=f"{lr['lr=0.0001']['settings']['epochs']:,}",
+        tiny_accuracy=_pct(tiny["accuracy_mean"]),
+        big_converged=big["converged_runs"],
+        seeds=big["seeds"],
+        big_final=f"{big['final_loss_mean']:.4f}",
+        big_low=f"{low:.4f}",
+        big_high=f"{high:.4f}",
+        figure=figures["learning_rate_curve"],
+    )
+    link = _timeline_link(
+        timelines,
+        "learning_rates",
+        "the three learning rates, seed 0, side by side: why 1e-4 never moves and 2 jumps, "
+        "epoch by epoch",
+    )
+    return [*text.splitlines(), *link, *_curvature_lines(curvature)]
+
+
+def _discussion_b(results: dict, figures: dict, timelines, sweep) -> list[str]:
+    hidden = results["hidden_units"]
+    text = fill(
+        "discussion_b",
+        table=_table(VARIANT_HEADERS, _variant_rows(hidden)),
+        findings="\n".join(_hidden_lines(hidden, sweep)),
+        figure=figures["hidden_units_curve"],
+    )
+    link = _timeline_link(
+        timelines,
+        "hidden_units",
+        "2, 4, 10 and 32 hidden units, seed 0: what the two units of the narrow network end up "
+        "drawing",
+    )
+    return [*text.splitlines(), *link, *_sweep_lines(sweep, figures)]
+
+
+def _discussion_c(results: dict, figures: dict) -> list[str]:
+    noact = results["no_activation"]
+    lin, xor = noact["linear, lr=0.005"], noact["xor, lr=0.005"]
+    pictures = [
+        f"![{name} without activation]({figures[f'no_activation_{name}']})"
+        for name in ("linear", "xor")
+        if f"no_activation_{name}" in figures
+    ]
+    return fill(
+        "discussion_c",
+        table=_table(VARIANT_HEADERS, _variant_rows(noact)),
+        linear_accuracy=_pct(lin["summary"]["accuracy_mean"]),
+        linear_min=_pct(lin["summary"]["accuracy_min"]),
+        xor_accuracy=_pct(xor["summary"]["accuracy_mean"]),
+        xor_max=_pct(max(r["final_accuracy"] for r in xor["runs"])),
+        linear_big_accuracy=_pct(noact["linear, lr=0.05"]["summary"]["accuracy_mean"]),
+        figure=figures["no_activation_curve"],
+        pictures="\n".join(pictures),
+    ).splitlines()
+
+
+def _discussion_d(derivation: dict) -> list[str]:
+    headers = ["seed", "W1", "W2", "W3", "gradstep vs lab code in order (max abs)"] + [
+        f"trained {how}: MSE / accuracy" for how in ("correctly", "as reported")
+    ]
+    rows = [
+        [
+            r["seed"],
+            *(_step_error(r["relative_error"][k]) for k in ("W1", "W2", "W3")),
+            agreement(r["engine_vs_lab_max_abs_diff"], r["gradient_scale"]),
+            *(
+                f"{r['trained'][how]['mse']:.2e} / {_pct(r['trained'][how]['accuracy'])}"
+                for how in ("correct", "as reported")
+            ),
+        ]
+        for r in derivation["rows"]
+    ]
+    return fill(
+        "discussion_d", table=_table(headers, rows), error_range=_error_range(derivation)
+    ).splitlines()
+
+
+def _extras(results: dict, figures: dict) -> list[str]:
+    note = epochs_note(results["optimizers"])
+    return fill(
+        "extras",
+        epochs_note=f"Each run here trains for {note}.\n\n" if note else "",
+        optimizers_table=_table(VARIANT_HEADERS, _variant_rows(results["optimizers"])),
+        optimizers_figure=figures["optimizers_curve"],
+        activations_table=_table(VARIANT_HEADERS, _variant_rows(results["activations"])),
+        activations_figure=figures["activations_curve"],
+    ).splitlines()
