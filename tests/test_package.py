@@ -22,7 +22,7 @@ def test_imported_autograd_is_this_repository():
 
 # -- the wheel holds every module and every file the code reads ---------------------------------
 PACKAGES = ("autograd", "nets", "experiments")
-DATA = ("*.js", "*.mjs", "*.css", "*.ipynb")  # the front ends' files and the notebooks
+DATA = ("*.js", "*.mjs", "*.css", "*.ipynb", "*.md")  # front ends, notebooks, report templates
 
 
 def _source_files(pattern: str) -> list[pathlib.Path]:
