@@ -376,36 +376,91 @@ def _rounding(dtype: str) -> float:
     return max(eps, float(np.finfo(np.float64).eps)) * 4096
 
 
+class _Reader:
+    """The state of reading one run: the weights (updated slots), the data sets, the searches
+    made (one per data array and set of weights), the readings found."""
+
+    def __init__(self, slots: list[Slot]) -> None:
+        self.slots = slots
+        self.weights = _unique_names(_weight_slots(slots))
+        self.label_of = {n: s.label for n, s in self.weights.items()}
+        self.data_rows = _stable_rows(slots)
+        # the sample counts of the data sets: an activation (one row per sample) is no weight
+        self.data_sizes = {
+            s.values[0][1].shape[0]
+            for s in slots
+            if s.values[0][1].ndim == 2 and _stable(s) and s.values[0][1].shape[0] > SMALL_BATCH
+        }
+        self.searched: dict = {}
+        self.tried = 0
+        self.first: dict | None = None  # the weights of the first reading found
+        self.out: list[Reading] = []
+
+    def data_at(self, line: int):
+        """The slots holding data at ``line`` (each distinct array once), with their value."""
+        seen: set[bytes] = set()
+        for s in self.slots:
+            x = s.at(line)
+            if x is None or x.ndim not in (1, 2) or x.dtype.kind not in "fiu":
+                continue
+            if x.tobytes() in seen or not np.any(x):
+                continue
+            if not all(_data_like(v, self.data_rows, line) for _, v in s.values if v.ndim < 3):
+                continue  # data keeps being data; a bias that starts at zero does not
+            seen.add(x.tobytes())
+            yield s, x
+
+    def read_line(self, line: int, params: dict, predictions: list) -> None:
+        """Every reading of the predictions made at ``line`` from every data array."""
+        age = {n: self.weights[n].since(line) for n in params}
+        for s, x in self.data_at(line):
+            mine = {n: v for n, v in params.items() if self.label_of[n] != s.label}
+            for column in _layouts(x):
+                n = _rows(x, column).shape[0]
+                usable = [p for p in predictions if p[2].size == n and p[0] != s.label]
+                if usable:
+                    search = self.search(mine, x, s.label, column, age)
+                    self.match(search, usable, params, x, s.label, column)
+
+    def search(self, mine: dict, x, label: str, column: bool, age: dict) -> _Search:
+        search = _Search(mine, x, column, age, self.data_sizes)
+        key = (label, x.tobytes(), column) + tuple(
+            (k, v.tobytes()) for k, v in {**search.mats, **search.vecs}.items()
+        )
+        if key not in self.searched:
+            self.searched[key] = search.run()
+            self.tried += search.nodes
+        return self.searched[key]
+
+    def match(self, search: _Search, usable, params, x, x_label: str, column: bool) -> None:
+        for layers, output in search.leaves:
+            used = {self.label_of[k] for la in layers for k in (la.weight, la.bias) if k}
+            for label, at, p, rtol in usable:
+                if label in used or p.size != output.size or len(self.out) >= 400:
+                    continue
+                if np.any(p) and _same(output, p.astype(np.float64), rtol):
+                    network = Network(layers, column)
+                    self.out.append(Reading(network, params, self.weights, x, x_label, label, at))
+                    self.first = self.first or {k: params[k] for k in network.names()}
+
+
 def readings(slots: list[Slot]) -> tuple[list[Reading], list[str]]:
     """The readings of the slots as a network reproducing one of the program's predictions, at
     the first weights where one does (the prediction furthest through the forward pass
     first); and what was found, for a "not recognised" row."""
-    weights = _unique_names(_weight_slots(slots))
-    label_of = {n: s.label for n, s in weights.items()}
+    reader = _Reader(slots)
     found = [
         f"updated: {n} {tuple(s.values[0][1].shape)} {s.dtype} ({s.label})"
-        for n, s in weights.items()
+        for n, s in reader.weights.items()
     ]
-    out: list[Reading] = []
     lines = sorted(
         {line for s in slots for line, v in s.values if v.dtype.kind == "f" and _one_column(v)}
     )
-    tried, first, searched = 0, None, {}
-    data_rows = _stable_rows(slots)
-    # the sample counts of the data sets: an activation (one row per sample) is no weight
-    data_sizes = {
-        n
-        for s in slots
-        if s.values[0][1].ndim == 2 and _stable(s)
-        for n in s.values[0][1].shape[:1]
-        if n > SMALL_BATCH
-    }
     for line in lines:
-        params = {n: s.at(line) for n, s in weights.items()}
+        params = {n: s.at(line) for n, s in reader.weights.items()}
         params = {n: np.asarray(v, dtype=np.float64) for n, v in params.items() if v is not None}
-        age = {n: weights[n].since(line) for n in params}
-        if first is not None and any(
-            not np.array_equal(params.get(k, np.nan), v) for k, v in first.items()
+        if reader.first is not None and any(
+            not np.array_equal(params.get(k, np.nan), v) for k, v in reader.first.items()
         ):
             break  # past the weights of the first reading: its later arrays are the next step's
         predictions = [
@@ -414,51 +469,19 @@ def readings(slots: list[Slot]) -> tuple[list[Reading], list[str]]:
             for seen, v in s.values
             if seen == line and v.dtype.kind == "f" and _one_column(v)
         ]
-        if not predictions or not any(v.ndim == 2 for v in params.values()):
-            continue
-        xs_seen: set[bytes] = set()
-        for s in slots:
-            x = s.at(line)
-            if x is None or x.ndim not in (1, 2) or x.dtype.kind not in "fiu":
-                continue
-            if x.tobytes() in xs_seen or not np.any(x):
-                continue
-            if not all(_data_like(v, data_rows, line) for _, v in s.values if v.ndim in (1, 2)):
-                continue  # data keeps being data; a bias that starts at zero does not
-            xs_seen.add(x.tobytes())
-            mine = {n: v for n, v in params.items() if label_of[n] != s.label}
-            for column in _layouts(x):
-                n = _rows(x, column).shape[0]
-                usable = [p for p in predictions if p[2].size == n and p[0] != s.label]
-                if not usable:
-                    continue
-                search = _Search(mine, x, column, age, data_sizes)
-                key = (s.label, x.tobytes(), column) + tuple(
-                    (k, v.tobytes()) for k, v in {**search.mats, **search.vecs}.items()
-                )
-                if key not in searched:
-                    searched[key] = search.run()
-                    tried += search.nodes
-                for layers, output in searched[key].leaves:
-                    used = {label_of[k] for la in layers for k in (la.weight, la.bias) if k}
-                    for label, at, p, rtol in usable:
-                        if label in used or p.size != output.size or len(out) >= 400:
-                            continue
-                        if np.any(p) and _same(output, p.astype(np.float64), rtol):
-                            network = Network(layers, column)
-                            out.append(Reading(network, params, weights, x, s.label, label, at))
-                            first = first or {k: params[k] for k in network.names()}
-        if tried > MAX_NODES:
+        if predictions and any(v.ndim == 2 for v in params.values()):
+            reader.read_line(line, params, predictions)
+        if reader.tried > MAX_NODES:
             break
-    # at one set of weights, the latest array reproduced is the furthest through the forward
-    # pass (the sigmoid's output after its pre-activation): the program's predictions
-    # and of readings of it, the one with the most parameters: a bias that is still zero
-    # reproduces the same predictions whether it is read or not, and it is updated
-    # and a whole batch's predictions before one sample's
-    out.sort(
+    # a whole batch's predictions before one sample's; at one set of weights, the latest array
+    # reproduced is the furthest through the forward pass (the sigmoid's output after its
+    # pre-activation): the program's predictions; of readings of it, the one with the most
+    # parameters (a bias still zero reproduces the same predictions read or not, and it is
+    # updated)
+    reader.out.sort(
         key=lambda r: (-_rows(r.x, r.network.column).shape[0], -r.line, -len(r.network.names()))
     )
-    return out, found
+    return reader.out, found
 
 
 def _row_keys(a: np.ndarray) -> list[bytes]:
@@ -755,90 +778,93 @@ def recognise(
     return verdicts[-1]
 
 
+def _no_fit(reading: Reading, deltas, all_fits, tolerance, common: dict) -> Recognition:
+    """The row when no parameter's step lies along a standard loss's gradient: an Adam-like
+    sign step (named), else not recognised."""
+    n = _rows(reading.x, reading.network.column).shape[0]
+    for f in all_fits:
+        lr = _adam_like(f, deltas, tolerance)
+        if lr is not None:
+            name = members(f.family, n)[0][0]
+            message = (
+                f"an Adam-like first step with lr {lr:.4g}: every entry is -lr x the sign of its "
+                f"gradient (of {name}; right in sign: Adam's first step cannot show the "
+                "gradient's size)"
+            )
+            return Recognition("ok", message, loss=name, lr=lr, **common)
+    where = common["notes"][0].split("; ", 1)[1]
+    message = f"{where}: no parameter's step is -lr x the gradient of MSE, SSE or BCE"
+    return Recognition("not recognised", message, **common)
+
+
+def _message(report, reading: Reading, fit: Fit, loss_name: str, lr: float, output: str) -> str:
+    """The row's line: right or wrong, the loss descended, its lr, the loss printed."""
+    net, n = reading.network, _rows(reading.x, reading.network.column).shape[0]
+    base = {k: reading.params[k] for k in net.names()}
+    with np.errstate(all="ignore"):
+        p = net.forward(base, reading.x)
+    values = {
+        member: factor * FAMILIES[family][1](p, fit.y)
+        for family in FAMILIES
+        for member, factor in members(family, n)
+        if family != "cross-entropy" or fit.family == "cross-entropy"
+    }
+    printed = _printed(output, values)
+    prints = f"; prints {printed}" if printed and printed != loss_name else ""
+    per = "one sample's " if n == 1 else ""
+    if report.ok:
+        return f"step right: descends {per}{loss_name} with lr {lr:.6g}{prints}"
+    return (
+        f"step WRONG for {', '.join(report.wrong)}: the others descend {per}{loss_name} "
+        f"with lr {lr:.6g}{prints}"
+    )
+
+
 def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> Recognition:
-    """The verdict on the step after ``reading``'s prediction."""
+    """The verdict on the step after ``reading``'s prediction: the standard loss it descends
+    (``fits``, ``_best``, ``_member``), then ``check_step`` on the observed step with that loss
+    and lr, and the update order recomputed (``_apply_order``)."""
     net = reading.network
-    names = net.names()
-    base = {n: reading.params[n] for n in names}
+    base = {k: reading.params[k] for k in net.names()}
     deltas, when = _deltas(reading)
     n = _rows(reading.x, net.column).shape[0]
     where = f"network {net.describe()} on {reading.x_label} ({n} samples)"
-    description = f"predictions {reading.prediction} reproduced; {where}"
-    labels = {name: reading.slots[name].label for name in names}
+    common = {
+        "notes": [f"predictions {reading.prediction} reproduced; {where}"],
+        "network": net.describe(),
+        "names": {k: reading.slots[k].label for k in net.names()},
+    }
     if not any(np.any(d) for d in deltas.values()):
-        return Recognition("not recognised", "the program's network was not updated", [], None,
-                           [description], net.describe(), names=labels)  # fmt: skip
+        return Recognition("not recognised", "the program's network was not updated", **common)
     all_fits = fits(reading, deltas, targets, tolerance)
     if not all_fits:
-        return Recognition("not recognised", f"{where}: no targets found for its loss",
-                           notes=[description], network=net.describe(), names=labels)  # fmt: skip
+        return Recognition("not recognised", f"{where}: no targets found for its loss", **common)
     if all(not any(np.any(v) for v in f.gradients.values()) for f in all_fits):
-        return Recognition("not recognised", "the loss does not move when the parameters move",
-                           notes=[description], network=net.describe(), names=labels)  # fmt: skip
+        why = "the loss does not move when the parameters move"
+        return Recognition("not recognised", why, **common)
     fit = _best(all_fits, deltas, n, set(literals))
     if fit is None:
-        for f in all_fits:
-            lr = _adam_like(f, deltas, tolerance)
-            if lr is not None:
-                name = members(f.family, n)[0][0]
-                return Recognition(
-                    "ok",
-                    f"an Adam-like first step with lr {lr:.4g}: every entry is -lr x the sign of "
-                    f"its gradient (of {name}; right in sign: Adam's first step cannot show the "
-                    "gradient's size)",
-                    notes=[description], network=net.describe(), loss=name, lr=lr, names=labels,
-                )  # fmt: skip
-        return Recognition(
-            "not recognised",
-            f"{where}: no parameter's step is -lr x the gradient of MSE, SSE or BCE",
-            notes=[description], network=net.describe(), names=labels,
-        )  # fmt: skip
+        return _no_fit(reading, deltas, all_fits, tolerance, common)
     loss_name, lr, factor = _member(fit, n, set(literals))
 
     def loss(params, fit=fit, factor=factor):
         return factor * fit.loss(params)
 
     widened = _rounding_tolerance(reading, base, lr, tolerance)
-    notes = [description, f"targets: {fit.target}"]
+    common["notes"].append(f"targets: {fit.target}")
     if widened is not tolerance:
-        notes.append(
+        common["notes"].append(
             f"the program computes in {_coarsest(reading)}: its weights' rounding divided by lr "
             f"is {widened.atol:.2g}, so entries pass within atol {widened.atol:.2g}"
         )
-    tolerance = widened
     report = check_step(
         _observed_step(deltas), base, loss, lr,
-        eps=tolerance.eps, atol=tolerance.atol, rtol=tolerance.rtol,
+        eps=widened.eps, atol=widened.atol, rtol=widened.rtol,
     )  # fmt: skip
-
-    _apply_order(report, fit, factor, reading, deltas, when, lr, tolerance)
-    values = {
-        member: factor_m * FAMILIES[fam][1](net.forward(base, reading.x), y)
-        for fam in FAMILIES
-        for member, factor_m in members(fam, n)
-        for label, y in [(fit.target, fit.y)]
-        if fam != "cross-entropy" or fit.family == "cross-entropy"
-    }
-    printed = _printed(output, values)
-    prints = f"; prints {printed}" if printed and printed != loss_name else ""
-    per = "one sample's " if n == 1 else ""
-    if report.ok:
-        message = f"step right: descends {per}{loss_name} with lr {lr:.6g}{prints}"
-    else:
-        message = (
-            f"step WRONG for {', '.join(report.wrong)}: the others descend {per}{loss_name} "
-            f"with lr {lr:.6g}{prints}"
-        )
-    return Recognition(
-        "ok" if report.ok else "wrong",
-        message,
-        report=report,
-        notes=notes,
-        network=net.describe(),
-        loss=loss_name,
-        lr=lr,
-        names=labels,
-    )
+    _apply_order(report, fit, factor, reading, deltas, when, lr, widened)
+    message = _message(report, reading, fit, loss_name, lr, output)
+    status = "ok" if report.ok else "wrong"
+    return Recognition(status, message, report=report, loss=loss_name, lr=lr, **common)
 
 
 def _coarsest(reading: Reading) -> str:
