@@ -17,6 +17,7 @@ OUT ?= out/lab1
 .PHONY: demo test docs lint bench clean
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
+	@echo "installing gradstep with the $(subst -,$(comma),$*) extra(s) into $(VENV) (a minute or two the first time)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[$(subst -,$(comma),$*)]'
