@@ -37,7 +37,9 @@ def require_browser():
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        pytest.skip("browser tests need Playwright for Python (pip install playwright)")
+        from autograd.extras import extra_hint
+
+        pytest.skip(f"browser tests need Playwright for Python ({extra_hint('dev')})")
     if chromium_path() is None:
         pytest.skip("browser tests need Chromium (apt-get install -y chromium)")
 
