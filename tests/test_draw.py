@@ -500,3 +500,49 @@ def test_each_edge_label_is_tied_to_its_own_edge(renderer):
         gap = min(math.dist(end, p) for p in curve)
         assert gap < 2.0, f"{texts[0].text!r}: its line ends {gap:.1f} pt from its own edge"
     assert labelled == 9  # x1, w1, x2, w2, x1*w1, x2*w2, the sum, b, n
+
+
+# -- any label can be drawn ------------------------------------------------------------------------
+ODD_LABELS = {
+    "controls": "a\x00b\x01c\x07d\x1b[2Je\rf\x7f",
+    "non-characters": "x\ufffey\uffff",
+    "lone surrogate": "bad\udc80name",
+    "very long": "w" * 20_000,
+}
+
+
+@pytest.mark.parametrize("renderer", renderers() or ["none"])
+@pytest.mark.parametrize("kind", ODD_LABELS)
+def test_any_label_is_drawn_escaped_or_shortened(renderer, kind, tmp_path):
+    """Control characters (but tab and newline), U+FFFE/U+FFFF, lone surrogates and a 20,000
+    character label, in a label, a scope and a title: every renderer draws them (escaped as
+    \\x00, \\ufffe, \\udc80, or shortened to 200 characters and a count), the full text kept in
+    the box's tooltip, full and collapsed."""
+    if renderer == "none":
+        pytest.skip("no Graphviz renderer installed (the dev extra brings graphviz-pure)")
+    from autograd.views.display import printable
+
+    label = ODD_LABELS[kind]
+    with scope(f"layer{label[:40]}"):
+        x = Value(2.0, label=label)
+        y = (x * Value(3.0, label="w")).tanh()
+    y.label = "y"
+    y.backward()
+    shown = printable(label, 200)
+    for collapse in (None, 1):
+        graph = draw(y, title=label, collapse=collapse)
+        svg = ET.fromstring(rendered_with(graph, renderer))  # parses: valid XML, valid text
+        texts = [t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+        if collapse is None:
+            assert shown in texts
+            if len(label) > 200:  # shortened: the box's tooltip keeps (4,000 characters of) it
+                titles = [a.get("{http://www.w3.org/1999/xlink}title") or "" for a in
+                          svg.iter("{http://www.w3.org/2000/svg}a")]  # fmt: skip
+                assert printable(label, 4000) in titles
+        else:
+            assert any(t.startswith(printable(f"layer{label[:40]}")) for t in texts)
+    if kind == "controls":
+        assert shown == "a\\x00b\\x01c\\x07d\\x1b[2Je\\x0df\\x7f"
+    if kind == "lone surrogate":
+        assert shown == "bad\\udc80name"
+    assert len(shown) < 250

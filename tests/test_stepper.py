@@ -648,3 +648,41 @@ def test_a_small_graph_opens_readable_with_a_legend_and_named_buttons(browser, t
     page.screenshot(path=str(tmp_path / f"neuron_{size[0]}.png"))
     assert watch.errors == [] and watch.requests == [path.as_uri()]
     page.close()
+
+
+def test_any_label_steps_escaped_with_the_full_text_on_hover(browser, tmp_path):
+    """Control characters, U+FFFE, a lone surrogate and a 20,000 character label: the stepper
+    lays the graph out (no renderer failure), writes a page that is valid UTF-8, the boxes show
+    the escaped or shortened text, the long label's box keeps its full text as its title, and
+    the page steps in Chromium."""
+    from autograd.views.display import printable
+
+    long = "w" * 20_000
+    a = Value(0.5, label="a\x00\x1b[2J")
+    b = Value(-1.5, label="b\ufffe\udc80")
+    c = Value(2.0, label=long)
+    out = (a * b + c).tanh()
+    out.label = "out"
+    with scope("s\x00cope"):
+        out2 = out * 2.0
+    out2.label = "out2"
+    s = stepper(out2, title="t\udc80itle")
+    path = s.save(tmp_path / "odd.html")
+    path.read_bytes().decode("utf-8")  # valid UTF-8
+    assert len(stepper(out2, collapse=1)) == len(s)  # the NUL'd scope collapses too
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    watch = watched(page)
+    page.goto(path.as_uri())
+    names = page.eval_on_selector_all(
+        "g[data-node-id]", "els => els.map(e => e.querySelector('text').textContent)"
+    )
+    assert "a\\x00\\x1b[2J" in names and "b\\ufffe\\udc80" in names
+    assert printable(long, 200) in names
+    title = page.locator(f'g[data-node-id="{c.id}"] > title').text_content()
+    assert title == printable(long, 4000)
+    page.get_by_role("button", name="Last", exact=True).click()
+    status = page.get_by_role("status").inner_text()
+    assert squash(status) == squash(s.text(len(s)))
+    assert status.startswith("dout2/d(a\\x00\\x1b[2J) += dout2/d(a\\x00\\x1b[2J*b\\ufffe\\udc80)")
+    assert watch.errors == [] and watch.requests == [path.as_uri()]
+    page.close()

@@ -45,7 +45,15 @@ from . import frontend
 from .display import format_number, printable
 from .dot import box_element, edge_element, op_element, scope_element
 from .drawing import TooManyNodesError, collapses_that_fit, draw
-from .labels import edge_term, fill_line, line_parts, preview, record_fields, scope_lines
+from .labels import (
+    edge_term,
+    fill_line,
+    line_parts,
+    preview,
+    record_fields,
+    scope_lines,
+    tooltip_text,
+)
 from .layout import Layout, collapse_depth, layout, role
 from .rendering import render_svg
 from .steps import backward_steps, bracketed, forward_steps
@@ -338,7 +346,7 @@ class Stepper:
         they will show); the SVG then shows step 0."""
         graph = draw(pic.root, edge_labels=False, ids=True, max_nodes=max_nodes, picture=pic)
         _place(self._trace, pic)
-        self.svg = _at_step_zero(render_svg(graph), self._trace)
+        self.svg = _at_step_zero(render_svg(graph), self._trace, _full_texts(pic))
 
     # -- reading ----------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -420,10 +428,11 @@ ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-def _at_step_zero(svg: str, trace: Trace) -> str:
+def _at_step_zero(svg: str, trace: Trace, full: dict[str, str] | None = None) -> str:
     """The SVG as parsed XML, every tracked line showing its step-0 text, centred on its box
-    (a longer number then stays inside); no XML prolog or doctype (the SVG is inlined in
-    HTML). Every element the trace names must be in it."""
+    (a longer number then stays inside), each element of ``full`` titled with its full text
+    (what a browser shows on hover); no XML prolog or doctype (the SVG is inlined in HTML).
+    Every element the trace names must be in it."""
     root = ET.fromstring(svg)
     elements = {e.get("id"): e for e in root.iter() if e.get("id")}
     named = [t.box for t in trace.nodes if t.box] + [t.op for t in trace.nodes if t.op]
@@ -442,7 +451,28 @@ def _at_step_zero(svg: str, trace: Trace) -> str:
         if centre is not None:
             line.set("text-anchor", "middle")
             line.set("x", f"{centre:.2f}")
+    for element_id, text in (full or {}).items():
+        title = elements[element_id].find(f"{{{SVG}}}title") if element_id in elements else None
+        if title is not None:
+            title.text = text
     return ET.tostring(root, encoding="unicode")
+
+
+def _full_texts(pic: Layout) -> dict[str, str]:
+    """The full text of every label drawn shortened or escaped, by the element showing it."""
+    full = {}
+    for node in pic.nodes:
+        text = tooltip_text(pic.names[id(node)]) if pic.own_box(node) else None
+        if text is not None:
+            full[box_element(node)] = text
+        op = tooltip_text(node.op) if node.parents and pic.own_box(node) else None
+        if op is not None:
+            full[op_element(node)] = op
+    for box in pic.collapsed():
+        text = tooltip_text(box.scope)
+        if text is not None:
+            full[scope_element(box)] = text
+    return full
 
 
 def _centre_x(group: ET.Element) -> float | None:
