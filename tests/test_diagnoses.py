@@ -81,6 +81,9 @@ ORDER_LINE = (
 LR_PLACES = [
     ("lr = 0.1", "", "lr", None),  # a module global
     ("class Config:\n    lr = 0.1\n\ncfg = Config()\ncfg.lr = 0.1", "", "cfg.lr", "cfg.lr"),
+    # an attribute, beside a module global lr the step does not read: the first place gradstep
+    # changes leaves the step as it was, the next one is the lr the step uses
+    ("lr = 0.1\nclass Config:\n    lr = 0.1\n\ncfg = Config()", "", "cfg.lr", "cfg.lr"),
     ("", ", eta=0.1", "eta", "its argument eta="),  # a default argument
     ("", "", "0.1", "the number 0.1 written in step"),  # a literal
 ]

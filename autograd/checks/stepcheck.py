@@ -5,15 +5,30 @@ the dict in place, ``w -= lr * ...``, or returns the updated dict) on fresh copi
 takes the step it actually made, divides it by ``-lr`` and compares that, entry by entry, with
 central differences of ``loss`` at the starting point: a right step is ``-lr`` times the gradient.
 
-A wrong parameter gets one diagnosis, each found by measurement, never guessed:
+It is two halves: ``measure_step`` runs the learner's code and keeps numbers only
+(``StepMeasurements``: the losses around the point, the steps taken, re-runs at other lrs, the
+trace); ``judge_step`` makes the report from those numbers without running any code, which lets
+``gradstep check`` judge in its own process. A wrong parameter gets one diagnosis, each found by
+measurement and confirmed, or said to be unconfirmed, never guessed
+(``autograd.checks.diagnoses`` holds each claim's rule):
 
 - **update order**: its update was computed through another weight the same step had already
-  updated (found by tracing the step's reads and writes, ``autograd.checks.tracing``; confirmed,
-  when the step's ``lr`` can be set, by the error shrinking in proportion to ``lr``);
-- **scale**: every entry is the same multiple ``c`` of the right step (a mean where the loss sums,
-  a factor 2, a sign);
-- **not updated**: the step left it unchanged;
+  updated (the trace, ``autograd.checks.tracing``), confirmed by re-runs at lr/10, lr/100 and
+  10 lr with the lr changed where the program really reads it (``LrSetter``: an argument, a
+  module global, an attribute or dict entry, a default argument, a number literal; a change
+  that leaves the step as it was is no confirmation): the part of step/-lr proportional to lr.
+  Named also beside another error in the same parameter ("besides the order, ...") and when the
+  program's own lr is so small that the error is inside the tolerance;
+- **scale**: one factor for every entry of a parameter of two or more entries, again at a
+  second point (a mean where the loss sums, a factor 2, -1: the step climbs the loss);
+- **transposed**; **not updated** (the step left it unchanged);
+- **not a gradient step**: ``-lr * sign(gradient)`` (Adam's first step) is named and not judged;
+  a step that keeps state between calls (momentum) is judged on its first call, with a note;
 - otherwise plainly wrong, with the worst entries.
+
+Entries where the loss is not differentiable at the point (one-sided differences disagree: ReLU
+or abs at exactly 0) are never wrong, and a point moved off them is preferred; a loss that does
+not move when the parameters do gives no verdict.
 """
 
 from __future__ import annotations
@@ -117,11 +132,22 @@ class LrSetter:
 
     def __init__(self, step: Callable, lr: float | None) -> None:
         self.step, self.lr, self.where, self._set = step, lr, None, None
-        for finder in (_by_argument, _by_global, _by_attribute, _by_literal):
-            found = finder(step, lr)
-            if found is not None:
-                self.lr, self.where, self._set = found
-                return
+        self.candidates = [
+            found
+            for finder in (_by_argument, _by_global, _by_attribute, _by_literal)
+            if (found := finder(step, lr)) is not None
+        ]
+        if self.candidates:
+            self.lr, self.where, self._set = self.candidates[0]
+
+    def others(self) -> Iterator[LrSetter]:
+        """The same step with each further place the lr may live (when the first, changed,
+        does not change the step)."""
+        for found in self.candidates[1:]:
+            other = LrSetter.__new__(LrSetter)
+            other.step, other.candidates = self.step, [found]
+            other.lr, other.where, other._set = found
+            yield other
 
     @property
     def can_set_lr(self) -> bool:
@@ -197,7 +223,9 @@ def _by_global(step, lr):
     return None
 
 
-def _by_attribute(step, lr):
+def _owners(step) -> list[tuple[str, object]]:
+    """The objects the step reads its settings from: its ``self``, and the module globals its
+    functions name that are neither modules, functions nor numbers."""
     owners = []
     if getattr(step, "__self__", None) is not None:
         owners.append(("self", step.__self__))
@@ -208,21 +236,32 @@ def _by_attribute(step, lr):
                 inspect.ismodule(value) or callable(value) or _is_real(value)
             ):
                 owners.append((name, value))
-    for owner_name, owner in owners:
-        items = owner if isinstance(owner, dict) else getattr(owner, "__dict__", {})
-        for name, value in list(items.items()):
-            if isinstance(name, str) and _is_lr(value, lr, name):
-                where = (
-                    f"{owner_name}[{name!r}]"
-                    if isinstance(owner, dict)
-                    else (f"{owner_name}.{name}")
-                )
-                swap = (
-                    (lambda new, o=owner, n=name: _swap_item(o, n, new))
-                    if isinstance(owner, dict)
-                    else (lambda new, o=owner, n=name: _swap_attribute(o, n, new))
-                )
-                return float(value), where, _setting(step, swap)
+    return owners
+
+
+def _settings_of(owner) -> dict:
+    """An object's settings: a dict's items, else its class's attributes under its own."""
+    if isinstance(owner, dict):
+        return dict(owner)
+    found = dict(getattr(type(owner), "__dict__", {}))
+    found.update(getattr(owner, "__dict__", {}))
+    return found
+
+
+def _by_attribute(step, lr):
+    for owner_name, owner in _owners(step):
+        for name, value in _settings_of(owner).items():
+            if not (isinstance(name, str) and _is_lr(value, lr, name)):
+                continue
+            if isinstance(owner, dict):
+                where, swap = f"{owner_name}[{name!r}]", _swap_item
+            else:
+                where, swap = f"{owner_name}.{name}", _swap_attribute
+            return (
+                float(value),
+                where,
+                _setting(step, lambda new, o=owner, n=name, swap=swap: swap(o, n, new)),
+            )
     return None
 
 
@@ -294,9 +333,10 @@ def _swap_item(owner, name, new):
 
 
 def _swap_attribute(owner, name, new):
-    saved = getattr(owner, name)
-    setattr(owner, name, new)
-    return lambda: setattr(owner, name, saved)
+    own = getattr(owner, "__dict__", {})
+    had, saved = name in own, own.get(name)
+    setattr(owner, name, new)  # on the instance: a class attribute is shadowed, not changed
+    return (lambda: setattr(owner, name, saved)) if had else (lambda: delattr(owner, name))
 
 
 def _setting(step, swap):
@@ -434,6 +474,29 @@ def _fails_somewhere(taken: dict, numeric: dict, lr: float | None, tolerance: To
     )
 
 
+def _shrinks(taken: dict, smaller: dict | None) -> bool:
+    """Did the step at lr/10 come out about ten times smaller (the lr change took effect)?"""
+    if smaller is None:
+        return False
+    norm = math.sqrt(sum(float(np.sum(t * t)) for t in taken.values()))
+    small = math.sqrt(sum(float(np.sum(t * t)) for t in smaller.values()))
+    return bool(norm) and 0.05 <= small / norm <= 0.2
+
+
+def _effective(runner: LrSetter, point: dict, lr: float, taken: dict):
+    """The first place of the lr whose change at lr/10 changes the step, and that step (the
+    first place and its step when none does)."""
+    first = (runner, _quiet_taken(runner, point, lr / 10))
+    if _shrinks(taken, first[1]):
+        return first
+    for other in runner.others():
+        if other.lr == lr:
+            smaller = _quiet_taken(other, point, lr / 10)
+            if _shrinks(taken, smaller):
+                return other, smaller
+    return first
+
+
 RECORDED = "the step is the same at every point (a recorded step)"
 
 
@@ -477,7 +540,7 @@ def measure_step(
         except Exception:  # noqa: BLE001 - the trace is extra evidence; the step's own run counts
             through = {}
         if runner.can_set_lr:
-            smaller = _quiet_taken(runner, point, lr / 10)
+            runner, smaller = _effective(runner, point, lr, taken)
             smallest = _quiet_taken(runner, point, lr / 100)
             larger = _quiet_taken(runner, point, lr * 10)
         why_no_second = "not needed"
@@ -542,9 +605,7 @@ def _order_evidence(m: StepMeasurements, lr: float, yours: dict) -> tuple[dict, 
         return {}, "the step keeps state between calls"
     if m.smaller is None:
         return {}, "the re-run at lr/10 failed"
-    norm = math.sqrt(sum(float(np.sum(t * t)) for t in m.taken.values()))
-    small = math.sqrt(sum(float(np.sum(t * t)) for t in m.smaller.values()))
-    if not norm or not 0.05 <= small / norm <= 0.2:
+    if not _shrinks(m.taken, m.smaller):
         return {}, (
             f"at lr/10 the step did not shrink: {m.lr_where}, which gradstep changed, is not the "
             "lr the step uses"
