@@ -242,25 +242,32 @@ class Watcher:
 
     # -- stopping -------------------------------------------------------------------------------
     def _maybe_stop(self) -> None:
-        changed = [s for s in self.slots.values() if s.changes and s.values[0][1].ndim == 2]
+        """Stop once the updated weights chain to one output and each has changed twice (the
+        second step seen whole), or a budget of lines after the chain was complete."""
+        samples = self._samples()  # an array with a row per sample (activation, delta): no weight
+        changed = [
+            s
+            for s in self.slots.values()
+            if s.changes
+            and s.values[0][1].ndim in (1, 2)
+            and s.values[0][1].size > 1
+            and not samples & set(s.values[0][1].shape)
+        ]
         if not changed:
             return
-        if self.chain_complete_at < 0:
-            # an array with a row per sample (an activation, a delta) is no weight
-            samples = self._samples()
-            changed = [s for s in changed if not samples & set(s.values[0][1].shape)]
-            if not changed:
-                return
         if self.first_weight_change < 0:
             self.first_weight_change = self.lines
         if self.chain_complete_at < 0:
-            if has_chain([s.values[0][1].shape for s in changed], self._widths()):
+            # a vector of weights is a last layer of one output (lists of floats, often)
+            values = [s.values[0][1] for s in changed]
+            shapes = [v.shape if v.ndim == 2 else (v.size, 1) for v in values]
+            vectors = {i for i, v in enumerate(values) if v.ndim == 1}
+            if has_chain(shapes, self._widths(), vectors):
                 self.chain_complete_at = self.lines
             elif self.lines - self.first_weight_change > MAX_LINES_AFTER_CHANGE:
                 self.stop("no chain of updated weights")
             return
-        chain = [s for s in changed if s.first_change <= self.chain_complete_at]
-        if all(s.changes >= 2 for s in chain):
+        if all(s.changes >= 2 for s in changed):
             self.stop("second update seen")
         elif self.lines - self.chain_complete_at > GRACE_LINES:
             self.stop("first update seen")
@@ -291,14 +298,15 @@ class Watcher:
         self.on_stop(why)
 
 
-def has_chain(shapes: list[tuple], widths: set[int]) -> bool:
+def has_chain(shapes: list[tuple], widths: set[int], vectors: set[int] = frozenset()) -> bool:
     """Whether some of the 2-D ``shapes`` chain, in either layout, from a data width (or one
-    more, a folded bias) to a single output."""
+    more, a folded bias) to a single output; ``vectors`` (indices) are 1-D weights, which may
+    end a chain but not begin one."""
     starts = widths | {w + 1 for w in widths}
 
     def extend(width: int, used: frozenset, depth: int) -> bool:
         for i, shape in enumerate(shapes):
-            if i in used:
+            if i in used or (depth == 0 and i in vectors):
                 continue
             for a, b in (shape, shape[::-1]):
                 if a in (width, width + 1) and (

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograd.checks.derivatives import numeric_gradients
-from autograd.checks.diagnoses import sign_factor
+from autograd.checks.diagnoses import common_factor, same_factor, sign_factor
 from autograd.checks.stepcheck import check_step
 from autograd.checks.tolerance import Tolerance
 
@@ -862,9 +862,63 @@ def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> 
         eps=widened.eps, atol=widened.atol, rtol=widened.rtol,
     )  # fmt: skip
     _apply_order(report, fit, factor, reading, deltas, when, lr, widened)
+    _confirm_scales(report, reading, loss, deltas, lr, widened)
     message = _message(report, reading, fit, loss_name, lr, output)
     status = "ok" if report.ok else "wrong"
     return Recognition(status, message, report=report, loss=loss_name, lr=lr, **common)
+
+
+UNCONFIRMED = " here (not confirmed at a second point:"
+
+
+def _second_steps(reading: Reading, deltas: dict) -> tuple[dict, dict] | None:
+    """The weights after the program's first step and its second step from there (full batch
+    only: one sample's second step is another sample's), or None when not all were seen."""
+    if _rows(reading.x, reading.network.column).shape[0] == 1:
+        return None
+    point, steps = {}, {}
+    for name in reading.network.names():
+        first = reading.slots[name].after(reading.line)
+        second = reading.slots[name].after(first[0]) if first else None
+        if second is None or second[1].shape != first[1].shape:
+            return None
+        point[name] = np.asarray(first[1], dtype=np.float64)
+        steps[name] = np.asarray(second[1], dtype=np.float64) - point[name]
+    return point, steps
+
+
+def _confirm_scales(report, reading: Reading, loss, deltas, lr: float, tolerance) -> None:
+    """A scale check_step could not confirm (the observed step is one recorded step) is
+    confirmed at the program's own second step, when the same factor holds there; otherwise
+    it stays unconfirmed (a step with state, momentum, may differ there for other reasons)."""
+    pending = [p for p in report.parameters if UNCONFIRMED in p.diagnosis]
+    second = _second_steps(reading, deltas) if pending else None
+    if second is None:
+        return
+    point, steps = second
+    numeric = numeric_gradients(loss, point, tolerance)
+    summaries = []
+    for p in report.parameters:
+        if p in pending:
+            c = _tidy_scale(p.diagnosis)
+            c2 = common_factor(-steps[p.name] / lr, numeric[p.name], tolerance)
+            if c is not None and same_factor(c, c2, tolerance):
+                kept = p.diagnosis.split(UNCONFIRMED)[0]
+                p = p._replace(diagnosis=f"{kept} (and again at the program's second step)")
+        summaries.append(p)
+    report.parameters = summaries
+
+
+def _tidy_scale(diagnosis: str) -> float | None:
+    """The factor a "scaled by c here" diagnosis claims."""
+    text = diagnosis.split("scaled by ", 1)[-1].split(" here", 1)[0]
+    try:
+        if "/" in text:
+            top, bottom = text.split("/")
+            return float(top or 1) / float(bottom) if top != "-" else -1 / float(bottom)
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _coarsest(reading: Reading) -> str:
