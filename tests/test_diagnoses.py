@@ -80,6 +80,7 @@ ORDER_LINE = (
 # -- update order, wherever the lr lives --------------------------------------------------------
 LR_PLACES = [
     ("lr = 0.1", "", "lr", None),  # a module global
+    ("beta = 0.1\nlr = 0.1", "", "(beta / beta) * lr", None),  # beside another global of 0.1
     ("class Config:\n    lr = 0.1\n\ncfg = Config()\ncfg.lr = 0.1", "", "cfg.lr", "cfg.lr"),
     # an attribute, beside a module global lr the step does not read: the first place gradstep
     # changes leaves the step as it was, the next one is the lr the step uses

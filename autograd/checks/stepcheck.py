@@ -210,16 +210,25 @@ def _code_names(code) -> Iterator[str]:
             yield from _code_names(const)
 
 
+def _lr_names_first(names) -> list:
+    """``names`` with lr-like ones (``LR_NAMES``) first: a ``beta`` equal to the lr is tried
+    after the ``lr`` itself."""
+    return sorted(names, key=lambda n: n not in LR_NAMES)
+
+
 def _by_global(step, lr):
-    for fn in _functions(step):
-        module = fn.__globals__
-        for name in _code_names(fn.__code__):
-            if name in module and _is_lr(module[name], lr, name):
-                return (
-                    float(module[name]),
-                    f"the module's global {name}",
-                    _setting(step, lambda new, m=module, n=name: _swap_item(m, n, new)),
-                )
+    found = [
+        (fn.__globals__, name)
+        for fn in _functions(step)
+        for name in _code_names(fn.__code__)
+        if name in fn.__globals__ and _is_lr(fn.__globals__[name], lr, name)
+    ]
+    for module, name in sorted(found, key=lambda f: f[1] not in LR_NAMES):  # lr-like first
+        return (
+            float(module[name]),
+            f"the module's global {name}",
+            _setting(step, lambda new, m=module, n=name: _swap_item(m, n, new)),
+        )
     return None
 
 
@@ -250,8 +259,10 @@ def _settings_of(owner) -> dict:
 
 def _by_attribute(step, lr):
     for owner_name, owner in _owners(step):
-        for name, value in _settings_of(owner).items():
-            if not (isinstance(name, str) and _is_lr(value, lr, name)):
+        settings = _settings_of(owner)
+        for name in _lr_names_first(n for n in settings if isinstance(n, str)):
+            value = settings[name]
+            if not _is_lr(value, lr, name):
                 continue
             if isinstance(owner, dict):
                 where, swap = f"{owner_name}[{name!r}]", _swap_item
@@ -294,9 +305,9 @@ def _by_literal(step, lr):
     if lr is None:
         return None
     found = [fn for fn in _functions(step) if _has_literal(fn.__code__, lr)]
-    if not found:
+    if len(found) != 1:  # none, or the number in several functions: perhaps also something else
         return None
-    names = ", ".join(fn.__name__ for fn in found)
+    names = found[0].__name__
 
     def swap(new):
         saved = [(fn, fn.__code__) for fn in found]
@@ -613,7 +624,12 @@ def _order_evidence(m: StepMeasurements, lr: float, yours: dict) -> tuple[dict, 
     noise = _noise(m.point, m.taken, lr)
     noise_small = _noise(m.point, m.smaller, lr / 10)
     order = {}
+    # a number literal equal to the lr may also be something else (a slope of 0.1): the trace
+    # must back an order found by changing it
+    traced_only = m.lr_where.startswith("the number")
     for n in yours:
+        if traced_only and not [t for t in m.through.get(n, []) if t != n]:
+            continue
         larger = -m.larger[n] / (lr * 10) if m.larger is not None else None
         small = -m.smaller[n] / (lr / 10)
         if lr_dependence(yours[n], small, larger, noise[n] + noise_small[n]) is not None:
