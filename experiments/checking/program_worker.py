@@ -38,6 +38,7 @@ import numpy as np
 
 MAX_ENTRIES = 200_000  # entries of one array watched (the lab's arrays are far smaller)
 MAX_LIST = 4096  # numbers of a list of floats read as an array
+MAX_LIST_ROWS = 64  # items of such a list: a longer one is data being built, read once made
 KEEP = 4  # values kept per slot: the first ones tell W0, W1, W2 and the predictions apart
 DEPTH = 3  # model.layers[0].W is three steps from the global `model`
 MAX_ITEMS = 64  # items of one container looked at
@@ -71,7 +72,7 @@ def _as_array(value):
         return np.array(value)
     if isinstance(value, np.generic) and value.dtype.kind in "fiu":
         return np.array(value)
-    if isinstance(value, list) and value and len(value) <= MAX_LIST:
+    if isinstance(value, list) and value and len(value) <= MAX_LIST_ROWS:
         first = value[0]
         if isinstance(first, (float, int, list)) and not isinstance(first, bool):
             try:
@@ -88,7 +89,9 @@ def _children(value):
     if isinstance(value, dict):
         items = [(f"[{k!r}]", v) for k, v in list(value.items())[:MAX_ITEMS] if _plain_key(k)]
     elif isinstance(value, (list, tuple)):
-        items = [(f"[{i}]", v) for i, v in enumerate(value[:MAX_ITEMS])]
+        if len(value) > MAX_LIST_ROWS:
+            return []  # data being built (one item per sample): read once it is an array
+        items = [(f"[{i}]", v) for i, v in enumerate(value)]
     elif _is_user_object(value):
         items = [(f".{k}", v) for k, v in list(vars(value).items())[:MAX_ITEMS]]
     else:
@@ -329,6 +332,11 @@ def _answer_input(prompt: str = "") -> str:
 _answer_input.count = 0
 
 
+def _display(*objects, **kwargs) -> None:
+    """A notebook's ``display()``: printed."""
+    print(*objects)
+
+
 def _place(exc: BaseException, files: set[str]) -> dict:
     """Where in the learner's code ``exc`` happened: the innermost frame in their files."""
     if isinstance(exc, SyntaxError) and exc.filename in files:
@@ -369,6 +377,9 @@ class Run:
         module.__file__ = self.spec["entry"]
         sys.modules["__main__"] = module
         namespace = module.__dict__
+        if self.spec["entry"].endswith(".ipynb"):  # what a notebook's kernel provides
+            namespace["display"] = _display
+            namespace["get_ipython"] = lambda: None
         entry_files = {c["filename"] for c in self.spec["chunks"]}
         self.watcher = Watcher(self.files, namespace, self.finish, entry_files, self.set_phase)
         self.set_phase("importing")

@@ -281,12 +281,14 @@ def _unique_names(slots: list[Slot]) -> dict[str, Slot]:
 
 
 def _bias_options(out: int, biases: dict[str, np.ndarray], used: set, column: bool):
-    yield None
+    """A layer's bias: each updated vector of its width, then none (tried in that order: a
+    bias still zero reproduces the same predictions either way, and it is updated)."""
     for name, value in biases.items():
         if name in used or value.size != out:
             continue
         if value.ndim == 1 or value.shape == ((out, 1) if column else (1, out)):
             yield name
+    yield None
 
 
 class _Search:
@@ -778,6 +780,25 @@ def recognise(
     return verdicts[-1]
 
 
+def _left_out(reading: Reading, deltas: dict, when: dict) -> str:
+    """Updated arrays of a layer's width that changed within the judged step but are not in
+    the network read (optimizer state, or a bias the reading could not place)."""
+    start = min((t for t in when.values() if t >= 0), default=-1)
+    end = max(when.values(), default=-1)
+    widths = {s for la in reading.network.layers for s in reading.params[la.weight].shape}
+    out = []
+    for name, slot in reading.slots.items():
+        if name in deltas or slot.values[0][1].size not in widths:
+            continue
+        now = slot.at(reading.line)
+        if now is not None and now.size == reading.x.size and np.array_equal(now, reading.x):
+            continue  # the data (the sample the step is on)
+        nxt = slot.after(reading.line)
+        if nxt is not None and start <= nxt[0] <= end + 2:
+            out.append(f"{name} {tuple(slot.values[0][1].shape)}")
+    return ", ".join(out[:6])
+
+
 def _no_fit(reading: Reading, deltas, all_fits, tolerance, common: dict) -> Recognition:
     """The row when no parameter's step lies along a standard loss's gradient: an Adam-like
     sign step (named), else not recognised."""
@@ -864,6 +885,9 @@ def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> 
     _apply_order(report, fit, factor, reading, deltas, when, lr, widened)
     _confirm_scales(report, reading, loss, deltas, lr, widened)
     message = _message(report, reading, fit, loss_name, lr, output)
+    left = _left_out(reading, deltas, when)
+    if left:
+        common["notes"].append(f"also updated in that step, not part of the network: {left}")
     status = "ok" if report.ok else "wrong"
     return Recognition(status, message, report=report, loss=loss_name, lr=lr, **common)
 
