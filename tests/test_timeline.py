@@ -676,3 +676,22 @@ def test_gradstep_watch_refuses_a_recording_too_large_before_any_work(
     assert err.startswith("gradstep: error: recording 1 run(s) of 1,003,000 parameters")
     assert "record less often: every (--every) " in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_labs_hidden_units_timeline_keeps_each_width():
+    """The lab's discussion B timeline (2, 4, 10 and 32 units; --quick length): each run's
+    network is its own width, classifies as its recorded accuracy says, and its page data
+    carries that architecture and four bytes a weight."""
+    from experiments.lab.lab1 import lab_timelines
+
+    tl = lab_timelines(quick=True)["hidden_units"]
+    data = tl.to_json()
+    last = tl.epochs[-1]
+    for r, width in enumerate((2, 4, 10, 32)):
+        sizes = [2, width, width, 1]
+        net = tl.network(last, run=r)
+        assert list(net.layer_sizes) == sizes and tl.runs[r].label == "-".join(map(str, sizes))
+        assert tl.weights(last, run=r)["W2"].shape == (width, width)
+        assert tl.accuracy(last, run=r) == np.mean((net.predict(X) >= 0.5) == (Y >= 0.5))
+        assert data["runs"][r]["layers"] == sizes
+        assert len(data["runs"][r]["params"]) == 4 * -(-4 * tl.runs[r].params.size // 3)
