@@ -22,13 +22,14 @@ A ``nets.Sequential`` (and so a ``CNN``) maps layer i to index i: ``Conv2d`` -> 
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 
 from autograd.extras import extra_hint
-from autograd.files import replacing_file
+from autograd.files import write_file
 
 from .activations import LEAKY_SLOPE
 from .layers import (
@@ -181,7 +182,9 @@ def torch_code(net: Module) -> str:
 def export_torch(net: Module, path: str | os.PathLike) -> Path:
     """Write ``net`` for plain PyTorch: ``.pt`` a state dict (``torch.load`` it into the module
     ``torch_code(net)`` builds), ``.pt2`` a ``torch.export`` program with a free batch size
-    (``torch.export.load(path).module()``). Written beside the target and renamed into place."""
+    (``torch.export.load(path).module()``). Serialised in memory, then written through
+    ``autograd.files.write_file`` (torch's own writers report a full disk as a RuntimeError of
+    its C++ stream, with no path)."""
     torch = import_torch()
     path = Path(path)
     if path.suffix not in (".pt", ".pt2"):
@@ -189,17 +192,16 @@ def export_torch(net: Module, path: str | os.PathLike) -> Path:
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot export to {path}: directory {path.parent} does not exist")
     module = to_torch(net)
-    # torch.export wants its archive's name to end in .pt2, so the temporary name keeps the suffix
-    with replacing_file(path, suffix=path.suffix) as tmp:
-        if path.suffix == ".pt":
-            torch.save(module.state_dict(), tmp)
-        else:
-            sample_shape = getattr(net, "input_shape", None) or (net.layer_sizes[0],)
-            example = torch.zeros((2, *sample_shape), dtype=torch.float64)
-            batch = torch.export.Dim("batch", min=1)
-            program = torch.export.export(module, (example,), dynamic_shapes=({0: batch},))
-            torch.export.save(program, tmp)
-    return path
+    buffer = io.BytesIO()
+    if path.suffix == ".pt":
+        torch.save(module.state_dict(), buffer)
+    else:
+        sample_shape = getattr(net, "input_shape", None) or (net.layer_sizes[0],)
+        example = torch.zeros((2, *sample_shape), dtype=torch.float64)
+        batch = torch.export.Dim("batch", min=1)
+        program = torch.export.export(module, (example,), dynamic_shapes=({0: batch},))
+        torch.export.save(program, buffer)
+    return write_file(path, buffer.getvalue())
 
 
 # -- in: torch -> gradstep ----------------------------------------------------------------------

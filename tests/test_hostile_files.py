@@ -352,6 +352,34 @@ def test_lab1_onto_a_full_disk_names_its_output(full_disk):
     _only_what_was_there(full_disk)
 
 
+@pytest.mark.slow  # torch.export of a program takes seconds
+def test_every_other_output_on_a_full_disk_is_one_line_too(full_disk, tmp_path):
+    """Pages, pictures, check's records and both PyTorch exports (torch's own writers
+    said `RuntimeError: basic_ios::clear: iostream error`, with a C++ stack, no path)."""
+    pytest.importorskip("torch")
+    model = MLP.save(tmp_path / "m.npz")
+    disk = str(full_disk)
+    cases = [
+        (["step", "--out", f"{disk}/s.html"], "s.html"),
+        (["graph", "--out", f"{disk}/g.svg"], "g.svg"),
+        (
+            [
+                "check",
+                os.path.join(REPO, "experiments/examples/lab_step.py"),
+                "--json",
+                f"{disk}/c.json",
+            ],
+            "c.json",
+        ),
+        (["export", str(model), "--torch", f"{disk}/m.pt"], "m.pt"),
+        (["export", str(model), "--torch", f"{disk}/m.pt2"], "m.pt2"),
+    ]
+    for args, name in cases:
+        result = gradstep(*args) if name == "m.pt2" else _in_process(args)
+        one_named_line(result, f"cannot write {disk}/{name}: no space left on the device")
+    _only_what_was_there(full_disk)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE, SIGXFSZ")
 def test_a_file_size_limit_is_one_line_too(tmp_path):
     """Where no tmpfs can be mounted: a process whose files may not exceed 1000 bytes
