@@ -55,6 +55,10 @@ class Backprop:
         self.sigmoid = [act.name == "sigmoid" for act in self.acts]
         # The method form for one network: np.dot's dispatch costs as much as the product.
         self.product = np.ndarray.dot if not self.lead else np.matmul
+        # Layer 1 reads X from a buffer when it needs a column of ones (a bias) or is a stack:
+        # np.matmul on a batch broadcast over the networks (stride 0) is twice as slow as on a
+        # copy. One network without bias reads X itself.
+        self.copy_input = bias or bool(self.lead)
         self.n = None
 
     def buffers(self, n: int) -> None:
@@ -63,8 +67,7 @@ class Backprop:
         if self.n == n:
             return
         lead, extra, sizes = self.lead, 1 if self.bias else 0, self.sizes
-        # Without bias the input needs no column of ones: X itself is layer 1's input.
-        self.A = [np.ones((*lead, n, sizes[0] + 1)) if extra else None]
+        self.A = [np.ones((*lead, n, sizes[0] + extra)) if self.copy_input else None]
         self.A += [np.ones((*lead, n, size + extra)) for size in sizes[1:]]
         self.Av = [None if a is None else a[..., :size] for a, size in zip(self.A, sizes)]
         self.AT = [None if a is None else a.swapaxes(-1, -2) for a in self.A]
@@ -79,7 +82,7 @@ class Backprop:
         a sigmoid's e^-z may overflow to inf for z < -709, giving exactly 0, as it should."""
         self.buffers(X.shape[-2])
         A, Av, Z, product = self.A, self.Av, self.Z, self.product
-        if self.bias:
+        if self.copy_input:
             Av[0][...] = X
             below = A[0]
         else:
@@ -110,7 +113,7 @@ class Backprop:
     def backward(self, p: np.ndarray, loss: str, scale: float, XT: np.ndarray) -> None:
         """Fill ``grad_blocks`` with the gradients of ``scale`` times the summed loss, from
         ``output_error``'s buffers. ``XT`` is X with its last two axes swapped (layer 1's input
-        transposed when there is no bias row; unused otherwise)."""
+        transposed, read when X itself is layer 1's input: one network without bias)."""
         L = len(self.blocks)
         acts, sigmoid, Av, Z, D, T = self.acts, self.sigmoid, self.Av, self.Z, self.D, self.T
         delta = D[L]
@@ -119,7 +122,7 @@ class Backprop:
             delta *= scale
         AT, grads, WT, product = self.AT, self.grad_blocks, self.weights_T, self.product
         for k in range(L, 0, -1):
-            product(AT[k - 1] if (k > 1 or self.bias) else XT, delta, grads[k - 1])
+            product(AT[k - 1] if (k > 1 or self.copy_input) else XT, delta, grads[k - 1])
             if k > 1:
                 nxt = D[k - 1]
                 product(delta, WT[k - 1], nxt)

@@ -220,6 +220,6 @@ class Population:
         scale = 1.0 / (p.shape[1] * p.shape[2]) if reduction == "mean" else 1.0
         if values is not None and scale != 1.0:
             values *= scale
-        run.backward(p, loss, scale, X if self.bias else X.transpose(0, 2, 1))
+        run.backward(p, loss, scale, X)  # (a stack reads X from its buffer)
         grad = self._grad_flat if checked else self._grad_flat.copy()
         return values, PopulationGradients(grad, self._layout)
