@@ -252,3 +252,22 @@ def test_an_adapter_is_a_step_file_that_fails_until_edited(tmp_path):
     path.write_text(text)
     row = check_file(path, timeout=30)
     assert row.status == "error" and "edit step() to call the program's own update" in row.message
+
+
+def test_gradstep_check_a_class_writes_its_page_and_adapters(tmp_path):
+    """--html writes the class's page, --adapters an adapter for the one not recognised (and
+    none for the recognised); exit 2 for the row not recognised."""
+    cls = tmp_path / "class"
+    cls.mkdir()
+    for name in ("l1_loss.py", "momentum.py"):
+        shutil.copy(CORPUS / name, cls / name)
+    page, adapters = tmp_path / "class.html", tmp_path / "adapters"
+    result = subprocess.run(
+        [sys.executable, "-m", "experiments", "check", str(cls), "--html", str(page),
+         "--adapters", str(adapters)],
+        capture_output=True, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert [p.name for p in adapters.iterdir()] == ["l1_loss.adapter.py"]
+    assert f"wrote {page}" in result.stdout and "l1_loss.py" in page.read_text()
+    assert "descends BCE (sum) with lr 0.1" in result.stdout

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .recognise import Recognition
+
 __all__ = ["adapter_text"]
 
 MAX_INLINE = 400  # entries written out as a literal; larger arrays are described, not written
@@ -79,7 +81,7 @@ def _guessed(slots: list) -> tuple[list, list]:
     return updated[:8], data
 
 
-def adapter_text(spec: dict, slots: list, result) -> str:
+def adapter_text(spec: dict, slots: list, result: Recognition) -> str:
     """The adapter's source for the program of ``spec``, from the run's ``slots`` and the
     recognition's ``result``."""
     reading = result.reading

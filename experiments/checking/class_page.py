@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograd.views.frontend import Front, page
 
+from .files import FileVerdict
 from .text import readable
 
 __all__ = ["class_page", "page_rows"]
@@ -20,7 +21,7 @@ __all__ = ["class_page", "page_rows"]
 FRONT = Front("class_page", Path(__file__).parent / "static")
 
 
-def page_rows(rows) -> list[dict]:
+def page_rows(rows: list[FileVerdict]) -> list[dict]:
     """What the page shows of each row (``FileVerdict``), as JSON-ready data."""
     out = []
     for r in rows:
@@ -44,6 +45,6 @@ def page_rows(rows) -> list[dict]:
     return out
 
 
-def class_page(rows, title: str = "gradstep check") -> str:
+def class_page(rows: list[FileVerdict], title: str = "gradstep check") -> str:
     """The page's HTML."""
     return page(FRONT, title, {"rows": page_rows(rows), "title": title})

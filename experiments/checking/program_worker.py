@@ -170,6 +170,7 @@ class Watcher:
                 Watcher.user_modules.add(name)
 
     def look(self, frame) -> None:
+        """After one of the learner's lines: every slot read, changes recorded."""
         self._helper_modules()
         seen: set[int] = set()
         for prefix, names in self.module_dicts:
@@ -296,6 +297,7 @@ class Watcher:
         return widths
 
     def stop(self, why: str) -> None:
+        """Stop watching and write the report (``on_stop`` ends the process)."""
         self.stopped = True
         sys.settrace(None)
         self.on_stop(why)

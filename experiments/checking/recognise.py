@@ -120,6 +120,7 @@ class Layer:
     activation: str
 
     def pre(self, h: np.ndarray, params: dict) -> np.ndarray:
+        """The layer's input to its activation: ``[h, 1] @ W (+ b)``."""
         if self.folded:
             ones = np.ones((h.shape[0], 1))
             h = np.hstack([h, ones] if self.folded == "last" else [ones, h])
@@ -147,6 +148,7 @@ class Network:
         return h.reshape(-1)
 
     def pre_activations(self, params: dict, x: np.ndarray) -> list[np.ndarray]:
+        """Each layer's input to its activation."""
         h, out = _rows(x, self.column), []
         for layer in self.layers:
             a = layer.pre(h, params)
@@ -184,12 +186,14 @@ class Network:
         return loss
 
     def names(self) -> list[str]:
+        """The parameters' names, layer by layer (weight, then bias)."""
         out = []
         for layer in self.layers:
             out += [layer.weight] + ([layer.bias] if layer.bias else [])
         return out
 
     def describe(self) -> str:
+        """``w1 -> sigmoid; w2 + b2 -> relu``: the network in a line."""
         parts = []
         for layer in self.layers:
             bias = ", folded bias" if layer.folded else f" + {layer.bias}" if layer.bias else ""
@@ -615,7 +619,9 @@ def _shared(scales: dict[str, float], order: list[str], rtol: float) -> tuple[fl
     return best
 
 
-def fits(reading: Reading, deltas: dict, targets, tolerance: Tolerance) -> list[Fit]:
+def fits(
+    reading: Reading, deltas: dict, targets: list[tuple[str, np.ndarray]], tolerance: Tolerance
+) -> list[Fit]:
     """Every (family, target) with the gradients of its base loss through the model."""
     net, x = reading.network, reading.x
     base = {n: reading.params[n] for n in net.names()}
@@ -841,7 +847,13 @@ def _message(report, reading: Reading, fit: Fit, loss_name: str, lr: float, outp
     )
 
 
-def judge(reading: Reading, targets, tolerance: Tolerance, literals, output) -> Recognition:
+def judge(
+    reading: Reading,
+    targets: list[tuple[str, np.ndarray]],
+    tolerance: Tolerance,
+    literals: set[float],
+    output: str,
+) -> Recognition:
     """The verdict on the step after ``reading``'s prediction: the standard loss it descends
     (``fits``, ``_best``, ``_member``), then ``check_step`` on the observed step with that loss
     and lr, and the update order recomputed (``_apply_order``)."""

@@ -295,7 +295,9 @@ def load_report(prefix: Path) -> tuple[dict, list] | None:
 
 
 # -- checking -----------------------------------------------------------------------------------
-def check_program(sub: Submission, *, timeout: float, memory_mb: int, tolerance: Tolerance):
+def check_program(
+    sub: Submission, *, timeout: float, memory_mb: int, tolerance: Tolerance
+) -> FileVerdict:
     """Run a program submission to its first update and judge it; one row, never raises for
     the learner's sake."""
     start = time.perf_counter()
@@ -426,7 +428,9 @@ def check_submission(
     return row
 
 
-def check_submissions(subs: list[Submission], progress=None, jobs: int = 2, **options):
+def check_submissions(
+    subs: list[Submission], progress=None, jobs: int = 2, **options
+) -> list[FileVerdict]:
     """Every submission's row, ``jobs`` at a time (each in its own process); ``progress(row)``
     for each in the submissions' order, as soon as it and those before it are done."""
     rows: list[FileVerdict | None] = [None] * len(subs)
