@@ -96,15 +96,19 @@ def test_the_converted_notebook_shows_every_graph_offline(browser, converted):
     page.goto(html_path.as_uri())
     frames = page.locator("iframe")
     assert frames.count() == 3
+    # each frame loads once it nears the view (loading="lazy"), as a reader scrolls to it
+    frames.nth(0).scroll_into_view_if_needed()
     neuron = page.frame_locator("iframe").nth(0)
     for label in ("x1", "w1", "x1*w1 + x2*w2", "n", "o"):
         assert neuron.locator("svg g[data-node-id] text", has_text=label).count() >= 1, label
     neuron.get_by_role("button", name="Next", exact=True).click()
     neuron.get_by_role("button", name="Next", exact=True).click()
     assert neuron.get_by_role("status").inner_text().startswith("do/d(x1*w1 + x2*w2) +=")
+    frames.nth(1).scroll_into_view_if_needed()
     lab = page.frame_locator("iframe").nth(1)
     assert lab.get_by_role("heading", level=1).inner_text() == "the lab net by neuron"
     assert lab.locator("g[data-scope='layer2/neuron3']").count() == 1
+    frames.nth(2).scroll_into_view_if_needed()
     timeline = page.frame_locator("iframe").nth(2)
     assert timeline.get_by_text("lr=0.5").first.is_visible()
     holder = page.locator(".gradstep-drawing", has_text="W1[0,0]")

@@ -114,10 +114,11 @@ def styles(front: str | Front, uses: tuple = ()) -> str:
 def fallback_html(page_html: str, title: str, height: int = 640) -> str:
     """What a notebook viewer without a live kernel shows for a widget: its self-contained
     page (``page``) in a sandboxed frame (scripts run, nothing else: no access to the notebook's
-    page, no network), as wide as the cell and ``height`` px tall (the page scrolls inside)."""
+    page, no network), as wide as the cell and ``height`` px tall (the page scrolls inside),
+    loaded once it nears the view (a hidden one, beside a live widget, never loads)."""
     return (
         f'<div class="{FALLBACK_CLASS}" style="max-width:100%">'
-        f'<iframe title="{html.escape(printable(title))}" sandbox="allow-scripts" '
+        f'<iframe title="{html.escape(printable(title))}" sandbox="allow-scripts" loading="lazy" '
         f'style="width:100%;height:{int(height)}px;border:1px solid #ddd;border-radius:4px" '
         f'srcdoc="{html.escape(page_html, quote=True)}"></iframe></div>'
     )

@@ -122,7 +122,7 @@ class TooManyTermsError(ValueError):
             f"steps (about {self.terms * TERM_BYTES / 1e6:.0f} MB of page; {limit}="
             f"{self.max_terms:,}): no collapse setting records fewer, since every step is "
             "recorded whatever the picture shows; step through a smaller graph (fewer units a "
-            f"layer) or raise {limit}"
+            f"layer) or, from Python, raise {limit}"
         )
 
 
