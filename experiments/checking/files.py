@@ -38,8 +38,6 @@ from .transport import BadReport, read_report
 __all__ = [
     "FileVerdict",
     "check_file",
-    "check_files",
-    "find_check_files",
     "judge_record",
     "report_verdict",
 ]
@@ -99,37 +97,6 @@ class FileVerdict:
 def _flagged(parameter: dict) -> bool:
     """Does a parameter's line belong among the diagnoses (wrong, or not judged)?"""
     return parameter.get("status", "wrong" if parameter.get("wrong") else "ok") != "ok"
-
-
-def find_check_files(paths: list[Path]) -> list[Path]:
-    """The files to check: each path a ``.py`` file, or a folder whose ``.py`` files (at any
-    depth, hidden folders and ``__pycache__`` skipped) are taken in sorted order."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(
-                p
-                for p in path.rglob("*.py")
-                if p.is_file()
-                and not any(
-                    part.startswith(".") or part == "__pycache__"
-                    for part in p.relative_to(path).parts
-                )
-            )
-            if not inside:
-                raise ValueError(f"{terminal_text(path)}: a directory with no .py files to check")
-            found += inside
-        elif path.is_file():
-            if path.suffix != ".py":
-                raise ValueError(
-                    f"{terminal_text(path)}: not a Python file (gradstep check reads .py files)"
-                )
-            found.append(path)
-        elif path.exists():
-            raise ValueError(f"{terminal_text(path)}: neither a file nor a directory")
-        else:
-            raise FileNotFoundError(f"{terminal_text(path)}: no such file or directory")
-    return found
 
 
 def shown_output(raw: bytes) -> str:
@@ -273,18 +240,6 @@ def report_verdict(file: str, kind: str | None, report) -> FileVerdict:
         notes=list(report.notes),
         report=details,
     )
-
-
-def check_files(paths: list[Path], progress=None, **options) -> list[FileVerdict]:
-    """``check_file`` on each path in turn; ``progress(verdict)`` after each."""
-    verdicts = []
-    for path in paths:
-        verdict = check_file(path, **options)
-        verdict.file = str(path)
-        verdicts.append(verdict)
-        if progress is not None:
-            progress(verdict)
-    return verdicts
 
 
 def exit_status(verdicts: list[FileVerdict]) -> int:

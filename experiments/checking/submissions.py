@@ -35,6 +35,7 @@ from autograd.checks.tolerance import Tolerance
 
 from .files import FileVerdict, check_file, child_environment, ended_early, shown_output
 from .sandbox import run_contained, scratch_folder
+from .text import terminal_text
 
 __all__ = ["Submission", "find_submissions", "check_submission", "check_submissions"]
 
@@ -175,18 +176,19 @@ def find_submissions(paths: list[Path], entry: str | None = None) -> list[Submis
                 elif child.is_dir() and (_python_files(child) or list(child.glob("*.ipynb"))):
                     inside.append(_folder_program(child, entry))
             if not inside:
-                raise ValueError(f"{path}: a directory with no .py files to check")
+                raise ValueError(f"{terminal_text(path)}: a directory with no .py files to check")
             found += inside
         elif path.is_file():
             if path.suffix not in (".py", ".ipynb"):
                 raise ValueError(
-                    f"{path}: not a Python file or notebook (gradstep check reads .py and .ipynb)"
+                    f"{terminal_text(path)}: not a Python file or notebook (gradstep check reads "
+                    ".py and .ipynb)"
                 )
             found.append(_single(path))
         elif path.exists():
-            raise ValueError(f"{path}: neither a file nor a directory")
+            raise ValueError(f"{terminal_text(path)}: neither a file nor a directory")
         else:
-            raise FileNotFoundError(f"{path}: no such file or directory")
+            raise FileNotFoundError(f"{terminal_text(path)}: no such file or directory")
     return found
 
 
