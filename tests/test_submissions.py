@@ -271,3 +271,16 @@ def test_gradstep_check_a_class_writes_its_page_and_adapters(tmp_path):
     assert [p.name for p in adapters.iterdir()] == ["l1_loss.adapter.py"]
     assert f"wrote {page}" in result.stdout and "l1_loss.py" in page.read_text()
     assert "descends BCE (sum) with lr 0.1" in result.stdout
+
+
+def test_the_order_bug_is_found_at_a_small_lr_within_the_tolerance(tmp_path):
+    """At lr 0.0005 the seed's order bug moves each entry less than the tolerance: it is still
+    named, because the step equals the back-propagation through the updated weights exactly."""
+    source = (CORPUS / "seed_order.py").read_text().replace("lr = 0.05", "lr = 0.0005")
+    (tmp_path / "tiny.py").write_text(source)
+    row = _check(tmp_path / "tiny.py", timeout=60)
+    assert row.status == "wrong" and abs(row.lr - 0.0005) < 1e-12
+    assert row.parameters["w2"]["verdict"].startswith(
+        "w2: wrong, though each entry is within the tolerance at this lr: its step was computed "
+        "after w3 was updated in the same step"
+    )

@@ -993,7 +993,7 @@ def _apply_order(report, fit, factor, reading, deltas, when, lr, tolerance) -> N
             wrong = (
                 f"wrong in {s.wrong} of {s.entries} entries"
                 if s.wrong
-                else "wrong (within the tolerance, but exactly so)"
+                else "wrong, though each entry is within the tolerance at this lr"
             )
             s = s._replace(
                 wrong=max(s.wrong, 1),
