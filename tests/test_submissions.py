@@ -109,6 +109,9 @@ def test_the_corpus_gives_the_verdicts_it_was_built_for():
     kink = got["relu_kink.py"]
     assert "5 not differentiable here" in kink.parameters["b1"]["verdict"]
     assert any("computes in float32" in n for n in got["four_layers_f32.py"].notes)
+    momentum = "its second step is momentum's: -lr x the gradient there + 0.9 x the first step"
+    assert any(n.startswith(momentum) for n in got["momentum.py"].notes)
+    assert not any("momentum" in n for r in rows if r is not got["momentum.py"] for n in r.notes)
 
 
 def _slots(net: Network, params: dict, deltas: dict, x: np.ndarray, y: np.ndarray):

@@ -896,6 +896,8 @@ def judge(
     )  # fmt: skip
     _apply_order(report, fit, factor, reading, deltas, when, lr, widened)
     _confirm_scales(report, reading, loss, deltas, lr, widened)
+    if report.ok:
+        common["notes"] += _momentum(reading, loss, deltas, lr, widened)
     message = _message(report, reading, fit, loss_name, lr, output)
     left = _left_out(reading, deltas, when)
     if left:
@@ -943,6 +945,34 @@ def _confirm_scales(report, reading: Reading, loss, deltas, lr: float, tolerance
                 p = p._replace(diagnosis=f"{kept} (and again at the program's second step)")
         summaries.append(p)
     report.parameters = summaries
+
+
+def _momentum(reading: Reading, loss, deltas: dict, lr: float, tolerance) -> list[str]:
+    """A note when the program's second step is momentum's, ``-lr * g(W1) + beta * step1``
+    with one beta in (0, 1) for every parameter (least squares, every entry to the tolerance);
+    nothing otherwise (a plain step needs no note: beta 0)."""
+    second = _second_steps(reading, deltas)
+    if second is None:
+        return []
+    point, steps = second
+    g = numeric_gradients(loss, point, tolerance)
+    names = list(deltas)
+    rest = np.concatenate([(steps[n] + lr * g[n]).ravel() for n in names])
+    first = np.concatenate([deltas[n].ravel() for n in names])
+    norm = float(first @ first)
+    if norm == 0:
+        return []
+    beta = float(rest @ first) / norm
+    if not 0.01 < beta < 1:
+        return []
+    for n in names:
+        mine, model = -steps[n] / lr, g[n] - beta * deltas[n] / lr
+        if not all(tolerance.passes(a, b) for a, b in zip(mine.flat, model.flat)):
+            return []
+    return [
+        f"its second step is momentum's: -lr x the gradient there + {beta:.3g} x the first "
+        "step (the first step, from zero velocity, is the plain gradient step judged here)"
+    ]
 
 
 def _tidy_scale(diagnosis: str) -> float | None:
