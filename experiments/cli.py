@@ -478,6 +478,11 @@ def _add_bench(sub) -> None:
     be.add_argument(
         "--quick", action="store_true", help="tiny sizes: a smoke test, not a measurement"
     )
+    be.add_argument(
+        "--table",
+        metavar="FILE.md",
+        help="also write the targets as a Markdown table (the README's 'Measured' table)",
+    )
     be.set_defaults(run=cmd_bench)
 
 
@@ -780,9 +785,16 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .benchmarks.engines import run
+    from autograd.files import write_file
 
-    run(quick=args.quick)
+    from .benchmarks.engines import run, targets_table
+
+    if args.table:
+        _check_output_file("--table", Path(args.table), (".md",))  # before minutes of measuring
+    sections = run(quick=args.quick)
+    if args.table:
+        write_file(args.table, targets_table(sections, judged=not args.quick))
+        print(f"targets table: {args.table}")
     return 0
 
 

@@ -131,3 +131,54 @@ def test_checking_bench_quick_checks_a_small_class(capsys):
     assert figures["size"] == 4 and sum(figures["tally"].values()) == 4
     out = capsys.readouterr().out
     assert "a class of 4 submissions" in out and "checked in " in out and "target for 30" in out
+
+
+def test_the_targets_table_gives_each_target_its_ratio_bound_and_verdict():
+    made_up = [
+        bench.Section("1. a", "ref", [], [], [bench.Target("fast", 2.004, 1)]),
+        bench.Section("2. b", "ref", [], [], [bench.Target("scale", 12.5, 12, at_most=True)]),
+    ]
+    assert bench.targets_table(made_up).splitlines() == [
+        "| measurement | ratio | target | verdict |",
+        "|---|---|---|---|",
+        "| fast | 2.00 | >= 1 | met |",
+        "| scale | 12.50 | <= 12 | missed |",
+    ]
+    assert bench.targets_table(made_up, judged=False).splitlines()[2].endswith(
+        "| not judged (--quick) |"
+    )
+
+
+def readme_measured_rows() -> list[str]:
+    import pathlib
+
+    text = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    header = "| measurement | ratio | target | verdict |"
+    assert header in text, "the README's Measured table is gradstep bench --table's"
+    block = text[text.index(header) :].split("\n\n")[0]
+    return block.splitlines()
+
+
+def test_the_readme_measured_table_is_what_bench_table_writes():
+    """Every row of the README's table parses back into a target whose verdict is the one its
+    ratio and bound give: the table was written by ``gradstep bench --table``, not by hand."""
+    rows = readme_measured_rows()
+    targets = []
+    for row in rows[2:]:
+        text, ratio, bound, _verdict = (cell.strip() for cell in row.strip("|").split("|"))
+        op, value = bound.split()
+        targets.append(bench.Target(text, float(ratio), float(value), at_most=op == "<="))
+    assert len(targets) >= 8
+    assert bench.targets_table([bench.Section("s", "r", [], [], targets)]).splitlines() == rows
+
+
+def test_bench_table_refuses_a_bad_path_before_measuring(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "experiments", "bench", "--table", str(tmp_path / "no" / "t.md")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr and "gradstep bench" not in result.stdout

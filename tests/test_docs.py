@@ -10,8 +10,10 @@ The examples in the pages are run by ``tests/test_readme.py``.
 
 from __future__ import annotations
 
+import functools
 import html.parser
 import importlib.util
+import os
 import pathlib
 import re
 import subprocess
@@ -39,6 +41,14 @@ def test_the_api_reference_covers_every_public_name(package):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> pathlib.Path:
+    """The built site. ``GRADSTEP_DOCS_SITE`` names one that ``make docs`` (``sphinx-build -W``,
+    the same command) built in this checkout, as ``.ci/run`` does just before the tests; else
+    the site is built here."""
+    built = os.environ.get("GRADSTEP_DOCS_SITE")
+    if built:
+        path = pathlib.Path(built).resolve()
+        assert (path / "index.html").exists(), f"GRADSTEP_DOCS_SITE={built} holds no built site"
+        return path
     for tool in ("sphinx", "myst_nb", "furo"):
         if importlib.util.find_spec(tool) is None:
             pytest.skip(f"the documentation needs {tool} (pip install -e '.[docs]')")
@@ -71,6 +81,7 @@ class Links(html.parser.HTMLParser):
                 self.targets.append(attrs[key])
 
 
+@functools.lru_cache(maxsize=None)
 def parse(path: pathlib.Path) -> Links:
     links = Links()
     links.feed(path.read_text(encoding="utf-8"))
@@ -98,7 +109,6 @@ def test_the_site_builds_with_every_page_and_the_notebook(site):
 @pytest.mark.slow
 def test_every_internal_link_points_at_a_page_and_anchor_that_exist(site):
     broken = []
-    cache: dict[pathlib.Path, Links] = {}
     for page in pages(site):
         for target in parse(page).targets:
             url = urllib.parse.urlparse(target)
@@ -109,8 +119,7 @@ def test_every_internal_link_points_at_a_page_and_anchor_that_exist(site):
                 broken.append(f"{page.relative_to(site)} -> {target}")
                 continue
             if url.fragment and path.suffix == ".html":
-                ids = cache.setdefault(path, parse(path)).ids
-                if url.fragment not in ids:
+                if url.fragment not in parse(path).ids:
                     broken.append(f"{page.relative_to(site)} -> {target} (no such anchor)")
     assert broken == []
 
@@ -120,14 +129,13 @@ def test_every_internal_link_points_at_a_page_and_anchor_that_exist(site):
 def test_every_page_opens_offline_with_no_console_error(site, browser):
     from browser import watched
 
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    watch = watched(page)
     for path in pages(site):
-        page = browser.new_page(viewport={"width": 1024, "height": 700})
-        watch = watched(page)
-        page.goto(path.as_uri())
-        page.wait_for_load_state("load")
+        page.goto(path.as_uri(), wait_until="load")
         assert page.title().endswith("gradstep"), path
         if path.name not in ("search.html", "genindex.html"):  # Sphinx's own, with no heading
             assert page.get_by_role("heading", level=1).first.is_visible(), path
-        off_machine = [u for u in watch.requests if not u.startswith("file://")]
-        assert watch.errors == [] and off_machine == [], (path.name, watch.errors, off_machine)
-        page.close()
+    off_machine = [u for u in watch.requests if not u.startswith("file://")]
+    assert watch.errors == [] and off_machine == [], (watch.errors, off_machine)
+    page.close()
