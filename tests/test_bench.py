@@ -144,8 +144,10 @@ def test_the_targets_table_gives_each_target_its_ratio_bound_and_verdict():
         "| fast | 2.00 | >= 1 | met |",
         "| scale | 12.50 | <= 12 | missed |",
     ]
-    assert bench.targets_table(made_up, judged=False).splitlines()[2].endswith(
-        "| not judged (--quick) |"
+    assert (
+        bench.targets_table(made_up, judged=False)
+        .splitlines()[2]
+        .endswith("| not judged (--quick) |")
     )
 
 

@@ -81,7 +81,7 @@ class Links(html.parser.HTMLParser):
                 self.targets.append(attrs[key])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def parse(path: pathlib.Path) -> Links:
     links = Links()
     links.feed(path.read_text(encoding="utf-8"))
@@ -99,7 +99,7 @@ def test_the_site_builds_with_every_page_and_the_notebook(site):
         "index.html", "getting-started.html", "engine.html", "networks.html", "seeing.html",
         "checking.html", "timeline.html", "lab.html", "higher-order.html", "performance.html",
         "safety.html", "cli.html", "api/autograd.html", "api/nets.html",
-        "notebooks/walkthrough.html",
+        "notebooks/walkthrough.html", "notebooks/from_micrograd.html", "from_micrograd.html",
     }  # fmt: skip
     assert expected <= names
     api = (site / "api" / "autograd.html").read_text()
@@ -118,9 +118,8 @@ def test_every_internal_link_points_at_a_page_and_anchor_that_exist(site):
             if not path.exists():
                 broken.append(f"{page.relative_to(site)} -> {target}")
                 continue
-            if url.fragment and path.suffix == ".html":
-                if url.fragment not in parse(path).ids:
-                    broken.append(f"{page.relative_to(site)} -> {target} (no such anchor)")
+            if url.fragment and path.suffix == ".html" and url.fragment not in parse(path).ids:
+                broken.append(f"{page.relative_to(site)} -> {target} (no such anchor)")
     assert broken == []
 
 
@@ -139,3 +138,36 @@ def test_every_page_opens_offline_with_no_console_error(site, browser):
     off_machine = [u for u in watch.requests if not u.startswith("file://")]
     assert watch.errors == [] and off_machine == [], (watch.errors, off_machine)
     page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("notebook", ["walkthrough", "from_micrograd"])
+def test_the_notebooks_steppers_step_in_the_static_site(site, browser, notebook):
+    """The executed notebook's steppers and timelines show as their self-contained pages (no
+    widget manager, no kernel): a stepper's frame holds the graph and a working Next button, a
+    timeline's its Epoch slider."""
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    watch = watched_page(page)
+    page.goto((site / "notebooks" / f"{notebook}.html").as_uri(), wait_until="load")
+    frames = page.locator("iframe")
+    assert frames.count() >= 1
+    for k in range(frames.count()):
+        frames.nth(k).scroll_into_view_if_needed()
+        inner = page.frame_locator("iframe").nth(k)
+        if "training of" in frames.nth(k).get_attribute("title"):
+            assert inner.get_by_role("slider", name=re.compile("Epoch")).is_visible()
+            continue
+        status = inner.get_by_text(re.compile(r"^step 0 / \d+"))
+        assert status.is_visible()
+        inner.get_by_role("button", name=re.compile("Next")).click()
+        assert inner.get_by_text(re.compile(r"^step 1 / \d+")).is_visible()
+        assert inner.locator("svg").first.is_visible()
+    assert watch.errors == [] and [u for u in watch.requests if not u.startswith("file:")] == []
+    page.close()
+
+
+def watched_page(page):
+    from browser import watched
+
+    return watched(page)
