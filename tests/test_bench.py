@@ -139,10 +139,10 @@ def test_the_targets_table_gives_each_target_its_ratio_bound_and_verdict():
         bench.Section("2. b", "ref", [], [], [bench.Target("scale", 12.5, 12, at_most=True)]),
     ]
     assert bench.targets_table(made_up).splitlines() == [
-        "| measurement | ratio | target | verdict |",
-        "|---|---|---|---|",
-        "| fast | 2.00 | >= 1 | met |",
-        "| scale | 12.50 | <= 12 | missed |",
+        "| section | measurement | ratio | target | verdict |",
+        "|---|---|---|---|---|",
+        "| 1. a | fast | 2.00 | >= 1 | met |",
+        "| 2. b | scale | 12.50 | <= 12 | missed |",
     ]
     assert (
         bench.targets_table(made_up, judged=False)
@@ -155,7 +155,7 @@ def readme_measured_rows() -> list[str]:
     import pathlib
 
     text = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
-    header = "| measurement | ratio | target | verdict |"
+    header = "| section | measurement | ratio | target | verdict |"
     assert header in text, "the README's Measured table is gradstep bench --table's"
     block = text[text.index(header) :].split("\n\n")[0]
     return block.splitlines()
@@ -165,13 +165,14 @@ def test_the_readme_measured_table_is_what_bench_table_writes():
     """Every row of the README's table parses back into a target whose verdict is the one its
     ratio and bound give: the table was written by ``gradstep bench --table``, not by hand."""
     rows = readme_measured_rows()
-    targets = []
+    sections: dict[str, bench.Section] = {}
     for row in rows[2:]:
-        text, ratio, bound, _verdict = (cell.strip() for cell in row.strip("|").split("|"))
+        where, text, ratio, bound, _verdict = (c.strip() for c in row.strip("|").split("|"))
         op, value = bound.split()
-        targets.append(bench.Target(text, float(ratio), float(value), at_most=op == "<="))
-    assert len(targets) >= 8
-    assert bench.targets_table([bench.Section("s", "r", [], [], targets)]).splitlines() == rows
+        section = sections.setdefault(where, bench.Section(where, "ref"))
+        section.targets.append(bench.Target(text, float(ratio), float(value), at_most=op == "<="))
+    assert sum(len(s.targets) for s in sections.values()) >= 8
+    assert bench.targets_table(list(sections.values())).splitlines() == rows
 
 
 def test_bench_table_refuses_a_bad_path_before_measuring(tmp_path):

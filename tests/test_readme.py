@@ -42,7 +42,7 @@ def every_example() -> list[tuple[str, int, str, str]]:
 
 
 def test_the_readme_and_the_docs_have_examples_with_their_outputs():
-    assert len(examples()) >= 3
+    assert len(examples()) >= 2  # the front door keeps two; the pages hold the rest
     assert len(every_example()) >= 8
 
 

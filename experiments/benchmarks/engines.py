@@ -544,12 +544,14 @@ def format_section(section: Section, judge: bool = True) -> str:
 
 def targets_table(sections: list[Section], judged: bool = True) -> str:
     """The run's targets as a Markdown table (the README's "Measured" table is one of these,
-    from a full run): measurement, ratio, bound, verdict."""
-    lines = ["| measurement | ratio | target | verdict |", "|---|---|---|---|"]
-    for target in (t for s in sections for t in s.targets):
-        bound = f"{'<=' if target.at_most else '>='} {target.bound:g}"
-        verdict = ("met" if target.met else "missed") if judged else "not judged (--quick)"
-        lines.append(f"| {target.text} | {target.shown} | {bound} | {verdict} |")
+    from a full run): section, measurement, ratio, bound, verdict."""
+    lines = ["| section | measurement | ratio | target | verdict |", "|---|---|---|---|---|"]
+    for section in sections:
+        where = section.title.split(":")[0]
+        for target in section.targets:
+            bound = f"{'<=' if target.at_most else '>='} {target.bound:g}"
+            verdict = ("met" if target.met else "missed") if judged else "not judged (--quick)"
+            lines.append(f"| {where} | {target.text} | {target.shown} | {bound} | {verdict} |")
     return "\n".join(lines) + "\n"
 
 
