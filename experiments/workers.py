@@ -18,6 +18,7 @@ import os
 import queue
 import signal
 import sys
+import threading
 from collections.abc import Hashable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ __all__ = [
     "progress_reports",
     "terminate_as_interrupt",
     "Terminated",
+    "signals_deferred",
 ]
 
 _reports = None  # in a worker: the queue its progress reports go to
@@ -71,24 +73,63 @@ def die_with_parent(parent: int | None = None) -> None:
 
 
 @contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGTERM and SIGINT that arrive inside the block are acted on when it ends, by the handler
+    that was in place, so they never unwind the main thread half-way through starting a pool
+    (a pool whose worker processes exist but whose manager thread does not yet run cannot be
+    shut down: ``cannot join thread before it is started``, or a hang). Outside the main thread
+    a no-op: Python runs signal handlers only in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        handler = signal.getsignal(signum)
+        if handler is not None:  # None: installed outside Python, left alone
+            previous[signum] = handler
+            signal.signal(signum, lambda s, frame: arrived.append(s))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(arrived):
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, None)  # raises Terminated / KeyboardInterrupt
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
+
+
+class _Pool(ProcessPoolExecutor):
+    """A process pool whose ``submit`` (which forks the workers and starts the manager thread
+    on first use) cannot be cut short by SIGTERM or Ctrl-C; ``map`` goes through it."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        with signals_deferred():
+            return super().submit(fn, *args, **kwargs)
+
+
+@contextmanager
 def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
     """``jobs`` worker processes (None for a single job: run in this process)."""
     if jobs <= 1:
         yield None
         return
-    reports = multiprocessing.Queue()
-    pool = ProcessPoolExecutor(
-        max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(), reports)
-    )
-    pool.gradstep_reports = reports
+    with signals_deferred():
+        reports = multiprocessing.Queue()
+        pool = _Pool(max_workers=jobs, initializer=_start_worker, initargs=(os.getpid(), reports))
+        pool.gradstep_reports = reports
     try:
         yield pool
+        pool.shutdown(wait=True)
     except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()  # now, not after their current task
-        pool.shutdown(wait=True, cancel_futures=True)
+        with signals_deferred():  # a second signal does not cut the tear-down short
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()  # now, not after their current task
+            pool.shutdown(wait=True, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
 
 
 class Terminated(KeyboardInterrupt):

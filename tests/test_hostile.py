@@ -274,9 +274,16 @@ SLOW_SWEEP = ["sweep", "--data", "linear", "--n", "100", "--lr", "0.1,0.2", "--h
 
 def _children(pid: int) -> set[int]:
     found = set()
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            found |= {int(c) for c in f.read().split()}
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:  # the process is gone (or a zombie's tasks are)
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found |= {int(c) for c in f.read().split()}
+        except (FileNotFoundError, ProcessLookupError):  # a thread that ended meanwhile
+            pass
     return found
 
 
@@ -336,6 +343,56 @@ def test_a_killed_sweep_leaves_no_workers_and_no_temporary_folder(tmp_path, sig)
                      "--quiet", "--jobs", "1", "--out", str(out))  # fmt: skip
     assert quick.returncode == 0, quick.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep"]
+
+
+def _first_worker(process, timeout=30.0) -> set[int]:
+    """Poll without sleeping until the process has a child: the moment its pool forks its
+    first worker, before the pool's manager thread runs (the window of the start-up race)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        kids = _children(process.pid)
+        if kids:
+            return kids
+    raise AssertionError("the sweep started no worker")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_sigterm_while_the_sweep_starts_its_pool_still_cleans_up(tmp_path):
+    """SIGTERM sent the instant the first worker exists (three times), and at fixed delays
+    from the launch: never a traceback ('cannot join thread before it is started') or a hang;
+    no worker, output or temporary folder left. Sent at 0 s it may arrive before gradstep has
+    installed its handler: then the default action kills it (-15), equally clean."""
+    import signal
+    import time
+
+    for when in ("first worker", "first worker", "first worker", 0.0, 0.5):
+        out = tmp_path / "sweep"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "experiments", *SLOW_SWEEP, "--out", str(out)],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        if when == "first worker":
+            workers = _first_worker(process)
+        else:
+            time.sleep(when)
+            workers = _children(process.pid)
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()  # its workers die with it
+            process.communicate()
+            pytest.fail(f"gradstep hung after a SIGTERM at {when}")
+        assert "Traceback" not in err, f"SIGTERM at {when}: {err}"
+        assert _gone(workers), f"SIGTERM at {when}: workers {workers} outlived gradstep"
+        allowed = (143,) if when == "first worker" else (143, -signal.SIGTERM)
+        assert process.returncode in allowed, f"SIGTERM at {when}: exit {process.returncode}"
+        if process.returncode == 143:
+            assert err.strip().endswith("gradstep: terminated"), err
+        assert list(tmp_path.iterdir()) == [], f"SIGTERM at {when} left {list(tmp_path.iterdir())}"
 
 
 # -- smaller ones -------------------------------------------------------------------------------
