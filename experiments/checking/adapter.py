@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .recognise import Recognition
+from .submissions import program_trees
 
 __all__ = ["adapter_text"]
 
@@ -39,15 +40,7 @@ def _literal(a: np.ndarray) -> str:
 def _functions(spec: dict) -> list[str]:
     """``name(arguments)`` of every function the program defines, for the step to call."""
     out = []
-    sources = [c["source"] for c in spec["chunks"]]
-    for f in spec["files"]:
-        if f != spec["entry"] and Path(f).is_file():
-            sources.append(Path(f).read_text(encoding="utf-8", errors="replace"))
-    for source in sources:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
-            continue
+    for tree in program_trees(spec):
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):
                 out.append(f"{node.name}({', '.join(a.arg for a in node.args.args)})")

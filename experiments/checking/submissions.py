@@ -247,19 +247,25 @@ def shown_place(file: str, root: Path) -> str:
     return f"{shown}, cell {cell}" if cell else shown
 
 
-def literals(spec: dict) -> set[float]:
-    """Every positive number written in the program's source (an lr is one of them)."""
-    out: set[float] = set()
+def program_trees(spec: dict) -> list[ast.AST]:
+    """The parsed source of every part of the program: the entry's chunks (a notebook's cells)
+    and its other files; a part that does not parse is left out."""
     sources = [c["source"] for c in spec["chunks"]]
     for f in spec["files"]:
         if f != spec["entry"]:
             with contextlib.suppress(OSError):
                 sources.append(Path(f).read_text(encoding="utf-8", errors="replace"))
+    trees = []
     for source in sources:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
-            continue
+        with contextlib.suppress(SyntaxError, ValueError):
+            trees.append(ast.parse(source))
+    return trees
+
+
+def literals(spec: dict) -> set[float]:
+    """Every positive number written in the program's source (an lr is one of them)."""
+    out: set[float] = set()
+    for tree in program_trees(spec):
         for node in ast.walk(tree):
             number = isinstance(node, ast.Constant) and type(node.value) in (int, float)
             if number and node.value > 0 and math.isfinite(node.value):
