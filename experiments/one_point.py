@@ -3,6 +3,9 @@
 ``network_on_one_point`` builds the network on the graph engine (``ValueMLP``) and picks the
 point (by default the first where every weight's gradient is non-zero); ``graph_file`` renders
 its computation graph, ``step_page`` writes the page that steps through its loss's backward pass.
+``step_recording_size`` is what the stepper would record, from the layer sizes alone, so an
+oversized ``step`` is refused before the network is built (a 2-1000-1000-1 Value network takes
+half a minute to build).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["network_on_one_point", "graph_file", "step_page"]
+__all__ = ["network_on_one_point", "graph_file", "step_page", "step_recording_size"]
 
 
 def network_on_one_point(
@@ -78,10 +81,65 @@ def graph_file(
         raise ValueError(e.advice("", collapse="--collapse {}", limit="--max-nodes")) from None
 
 
-def step_page(out: Path, *, collapse: str | None, forward: bool, **network) -> tuple[Path, int]:
-    """Write the stepper page of the loss on the network's point; (path, number of steps)."""
-    from autograd import stepper
+def _graph_size(root, forward: bool) -> tuple[int, int]:
+    from autograd.graph import topological_order
+    from autograd.views.stepper import recording_size
 
+    return recording_size(topological_order(root), forward)
+
+
+def _neuron_size(fan_in: int, activation: str, bias: bool, forward: bool) -> tuple[int, int]:
+    """(terms, steps) of one neuron's ops, built by ValueMLP itself on leaf inputs. They grow
+    linearly with the fan-in (one dot op with an operand per weight and input), so two tiny
+    neurons give the size of any: size(n) = size(1) + (n - 1) (size(2) - size(1))."""
+    from nets import ValueMLP
+
+    one, two = (
+        _graph_size(ValueMLP((n, 1), output_activation=activation, bias=bias, seed=0)([0.0] * n),
+                    forward)
+        for n in (1, 2)
+    )  # fmt: skip
+    return tuple(a + (fan_in - 1) * (b - a) for a, b in zip(one, two))
+
+
+def step_recording_size(
+    sizes: tuple[int, ...], activation: str, bias: bool, loss: str = "bce", forward: bool = False
+) -> tuple[int, int]:
+    """(terms, steps) the stepper records for the loss of ``ValueMLP(sizes, activation)`` on one
+    point, without building it: every op of the graph belongs to one neuron (a layer's inputs
+    are leaves or the previous layer's outputs, counted there) or to the loss, so the total is
+    the sum over neurons of one neuron's size plus the loss's own ops (measured on a
+    1-n_out network and the output neurons taken off)."""
+    import numpy as np
+
+    from nets import ValueMLP
+
+    acts = [activation] * (len(sizes) - 2) + ["sigmoid"]  # ValueMLP's default output
+    terms = steps = 0
+    for fan_in, units, act in zip(sizes[:-1], sizes[1:], acts):
+        t, s = _neuron_size(fan_in, act, bias, forward)
+        terms, steps = terms + units * t, steps + units * s
+    n_out = sizes[-1]
+    tiny = ValueMLP((1, n_out), bias=bias, seed=0)
+    whole = _graph_size(tiny.loss(np.zeros((1, 1)), np.zeros((1, n_out)), loss=loss), forward)
+    out_t, out_s = _neuron_size(1, "sigmoid", bias, forward)
+    return terms + whole[0] - n_out * out_t, steps + whole[1] - n_out * out_s
+
+
+def step_page(out: Path, *, collapse: str | None, forward: bool, **network) -> tuple[Path, int]:
+    """Write the stepper page of the loss on the network's point; (path, number of steps).
+    A recording over the stepper's ``MAX_TERMS`` is refused (``TooManyTermsError``, the
+    stepper's own message) from the layer sizes, before the network is built."""
+    from autograd import stepper
+    from autograd.views.stepper import MAX_TERMS, TooManyTermsError
+
+    sizes = network["sizes"]
+    if sizes and sizes[0] == 2:  # otherwise network_on_one_point names the problem
+        terms, steps = step_recording_size(
+            sizes, network["activation"], network["bias"], network.get("loss", "bce"), forward
+        )
+        if terms > MAX_TERMS:
+            raise TooManyTermsError(terms, steps, MAX_TERMS)
     net, x, y, about = network_on_one_point(**network)
     loss = network.get("loss", "bce")
     steps = stepper(
