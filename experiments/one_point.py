@@ -5,7 +5,7 @@ point (by default the first where every weight's gradient is non-zero); ``graph_
 its computation graph, ``step_page`` writes the page that steps through its loss's backward pass.
 ``step_recording_size`` is what the stepper would record, from the layer sizes alone, so an
 oversized ``step`` is refused before the network is built (a 2-1000-1000-1 Value network takes
-half a minute to build).
+half a minute to build); ``graph_drawn_size`` is the same for ``graph``'s drawing.
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["network_on_one_point", "graph_file", "step_page", "step_recording_size"]
+__all__ = [
+    "network_on_one_point",
+    "graph_file",
+    "step_page",
+    "step_recording_size",
+    "graph_drawn_size",
+]
 
 
 def network_on_one_point(
@@ -48,6 +54,57 @@ def network_on_one_point(
     return net, X[sample : sample + 1], y[sample : sample + 1], about
 
 
+_COARSER = {None: ("neuron", "layer"), "neuron": ("layer",), "layer": ()}
+
+
+def _neuron_boxes(fan_in: int, activation: str, bias: bool, collapse: str | None) -> int:
+    """Boxes and ops one neuron draws (its inputs apart), measured on two tiny ValueMLP
+    neurons laid out for real; linear in the fan-in (a box per weight when not collapsed)."""
+    from autograd.views.layout import layout
+    from nets import ValueMLP
+
+    one, two = (
+        layout(
+            ValueMLP((n, 1), output_activation=activation, bias=bias, seed=0)([0.0] * n), collapse
+        ).drawn()
+        - n  # fmt: skip
+        for n in (1, 2)
+    )
+    return one + (fan_in - 1) * (two - one)
+
+
+def graph_drawn_size(
+    sizes: tuple[int, ...], activation: str, bias: bool, collapse: str | None
+) -> int:
+    """Boxes and ops ``graph`` draws for ``ValueMLP(sizes, activation)``'s first output, without
+    building it (no ``--expand``): a box per input (one for them all with collapse="layer"),
+    then each neuron it depends on (every hidden one and the first output) drawn as a tiny
+    neuron is; with collapse="layer" a box per layer."""
+    if collapse == "layer":
+        return len(sizes)
+    acts = [activation] * (len(sizes) - 2) + ["sigmoid"]  # ValueMLP's default output
+    units = [*sizes[1:-1], 1]  # the first output's graph holds one output neuron
+    return sizes[0] + sum(
+        count * _neuron_boxes(fan_in, act, bias, collapse)
+        for fan_in, count, act in zip(sizes[:-1], units, acts)
+    )
+
+
+def _check_drawing(collapse: str | None, max_nodes: int, network: dict) -> None:
+    """Refuse, before building, a drawing over ``max_nodes``: the message ``render`` gives."""
+    from autograd.views.drawing import TooManyNodesError
+
+    sizes, activation, bias = network["sizes"], network["activation"], network["bias"]
+    if not sizes or sizes[0] != 2 or collapse not in _COARSER:
+        return  # network_on_one_point / render name the problem
+    drawn = graph_drawn_size(sizes, activation, bias, collapse)
+    if drawn > max_nodes:
+        fits = {c: graph_drawn_size(sizes, activation, bias, c) for c in _COARSER[collapse]}
+        fits = {c: n for c, n in fits.items() if n <= max_nodes}
+        e = TooManyNodesError(drawn, max_nodes, fits, "")
+        raise ValueError(e.advice("", collapse="--collapse {}", limit="--max-nodes"))
+
+
 def graph_file(
     out: Path,
     *,
@@ -62,6 +119,8 @@ def graph_file(
     from autograd import render
     from autograd.views.drawing import TooManyNodesError
 
+    if not expand:  # an expanded scope is counted by render, after building
+        _check_drawing(collapse, max_nodes, network)
     net, x, _, about = network_on_one_point(**network)
     outputs = net(list(x[0]))
     root = outputs[0] if isinstance(outputs, list) else outputs

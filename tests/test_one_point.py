@@ -69,3 +69,57 @@ def test_the_early_refusal_is_exactly_at_the_steppers_limit(tmp_path, monkeypatc
     with pytest.raises(TooManyTermsError, match="50,235 chain-rule terms"):
         one_point.step_page(tmp_path / "b.html", collapse=None, forward=False,
                             sizes=(2, 156, 156, 1), **network)  # fmt: skip
+
+
+@pytest.mark.parametrize("sizes", [(2, 1), (2, 3, 1), (2, 4, 3, 1), (2, 1, 5, 1), (2, 3, 2)])
+def test_the_drawn_size_from_the_layer_sizes_is_the_layouts_own_count(sizes):
+    """Exactly the boxes and ops the layout of the first output's graph has, for every
+    activation, collapse setting, with and without biases (several outputs: one drawn)."""
+    from autograd.views.layout import layout
+    from nets import ValueMLP
+
+    for activation, bias, collapse in itertools.product(
+        ("sigmoid", "tanh", "relu", "leaky_relu", "none"), (True, False), (None, "neuron", "layer")
+    ):
+        net = ValueMLP(sizes, activation=activation, bias=bias, seed=0)
+        outputs = net([0.3, -0.7])
+        root = outputs[0] if isinstance(outputs, list) else outputs
+        expected = layout(root, collapse).drawn()
+        got = one_point.graph_drawn_size(sizes, activation, bias, collapse)
+        assert got == expected, (sizes, activation, bias, collapse)
+
+
+def test_an_oversized_graph_is_refused_before_building_with_renders_own_message(
+    tmp_path, monkeypatch, capsys
+):
+    """The early refusal says what render's refusal said after building (2-20-20-1, every
+    node, --max-nodes 100: 667 boxes; neuron gives 43, layer 4), and a 2-1000-1000-1 graph is
+    refused without building it."""
+    network = dict(data="xor", sample=None, sizes=(2, 20, 20, 1), activation="tanh",
+                   bias=True, seed=0)  # fmt: skip
+    options = dict(collapse=None, expand=[], after_backward=False, max_nodes=100)
+    with pytest.raises(ValueError) as early:
+        one_point.graph_file(tmp_path / "a.svg", **options, **network)
+    monkeypatch.setattr(one_point, "_check_drawing", lambda *a: None)  # render's own check
+    with pytest.raises(ValueError) as late:
+        one_point.graph_file(tmp_path / "a.svg", **options, **network)
+    assert str(early.value) == str(late.value)
+    assert str(early.value) == (
+        "the graph would draw 667 boxes and ops (--max-nodes=100): --collapse neuron gives 43; "
+        "--collapse layer gives 4; or raise --max-nodes"
+    )
+    monkeypatch.undo()
+
+    def build(*args, **kwargs):
+        raise AssertionError("the network was built")
+
+    monkeypatch.setattr(one_point, "network_on_one_point", build)
+    out = tmp_path / "g.svg"
+    start = time.process_time()
+    code = main(["graph", "--sizes", "2-1000-1000-1", "--out", str(out)])
+    assert time.process_time() - start < 1.0
+    assert code == 2 and not out.exists()
+    assert capsys.readouterr().err == (
+        "gradstep: error: the graph would draw 2003 boxes and ops (--max-nodes=400): "
+        "--collapse layer gives 4; or raise --max-nodes\n"
+    )
