@@ -122,6 +122,7 @@ def test_timeline_bench_quick_reports_recording_page_and_slider(capsys):
     assert "slider move in Chromium: " in out
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_checking_bench_quick_checks_a_small_class(capsys):
     """The checking bench on a class of 4 made from the corpus: every submission gets a row and
     the time is reported (not asserted: it is a timing)."""

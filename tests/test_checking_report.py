@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 from autograd.checks.tolerance import Tolerance
 from experiments.checking.files import judge_record
@@ -49,6 +50,7 @@ def test_patching_gradsteps_comparison_inside_the_file_changes_nothing(tmp_path)
     assert result.stdout.splitlines()[-1].startswith("step WRONG for W")
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_a_verdict_written_by_the_file_itself_is_not_taken(tmp_path):
     """The file finds the report folder from its own command line, writes an "ok" verdict there
     in the worker's format and ends the process: gradstep takes no verdict from the file."""

@@ -50,6 +50,7 @@ def every_figure(tmp_path):
     )
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_no_figure_is_wider_than_the_page_nor_any_text_under_10_px(drawn):
     figures, tmp_path = drawn
     every_figure(tmp_path)

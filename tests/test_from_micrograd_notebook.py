@@ -29,6 +29,7 @@ def test_notebook_is_committed_without_outputs():
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 @pytest.mark.bench
 def test_notebook_executes_and_prints_the_lectures_numbers(tmp_path):
     """Needs micrograd (the bench extra): it checks micrograd's own numbers beside gradstep's,

@@ -452,6 +452,7 @@ def test_the_longest_name_the_file_system_takes_is_written(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fits.name, program.name])
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_long_input_names_and_sweep_folders_are_one_line(tmp_path):
     """Input paths too long to exist (export, check) are the machine's one line, and a sweep
     into a 255-byte folder name works and leaves no temporary folder."""

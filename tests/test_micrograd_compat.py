@@ -259,6 +259,7 @@ def test_draw_dot_has_micrograds_signature_and_renders_gout(tmp_path):
     assert written.endswith("gout.svg") and "<svg" in (tmp_path / "gout.svg").read_text()
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_the_lectures_own_nn_trains_on_gradstep_values_with_the_lectures_numbers():
     """The lecture's MLP(3, [4, 4, 1]) of tanh neurons, its four samples and its loop of
     20 steps of lr 0.05, on gradstep's Value and on the lecture's own: the same losses."""

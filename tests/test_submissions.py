@@ -73,6 +73,7 @@ def test_a_notebook_is_its_code_cells_without_magics():
     assert chunks[0]["source"].splitlines()[0] == "pass"  # line numbers kept
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_the_seed_order_bug_is_named_as_it_is():
     """The seed report's program, unmodified but for its seed: W3 right, W2 and W1 computed
     through the weights the same step had updated (recomputed: it equals that
@@ -168,6 +169,7 @@ def test_no_verdict_without_reproduced_predictions():
     assert "updated: W1 (2, 3) float64 (W1)" in result.found
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_gradstep_check_a_program_on_the_command_line(tmp_path):
     """The command line on a program: its row, its table, exit 1 for a wrong step; --json
     carries the loss, the lr and the kind of submission."""
@@ -206,6 +208,7 @@ def test_a_folder_of_two_programs_needs_its_entry_named(tmp_path):
     )
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_a_timeout_names_the_phase(tmp_path):
     """A helper that loops at import times out "importing" it; a program that never updates
     times out "running the program to its first update"."""
@@ -219,6 +222,7 @@ def test_a_timeout_names_the_phase(tmp_path):
     assert row.message == "timed out after 3 s (running the program to its first update)"
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_a_program_that_patches_gradsteps_checks_in_its_process_is_still_wrong(tmp_path):
     """The verdict is made in gradstep's process: a program that makes every comparison pass in
     its own process (the tolerance, check_step) changes nothing."""
@@ -257,6 +261,7 @@ def test_an_adapter_is_a_step_file_that_fails_until_edited(tmp_path):
     assert row.status == "error" and "edit step() to call the program's own update" in row.message
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_gradstep_check_a_class_writes_its_page_and_adapters(tmp_path):
     """--html writes the class's page, --adapters an adapter for the one not recognised (and
     none for the recognised); exit 2 for the row not recognised."""
@@ -276,6 +281,7 @@ def test_gradstep_check_a_class_writes_its_page_and_adapters(tmp_path):
     assert "descends BCE (sum) with lr 0.1" in result.stdout
 
 
+@pytest.mark.slow  # over a second: a subprocess or a notebook run
 def test_the_order_bug_is_found_at_a_small_lr_within_the_tolerance(tmp_path):
     """At lr 0.0005 the seed's order bug moves each entry less than the tolerance: it is still
     named, because the step equals the back-propagation through the updated weights exactly."""
