@@ -381,7 +381,11 @@ def _add_check(sub) -> None:
         description=_CHECK_DESCRIPTION,
     )
     ck.add_argument(
-        "paths", nargs="+", type=Path, metavar="PATH", help="a .py file, or a folder of them"
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="a program (.py, .ipynb, a folder), a step file, or a class folder of them",
     )
     ck.add_argument("--eps", type=_positive_float, default=1e-6, help="central differences' step")
     ck.add_argument("--atol", type=_non_negative_float, default=1e-5, help="absolute tolerance")
@@ -397,7 +401,7 @@ def _add_check(sub) -> None:
         "--adapters", type=Path, metavar="DIR", help="write an adapter for each not recognised"
     )
     ck.add_argument(
-        "--jobs", type=_positive_int, default=2, help="submissions checked at once (default 2)"
+        "--jobs", type=_positive_int, default=2, help="submissions checked at once (default: 2)"
     )
     ck.set_defaults(run=cmd_check)
 
